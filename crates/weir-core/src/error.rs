@@ -1,0 +1,81 @@
+//! weir-core's error type, shared by the traits defined here.
+//!
+//! Errors are classified for failover (see [`ErrorKind`]): the job manager decides between
+//! restarting and failing from the kind, never from the message.
+
+use std::fmt;
+
+/// Where an error comes from, which decides what failover does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The user's code or data: a panicking function, a malformed record, a bad configuration.
+    User,
+    /// Something outside weir: a file, a network peer, a broker.
+    External,
+    /// A bug or broken invariant inside weir.
+    Internal,
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::User => "user",
+            ErrorKind::External => "external",
+            ErrorKind::Internal => "internal",
+        })
+    }
+}
+
+/// An error raised by an operator, a source, a sink or the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A user function returned an error.
+    #[error("{0}")]
+    User(Box<dyn std::error::Error + Send + Sync>),
+    /// A configuration value is missing or malformed; the message names the key and the value.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// An I/O error, with what was being done and where.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A source or sink could not go on; the message names the connector and the place.
+    #[error("{connector}: {message}")]
+    Connector { connector: &'static str, message: String },
+    /// A key could not be serialized for hashing into a key group.
+    #[error("cannot serialize a key for its key group: {0}")]
+    KeySerialization(String),
+    /// The job was cancelled while this work was under way.
+    #[error("cancelled")]
+    Cancelled,
+    /// A broken invariant inside weir.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Wraps any error a user function returns.
+    pub fn user(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Error::User(error.into())
+    }
+
+    /// An I/O error with its context (what was done, on which path).
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    /// How failover should treat this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::User(_) | Error::Config(_) | Error::KeySerialization(_) => ErrorKind::User,
+            Error::Io { .. } | Error::Connector { .. } => ErrorKind::External,
+            Error::Cancelled | Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+/// The result of fallible work in weir-core's traits.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

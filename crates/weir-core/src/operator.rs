@@ -1,0 +1,113 @@
+//! The operator traits: what the runtime calls on a transformation.
+//!
+//! Most jobs never implement these: `map`, `filter`, process functions and sinks are operators
+//! the runtime builds from closures. A custom operator implements only the lifecycle methods it
+//! needs; the others have no-op defaults (watermarks are forwarded unchanged).
+//!
+//! Lifecycle, on one subtask: `on_start` once, then `process_batch`/`handle_watermark` in stream
+//! order, then `on_end_of_input` when a bounded input ends, then `on_close` (also on failure).
+
+use crate::error::Result;
+use crate::ids::{OperatorUid, SubtaskIndex};
+use crate::key_group::KeyGroupRange;
+use crate::output::Output;
+use crate::record::Batch;
+use crate::time::Watermark;
+
+/// What an operator instance knows about where it runs.
+#[derive(Debug, Clone)]
+pub struct OperatorContext {
+    /// The operator's display name, e.g. `Map` or the name given with `.name(...)`.
+    pub operator_name: String,
+    /// The operator's stable id.
+    pub uid: OperatorUid,
+    /// This instance's index.
+    pub subtask: SubtaskIndex,
+    /// How many instances the operator has.
+    pub parallelism: usize,
+    /// The number of key groups.
+    pub max_parallelism: usize,
+    /// The key groups this instance owns (meaningful for keyed operators).
+    pub key_group_range: KeyGroupRange,
+}
+
+impl OperatorContext {
+    /// `name (i/p)`, 1-based as Flink shows subtasks.
+    pub fn task_name(&self) -> String {
+        format!("{} ({}/{})", self.operator_name, self.subtask.0 + 1, self.parallelism)
+    }
+
+    /// A context for one instance of one operator, with its key-group range derived.
+    pub fn new(operator_name: impl Into<String>, uid: OperatorUid, subtask: usize, parallelism: usize, max_parallelism: usize) -> Self {
+        OperatorContext {
+            operator_name: operator_name.into(),
+            uid,
+            subtask: SubtaskIndex(subtask),
+            parallelism,
+            max_parallelism,
+            key_group_range: KeyGroupRange::for_subtask(max_parallelism, parallelism, subtask),
+        }
+    }
+}
+
+/// An operator with one input.
+pub trait OneInputOperator<In, Out>: Send {
+    /// Called once before the first element.
+    fn on_start(&mut self, _ctx: &OperatorContext) -> Result<()> {
+        Ok(())
+    }
+
+    /// Processes one batch of records.
+    fn process_batch(&mut self, batch: Batch<In>, out: &mut Output<Out>) -> Result<()>;
+
+    /// The operator's watermark advanced (the minimum over its inputs). Forwards it by default.
+    fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<Out>) -> Result<()> {
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    /// The (bounded) input ended: emit what is still held back.
+    fn on_end_of_input(&mut self, _out: &mut Output<Out>) -> Result<()> {
+        Ok(())
+    }
+
+    /// Called once at the end, after success or failure; release resources here.
+    fn on_close(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Which input of a two-input operator an element came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputSide {
+    First,
+    Second,
+}
+
+/// An operator with two inputs of different types (`connect`).
+pub trait TwoInputOperator<In1, In2, Out>: Send {
+    fn on_start(&mut self, _ctx: &OperatorContext) -> Result<()> {
+        Ok(())
+    }
+
+    /// Processes a batch from the first input.
+    fn process_batch1(&mut self, batch: Batch<In1>, out: &mut Output<Out>) -> Result<()>;
+
+    /// Processes a batch from the second input.
+    fn process_batch2(&mut self, batch: Batch<In2>, out: &mut Output<Out>) -> Result<()>;
+
+    /// The combined watermark of both inputs advanced. Forwards it by default.
+    fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<Out>) -> Result<()> {
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    /// One input ended.
+    fn on_end_of_input(&mut self, _side: InputSide, _out: &mut Output<Out>) -> Result<()> {
+        Ok(())
+    }
+
+    fn on_close(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
