@@ -97,10 +97,10 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     }
 
     fn slot_of<S: Send + 'static>(&mut self, name: &str, cache: &SlotCache, kind: StateKind) -> Result<usize> {
-        if let Some(slot) = cache.get() {
-            if self.states.get(slot).is_some_and(|s| s.name == name && s.kind == kind) {
-                return Ok(slot);
-            }
+        if let Some(slot) = cache.get()
+            && self.states.get(slot).is_some_and(|s| s.name == name && s.kind == kind)
+        {
+            return Ok(slot);
         }
         if name.is_empty() {
             return Err(StateError::EmptyName);
