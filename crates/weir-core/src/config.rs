@@ -36,9 +36,8 @@ impl Configuration {
     pub fn get<T: Clone>(&self, option: &ConfigOption<T>) -> Result<T> {
         match self.get_raw(option.key) {
             None => Ok(option.default.clone()),
-            Some(raw) => (option.parse)(raw.trim()).map_err(|expected| {
-                Error::Config(format!("'{}' has the value '{raw}', but {expected}", option.key))
-            }),
+            Some(raw) => (option.parse)(raw.trim())
+                .map_err(|expected| Error::Config(format!("'{}' has the value '{raw}', but {expected}", option.key))),
         }
     }
 
@@ -140,8 +139,12 @@ pub fn parse_memory_size(text: &str) -> Result<u64, String> {
 mod tests {
     use super::*;
 
-    const TIMEOUT: ConfigOption<Duration> =
-        ConfigOption { key: "execution.buffer-timeout.interval", default: Duration::from_millis(100), description: "", parse: parse_duration };
+    const TIMEOUT: ConfigOption<Duration> = ConfigOption {
+        key: "execution.buffer-timeout.interval",
+        default: Duration::from_millis(100),
+        description: "",
+        parse: parse_duration,
+    };
 
     #[test]
     fn durations_in_flink_formats() {

@@ -38,7 +38,13 @@ impl OperatorContext {
     }
 
     /// A context for one instance of one operator, with its key-group range derived.
-    pub fn new(operator_name: impl Into<String>, uid: OperatorUid, subtask: usize, parallelism: usize, max_parallelism: usize) -> Self {
+    pub fn new(
+        operator_name: impl Into<String>,
+        uid: OperatorUid,
+        subtask: usize,
+        parallelism: usize,
+        max_parallelism: usize,
+    ) -> Self {
         OperatorContext {
             operator_name: operator_name.into(),
             uid,

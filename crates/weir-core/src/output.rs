@@ -79,11 +79,7 @@ impl<T> Output<T> {
         if let Some(element) = self.sealed.pop_front() {
             return Some(element);
         }
-        if self.current.is_empty() {
-            None
-        } else {
-            Some(Emitted::Batch(std::mem::take(&mut self.current)))
-        }
+        if self.current.is_empty() { None } else { Some(Emitted::Batch(std::mem::take(&mut self.current))) }
     }
 
     fn seal(&mut self) {

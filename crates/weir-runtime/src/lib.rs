@@ -1,1 +1,44 @@
-//! placeholder
+//! # weir-runtime: the DataStream API and the engine that runs it
+//!
+//! - [`api`]: how a job is described — environment, streams, keyed streams, functions;
+//! - [`graph`](crate::graph): stream graph → job graph (operator chaining) → execution graph;
+//! - `task`: what runs on a subtask's thread — the operator chain, input gate, record writers,
+//!   partitioners;
+//! - `operators`: the built-in operators, one per file;
+//! - `cluster`: the embedded mini-cluster (job manager + task manager in one process).
+//!
+//! It is **not** where connectors live (`weir-connectors`), nor state backends (`weir-state`),
+//! nor the CLI (`weir`). Its I/O is limited to threads, bounded in-memory channels, reading a
+//! configuration file, and progress lines on stderr; connectors do their own I/O on subtask
+//! threads.
+
+pub mod api;
+pub mod cluster;
+pub mod config;
+pub mod error;
+pub(crate) mod graph;
+pub(crate) mod operators;
+pub(crate) mod task;
+
+pub use api::connected::{ConnectedStreams, KeyedConnectedStreams};
+pub use api::datastream::DataStream;
+pub use api::environment::StreamExecutionEnvironment;
+pub use api::functions::{
+    CoProcessFunction, KeyedCoProcessFunction, KeyedContext, KeyedProcessFunction, ProcessContext, ProcessFunction,
+};
+pub use api::keyed_stream::KeyedStream;
+pub use api::sink::DataStreamSink;
+pub use cluster::{JobExecutionResult, OperatorResult};
+pub use error::{FailureCause, JobError, TaskFailure};
+pub use graph::job_graph::{JobPlan, PlanEdge, PlanVertex};
+
+/// Everything a job needs, in one import.
+pub mod prelude {
+    pub use crate::{
+        CoProcessFunction, ConnectedStreams, DataStream, JobError, JobExecutionResult, KeyedCoProcessFunction,
+        KeyedContext, KeyedProcessFunction, KeyedStream, ProcessContext, ProcessFunction, StreamExecutionEnvironment,
+    };
+    pub use weir_core::operator::OperatorContext;
+    pub use weir_core::{Error, Record, Result, Timestamp, Watermark};
+    pub use weir_state::{ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor};
+}

@@ -7,7 +7,9 @@ use crate::descriptor::StateKind;
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     /// State was accessed with no current key (outside of a keyed context).
-    #[error("state '{state}' was accessed without a current key; keyed state is only available while processing a keyed record or timer")]
+    #[error(
+        "state '{state}' was accessed without a current key; keyed state is only available while processing a keyed record or timer"
+    )]
     NoCurrentKey { state: String },
     /// A key arrived at a subtask that does not own its key group: a routing bug.
     #[error("key group {group} is not in this subtask's range {range}; the record was routed to the wrong subtask")]

@@ -70,8 +70,12 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     }
 
     /// The map state of the current key.
-    pub fn map<UK: Key, UV: Data>(&mut self, descriptor: &MapStateDescriptor<UK, UV>) -> Result<MapState<'_, K, UK, UV>> {
-        let (map, key) = self.table::<rustc_hash::FxHashMap<UK, UV>>(descriptor.name(), &descriptor.slot, StateKind::Map)?;
+    pub fn map<UK: Key, UV: Data>(
+        &mut self,
+        descriptor: &MapStateDescriptor<UK, UV>,
+    ) -> Result<MapState<'_, K, UK, UV>> {
+        let (map, key) =
+            self.table::<rustc_hash::FxHashMap<UK, UV>>(descriptor.name(), &descriptor.slot, StateKind::Map)?;
         Ok(MapState::new(map, key))
     }
 
@@ -88,7 +92,8 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         kind: StateKind,
     ) -> Result<(&mut rustc_hash::FxHashMap<K, S>, &K)> {
         let slot = self.slot_of::<S>(name, cache, kind)?;
-        let (key, offset) = self.current.as_ref().ok_or_else(|| StateError::NoCurrentKey { state: name.to_string() })?;
+        let (key, offset) =
+            self.current.as_ref().ok_or_else(|| StateError::NoCurrentKey { state: name.to_string() })?;
         let registered = &mut self.states[slot];
         let table = registered.table.as_any_mut().downcast_mut::<StateTable<K, S>>().ok_or_else(|| {
             StateError::mismatch(name, (registered.kind, registered.type_name), (kind, std::any::type_name::<S>()))

@@ -1,0 +1,174 @@
+//! The execution environment: configuration, sources, and `execute`.
+
+use super::datastream::DataStream;
+use crate::cluster::JobExecutionResult;
+use crate::cluster::mini_cluster::{self, ClusterSettings};
+use crate::config;
+use crate::error::JobError;
+use crate::graph::job_graph::{GraphSettings, JobGraph, JobPlan};
+use crate::graph::stream_graph::{NodeKind, StreamGraph};
+use crate::task::source_task::SourceAdapter;
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+use weir_connectors::CollectionSource;
+use weir_core::Data;
+use weir_core::config::Configuration;
+use weir_core::source::Source;
+
+/// The graph and configuration shared by every stream of one environment.
+pub(crate) struct EnvState {
+    pub(crate) graph: StreamGraph,
+    pub(crate) config: Configuration,
+}
+
+/// Where a job is described and from where it is run (Flink's `StreamExecutionEnvironment`).
+///
+/// Runs on the embedded mini-cluster. Configuration comes from, in increasing priority: the
+/// defaults, a YAML file (`--config FILE`), `-D key=value` overrides, and the setters here.
+#[derive(Clone)]
+pub struct StreamExecutionEnvironment {
+    pub(crate) state: Rc<RefCell<EnvState>>,
+}
+
+impl Default for StreamExecutionEnvironment {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StreamExecutionEnvironment {
+    /// An environment with the default configuration.
+    pub fn new() -> Self {
+        Self::with_config(Configuration::new())
+    }
+
+    /// An environment with the given configuration.
+    pub fn with_config(config: Configuration) -> Self {
+        StreamExecutionEnvironment { state: Rc::new(RefCell::new(EnvState { graph: StreamGraph::default(), config })) }
+    }
+
+    /// An environment configured from command-line arguments, as a job binary receives them:
+    /// `--config FILE`, `-D key=value` (or `-Dkey=value`), `-p N`/`--parallelism N`.
+    /// Returns the environment and the arguments it did not consume, for the job itself.
+    pub fn from_args<I, S>(args: I) -> Result<(Self, Vec<String>), JobError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut file_config = Configuration::new();
+        let mut overrides = Configuration::new();
+        let mut rest = Vec::new();
+        let mut args = args.into_iter().map(Into::into);
+        let missing = |flag: &str| JobError::Config(weir_core::Error::Config(format!("{flag} needs a value")));
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "-D" => {
+                    let value = args.next().ok_or_else(|| missing("-D"))?;
+                    overrides.set_override(&value).map_err(JobError::Config)?;
+                }
+                "--config" | "-c" => {
+                    let path = args.next().ok_or_else(|| missing(&arg))?;
+                    file_config.merge(&config::load_config_file(Path::new(&path))?);
+                }
+                "-p" | "--parallelism" => {
+                    let value = args.next().ok_or_else(|| missing(&arg))?;
+                    overrides.set(config::PARALLELISM.key, value);
+                }
+                other if other.starts_with("-D") && other.len() > 2 => {
+                    overrides.set_override(&other[2..]).map_err(JobError::Config)?;
+                }
+                _ => rest.push(arg),
+            }
+        }
+        file_config.merge(&overrides);
+        let env = Self::with_config(file_config);
+        env.validate_config()?;
+        Ok((env, rest))
+    }
+
+    /// Sets one configuration key.
+    pub fn set_config(&self, key: &str, value: impl Into<String>) -> &Self {
+        self.state.borrow_mut().config.set(key, value);
+        self
+    }
+
+    /// A copy of the current configuration.
+    pub fn config(&self) -> Configuration {
+        self.state.borrow().config.clone()
+    }
+
+    /// The default parallelism of operators (`parallelism.default`).
+    pub fn set_parallelism(&self, parallelism: usize) -> &Self {
+        self.set_config(config::PARALLELISM.key, parallelism.to_string())
+    }
+
+    /// The number of key groups (`pipeline.max-parallelism`).
+    pub fn set_max_parallelism(&self, max_parallelism: usize) -> &Self {
+        self.set_config(config::MAX_PARALLELISM.key, max_parallelism.to_string())
+    }
+
+    /// How long records may wait in a partly filled batch (`execution.buffer-timeout.interval`).
+    pub fn set_buffer_timeout(&self, timeout: Duration) -> &Self {
+        self.set_config(config::BUFFER_TIMEOUT.key, format!("{} ms", timeout.as_millis()))
+    }
+
+    /// Turns operator chaining off for the whole job.
+    pub fn disable_operator_chaining(&self) -> &Self {
+        self.set_config(config::CHAINING_ENABLED.key, "false")
+    }
+
+    /// A stream from a source (a connector of `weir-connectors` or your own `Source`).
+    pub fn from_source<T: Data, S: Source<T>>(&self, source: S, name: &str) -> DataStream<T> {
+        let node = self.state.borrow_mut().graph.add_node(
+            format!("Source: {name}"),
+            NodeKind::Source(Arc::new(SourceAdapter::new(source))),
+            Vec::new(),
+            false,
+        );
+        DataStream::from_node(self.clone(), node)
+    }
+
+    /// A bounded stream of the given values, split across the parallel subtasks.
+    pub fn from_collection<T: Data + Sync>(&self, values: Vec<T>) -> DataStream<T> {
+        self.from_source(CollectionSource::new(values), "Collection")
+    }
+
+    /// The chained plan of the job built so far.
+    pub fn explain(&self) -> Result<JobPlan, JobError> {
+        let settings = self.graph_settings()?;
+        // Nodes hold their operators behind `Arc`s: the copy is cheap and leaves the job intact.
+        let graph = self.state.borrow().graph.clone();
+        Ok(JobGraph::build(graph, settings)?.plan())
+    }
+
+    /// Runs the job on the embedded mini-cluster and waits for it to finish. The streams built
+    /// so far are consumed: the environment is empty afterwards.
+    pub fn execute(&self, job_name: &str) -> Result<JobExecutionResult, JobError> {
+        self.validate_config()?;
+        let settings = self.graph_settings()?;
+        let cluster = ClusterSettings::from_config(&self.state.borrow().config)?;
+        let graph = std::mem::take(&mut self.state.borrow_mut().graph);
+        let job = JobGraph::build(graph, settings)?;
+        mini_cluster::execute(job, job_name, &cluster)
+    }
+
+    fn graph_settings(&self) -> Result<GraphSettings, JobError> {
+        let state = self.state.borrow();
+        let conf = &state.config;
+        Ok(GraphSettings {
+            default_parallelism: conf.get(&config::PARALLELISM).map_err(JobError::Config)?,
+            max_parallelism: conf.get(&config::MAX_PARALLELISM).map_err(JobError::Config)?,
+            chaining_enabled: conf.get(&config::CHAINING_ENABLED).map_err(JobError::Config)?,
+        })
+    }
+
+    /// Checks every known option's value, so a typo'd value fails before the job starts.
+    fn validate_config(&self) -> Result<(), JobError> {
+        self.graph_settings()?;
+        ClusterSettings::from_config(&self.state.borrow().config)?;
+        Ok(())
+    }
+}

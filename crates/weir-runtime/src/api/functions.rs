@@ -1,0 +1,169 @@
+//! The functions users implement for `process` on streams, keyed streams and connected streams,
+//! and the contexts those functions receive.
+//!
+//! A function value is cloned once per parallel subtask (as Flink deserializes one copy of a
+//! function per subtask), so fields hold per-subtask state; keyed state lives behind the
+//! [`KeyedContext`] and is scoped to the current key.
+
+use weir_core::operator::{InputSide, OperatorContext};
+use weir_core::{Key, Output, Result, Timestamp};
+use weir_state::{
+    HeapKeyedStateBackend, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ValueState,
+    ValueStateDescriptor,
+};
+
+/// What a process function emits into, with the timestamp of the record being processed.
+pub struct ProcessContext<'a, O> {
+    pub(crate) out: &'a mut Output<O>,
+    pub(crate) timestamp: Option<Timestamp>,
+}
+
+impl<O> ProcessContext<'_, O> {
+    /// Emits a value with the current record's timestamp.
+    pub fn collect(&mut self, value: O) {
+        match self.timestamp {
+            Some(ts) => self.out.collect_with_timestamp(value, ts),
+            None => self.out.collect(value),
+        }
+    }
+
+    /// Emits a value with a timestamp of its own.
+    pub fn collect_with_timestamp(&mut self, value: O, timestamp: Timestamp) {
+        self.out.collect_with_timestamp(value, timestamp);
+    }
+
+    /// The current record's event timestamp, if it has one.
+    pub fn timestamp(&self) -> Option<Timestamp> {
+        self.timestamp
+    }
+}
+
+/// A function called for every record of a (non-keyed) stream.
+pub trait ProcessFunction<I, O>: Send + Sync + Clone + 'static {
+    /// Called once per subtask before the first record.
+    fn open(&mut self, _ctx: &OperatorContext) -> Result<()> {
+        Ok(())
+    }
+
+    fn process_element(&mut self, value: I, ctx: &mut ProcessContext<'_, O>) -> Result<()>;
+
+    /// The (bounded) input ended.
+    fn on_end_of_input(&mut self, _ctx: &mut ProcessContext<'_, O>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The context of a keyed function: emission plus state scoped to the current key.
+pub struct KeyedContext<'a, K, O> {
+    pub(crate) state: &'a mut HeapKeyedStateBackend<K>,
+    pub(crate) out: &'a mut Output<O>,
+    pub(crate) timestamp: Option<Timestamp>,
+}
+
+impl<K: Key, O> KeyedContext<'_, K, O> {
+    /// The key of the record being processed.
+    pub fn current_key(&self) -> &K {
+        // The operator sets the key before every call into the function.
+        self.state.current_key().expect("the keyed operator sets the current key before calling the function")
+    }
+
+    /// The value state of the current key.
+    pub fn value<V: weir_core::Data>(&mut self, descriptor: &ValueStateDescriptor<V>) -> Result<ValueState<'_, K, V>> {
+        Ok(self.state.value(descriptor)?)
+    }
+
+    /// The list state of the current key.
+    pub fn list<V: weir_core::Data>(&mut self, descriptor: &ListStateDescriptor<V>) -> Result<ListState<'_, K, V>> {
+        Ok(self.state.list(descriptor)?)
+    }
+
+    /// The map state of the current key.
+    pub fn map<UK: Key, UV: weir_core::Data>(
+        &mut self,
+        descriptor: &MapStateDescriptor<UK, UV>,
+    ) -> Result<MapState<'_, K, UK, UV>> {
+        Ok(self.state.map(descriptor)?)
+    }
+
+    /// Emits a value with the current record's timestamp.
+    pub fn collect(&mut self, value: O) {
+        match self.timestamp {
+            Some(ts) => self.out.collect_with_timestamp(value, ts),
+            None => self.out.collect(value),
+        }
+    }
+
+    /// Emits a value with a timestamp of its own.
+    pub fn collect_with_timestamp(&mut self, value: O, timestamp: Timestamp) {
+        self.out.collect_with_timestamp(value, timestamp);
+    }
+
+    /// The current record's event timestamp, if it has one.
+    pub fn timestamp(&self) -> Option<Timestamp> {
+        self.timestamp
+    }
+}
+
+/// A function called for every record of a keyed stream, with keyed state.
+pub trait KeyedProcessFunction<K, I, O>: Send + Sync + Clone + 'static {
+    fn open(&mut self, _ctx: &OperatorContext) -> Result<()> {
+        Ok(())
+    }
+
+    fn process_element(&mut self, value: I, ctx: &mut KeyedContext<'_, K, O>) -> Result<()>;
+}
+
+/// A function over two connected streams.
+pub trait CoProcessFunction<I1, I2, O>: Send + Sync + Clone + 'static {
+    fn open(&mut self, _ctx: &OperatorContext) -> Result<()> {
+        Ok(())
+    }
+
+    fn process_element1(&mut self, value: I1, ctx: &mut ProcessContext<'_, O>) -> Result<()>;
+
+    fn process_element2(&mut self, value: I2, ctx: &mut ProcessContext<'_, O>) -> Result<()>;
+
+    /// One input ended.
+    fn on_end_of_input(&mut self, _side: InputSide, _ctx: &mut ProcessContext<'_, O>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A function over two connected keyed streams that share keyed state.
+pub trait KeyedCoProcessFunction<K, I1, I2, O>: Send + Sync + Clone + 'static {
+    fn open(&mut self, _ctx: &OperatorContext) -> Result<()> {
+        Ok(())
+    }
+
+    fn process_element1(&mut self, value: I1, ctx: &mut KeyedContext<'_, K, O>) -> Result<()>;
+
+    fn process_element2(&mut self, value: I2, ctx: &mut KeyedContext<'_, K, O>) -> Result<()>;
+}
+
+/// Two map functions over connected streams, as a co-process function (Flink's `CoMapFunction`).
+pub(crate) struct CoMap<F1, F2> {
+    pub(crate) map1: std::sync::Arc<F1>,
+    pub(crate) map2: std::sync::Arc<F2>,
+}
+
+impl<F1, F2> Clone for CoMap<F1, F2> {
+    fn clone(&self) -> Self {
+        CoMap { map1: std::sync::Arc::clone(&self.map1), map2: std::sync::Arc::clone(&self.map2) }
+    }
+}
+
+impl<I1, I2, O, F1, F2> CoProcessFunction<I1, I2, O> for CoMap<F1, F2>
+where
+    F1: Fn(I1) -> O + Send + Sync + 'static,
+    F2: Fn(I2) -> O + Send + Sync + 'static,
+{
+    fn process_element1(&mut self, value: I1, ctx: &mut ProcessContext<'_, O>) -> Result<()> {
+        ctx.collect((self.map1)(value));
+        Ok(())
+    }
+
+    fn process_element2(&mut self, value: I2, ctx: &mut ProcessContext<'_, O>) -> Result<()> {
+        ctx.collect((self.map2)(value));
+        Ok(())
+    }
+}

@@ -1,0 +1,45 @@
+//! What a finished job reports: its id, duration and per-operator record counts.
+
+use std::fmt;
+use std::time::Duration;
+use weir_core::JobId;
+
+/// The result of a job that finished.
+#[derive(Debug, Clone)]
+pub struct JobExecutionResult {
+    pub job_id: JobId,
+    pub job_name: String,
+    /// Wall-clock time from deployment to the end of the last subtask.
+    pub duration: Duration,
+    /// Every operator, in the order they were added to the job.
+    pub operators: Vec<OperatorResult>,
+}
+
+/// The record counts of one operator, summed over its subtasks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorResult {
+    pub name: String,
+    pub uid: String,
+    pub parallelism: usize,
+    pub records_in: u64,
+    pub records_out: u64,
+}
+
+impl JobExecutionResult {
+    /// The first operator with this name.
+    pub fn operator(&self, name: &str) -> Option<&OperatorResult> {
+        self.operators.iter().find(|o| o.name == name)
+    }
+}
+
+impl fmt::Display for JobExecutionResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Job '{}' ({}) finished in {:.3} s", self.job_name, self.job_id, self.duration.as_secs_f64())?;
+        let width = self.operators.iter().map(|o| o.name.len()).max().unwrap_or(8).max(8);
+        writeln!(f, "  {:<width$}  {:>3}  {:>14}  {:>14}", "operator", "p", "records in", "records out")?;
+        for o in &self.operators {
+            writeln!(f, "  {:<width$}  {:>3}  {:>14}  {:>14}", o.name, o.parallelism, o.records_in, o.records_out)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,90 @@
+//! Two-input operators for `connect`: a [`CoProcessFunction`] on connected streams, and a
+//! [`KeyedCoProcessFunction`] on connected keyed streams, whose two inputs share keyed state.
+
+use super::keyed::{KeySelector, KeyedBackend};
+use crate::api::functions::{CoProcessFunction, KeyedCoProcessFunction, KeyedContext, ProcessContext};
+use std::marker::PhantomData;
+use weir_core::operator::{InputSide, OperatorContext, TwoInputOperator};
+use weir_core::record::Batch;
+use weir_core::{Key, Output, Result};
+
+pub(crate) struct CoProcessOperator<F, In1, In2, Out> {
+    pub(crate) function: F,
+    pub(crate) _types: PhantomData<fn(In1, In2) -> Out>,
+}
+
+impl<F, In1, In2, Out> TwoInputOperator<In1, In2, Out> for CoProcessOperator<F, In1, In2, Out>
+where
+    F: CoProcessFunction<In1, In2, Out>,
+    In1: Send,
+    In2: Send,
+    Out: Send,
+{
+    fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
+        self.function.open(ctx)
+    }
+
+    fn process_batch1(&mut self, batch: Batch<In1>, out: &mut Output<Out>) -> Result<()> {
+        for record in batch {
+            self.function
+                .process_element1(record.value, &mut ProcessContext { out: &mut *out, timestamp: record.timestamp })?;
+        }
+        Ok(())
+    }
+
+    fn process_batch2(&mut self, batch: Batch<In2>, out: &mut Output<Out>) -> Result<()> {
+        for record in batch {
+            self.function
+                .process_element2(record.value, &mut ProcessContext { out: &mut *out, timestamp: record.timestamp })?;
+        }
+        Ok(())
+    }
+
+    fn on_end_of_input(&mut self, side: InputSide, out: &mut Output<Out>) -> Result<()> {
+        self.function.on_end_of_input(side, &mut ProcessContext { out, timestamp: None })
+    }
+}
+
+pub(crate) struct KeyedCoProcessOperator<K, In1, In2, Out, F> {
+    pub(crate) function: F,
+    pub(crate) key1: KeySelector<In1, K>,
+    pub(crate) key2: KeySelector<In2, K>,
+    pub(crate) backend: KeyedBackend<K>,
+    pub(crate) _types: PhantomData<fn(In1, In2) -> Out>,
+}
+
+impl<K, In1, In2, Out, F> TwoInputOperator<In1, In2, Out> for KeyedCoProcessOperator<K, In1, In2, Out, F>
+where
+    K: Key,
+    In1: Send,
+    In2: Send,
+    Out: Send,
+    F: KeyedCoProcessFunction<K, In1, In2, Out>,
+{
+    fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
+        self.backend.on_start(ctx);
+        self.function.open(ctx)
+    }
+
+    fn process_batch1(&mut self, batch: Batch<In1>, out: &mut Output<Out>) -> Result<()> {
+        for record in batch {
+            let state = self.backend.scope((self.key1)(&record.value))?;
+            self.function.process_element1(
+                record.value,
+                &mut KeyedContext { state, out: &mut *out, timestamp: record.timestamp },
+            )?;
+        }
+        Ok(())
+    }
+
+    fn process_batch2(&mut self, batch: Batch<In2>, out: &mut Output<Out>) -> Result<()> {
+        for record in batch {
+            let state = self.backend.scope((self.key2)(&record.value))?;
+            self.function.process_element2(
+                record.value,
+                &mut KeyedContext { state, out: &mut *out, timestamp: record.timestamp },
+            )?;
+        }
+        Ok(())
+    }
+}

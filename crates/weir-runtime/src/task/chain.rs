@@ -1,0 +1,165 @@
+//! The operator chain of one subtask: operators fused into one task, each calling the next
+//! directly (DESIGN §4). An element enters at the head and is pushed through every operator;
+//! what the last operator emits goes to the chain's [`Writers`].
+//!
+//! The chain remembers which operator is running, so that an error or a panic can be reported
+//! with the name of the operator that raised it, not just the task's.
+
+use super::element::{AnyBatch, Emit};
+use super::erased_operator::ErasedOperator;
+use super::record_writer::{Control, Writers};
+use std::cell::Cell;
+use weir_core::operator::{InputSide, OperatorContext};
+use weir_core::{Result, Watermark};
+
+/// One operator of a chain with its context.
+pub(crate) struct ChainLink {
+    pub(crate) operator: Box<dyn ErasedOperator>,
+    pub(crate) ctx: OperatorContext,
+}
+
+/// The operators of one subtask, head first, and where the last one's output goes.
+pub(crate) struct OperatorChain {
+    links: Vec<ChainLink>,
+    writers: Writers,
+    /// The operator currently running (an index into `links`); `None` while outside the chain
+    /// (e.g. in the source reader).
+    active: Cell<Option<usize>>,
+    /// How many of the head's inputs have ended.
+    ended_inputs: usize,
+    head_inputs: usize,
+}
+
+impl OperatorChain {
+    pub(crate) fn new(links: Vec<ChainLink>, writers: Writers) -> Self {
+        let head_inputs = links.first().map_or(1, |l| l.operator.input_count());
+        OperatorChain { links, writers, active: Cell::new(None), ended_inputs: 0, head_inputs }
+    }
+
+    /// Starts every operator, head first.
+    pub(crate) fn on_start(&mut self) -> Result<()> {
+        for (i, link) in self.links.iter_mut().enumerate() {
+            self.active.set(Some(i));
+            link.operator.on_start(&link.ctx)?;
+        }
+        self.active.set(None);
+        Ok(())
+    }
+
+    /// The context of the operator that was running last, if the chain was running one.
+    pub(crate) fn active_operator(&self) -> Option<&OperatorContext> {
+        self.active.get().and_then(|i| self.links.get(i)).map(|l| &l.ctx)
+    }
+
+    /// Where a source emits: the head of the chain.
+    pub(crate) fn entry(&mut self) -> Downstream<'_> {
+        Downstream { links: &mut self.links, writers: &mut self.writers, active: &self.active, index: 0 }
+    }
+
+    pub(crate) fn process_batch(&mut self, side: InputSide, batch: AnyBatch) -> Result<()> {
+        match self.links.split_first_mut() {
+            None => self.writers.batch(batch),
+            Some((head, rest)) => {
+                self.active.set(Some(0));
+                let mut next = Downstream { links: rest, writers: &mut self.writers, active: &self.active, index: 1 };
+                head.operator.process_batch(side, batch, &mut next)
+            }
+        }
+    }
+
+    pub(crate) fn handle_watermark(&mut self, watermark: Watermark) -> Result<()> {
+        self.entry().watermark(watermark)
+    }
+
+    /// One input of the head ended. When all have, end-of-input passes down the chain, each
+    /// operator emitting what it held back, and then on to every consumer.
+    pub(crate) fn on_end_of_input(&mut self, side: InputSide) -> Result<()> {
+        self.ended_inputs += 1;
+        let all_ended = self.ended_inputs >= self.head_inputs;
+        for i in 0..self.links.len() {
+            if i > 0 && !all_ended {
+                break;
+            }
+            let (before, after) = self.links.split_at_mut(i + 1);
+            let link = &mut before[i];
+            self.active.set(Some(i));
+            let mut next = Downstream { links: after, writers: &mut self.writers, active: &self.active, index: i + 1 };
+            link.operator.on_end_of_input(if i == 0 { side } else { InputSide::First }, &mut next)?;
+        }
+        self.active.set(None);
+        if all_ended {
+            self.writers.control(Control::EndOfInput)?;
+        }
+        Ok(())
+    }
+
+    /// Closes every operator (also after a failure); returns the first error.
+    pub(crate) fn on_close(&mut self) -> Result<()> {
+        let mut first_error = Ok(());
+        for (i, link) in self.links.iter_mut().enumerate() {
+            self.active.set(Some(i));
+            let closed = link.operator.on_close();
+            if first_error.is_ok() {
+                first_error = closed;
+            }
+        }
+        self.active.set(None);
+        first_error
+    }
+
+    pub(crate) fn writers(&mut self) -> &mut Writers {
+        &mut self.writers
+    }
+}
+
+/// The rest of a chain from one operator on: what an operator emits into.
+pub(crate) struct Downstream<'a> {
+    links: &'a mut [ChainLink],
+    writers: &'a mut Writers,
+    active: &'a Cell<Option<usize>>,
+    /// The index in the chain of `links[0]`.
+    index: usize,
+}
+
+impl Downstream<'_> {
+    /// The operator that emitted into this downstream, restored as active after the call.
+    fn caller(&self) -> Option<usize> {
+        self.index.checked_sub(1)
+    }
+}
+
+impl Emit for Downstream<'_> {
+    fn batch(&mut self, batch: AnyBatch) -> Result<()> {
+        let caller = self.caller();
+        let result = match self.links.split_first_mut() {
+            None => self.writers.batch(batch),
+            Some((head, rest)) => {
+                self.active.set(Some(self.index));
+                let mut next =
+                    Downstream { links: rest, writers: self.writers, active: self.active, index: self.index + 1 };
+                head.operator.process_batch(InputSide::First, batch, &mut next)
+            }
+        };
+        if result.is_ok() {
+            self.active.set(caller);
+        }
+        result
+    }
+
+    fn watermark(&mut self, watermark: Watermark) -> Result<()> {
+        let caller = self.caller();
+        let result = match self.links.split_first_mut() {
+            None => self.writers.watermark(watermark),
+            Some((head, rest)) => {
+                self.active.set(Some(self.index));
+                let mut next =
+                    Downstream { links: rest, writers: self.writers, active: self.active, index: self.index + 1 };
+                head.operator.handle_watermark(watermark, &mut next)
+            }
+        };
+        if result.is_ok() {
+            self.active.set(caller);
+        }
+        result
+    }
+}

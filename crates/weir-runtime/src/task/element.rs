@@ -1,0 +1,35 @@
+//! Type-erased elements: what flows between operators of a chain and over channels.
+
+use std::any::Any;
+use weir_core::record::Batch;
+use weir_core::time::{Watermark, WatermarkStatus};
+
+/// A `Batch<T>` whose `T` the holder does not know; the typed code at either end downcasts it.
+pub(crate) type AnyBatch = Box<dyn Any + Send>;
+
+/// An element on a channel between two subtasks. Control elements are in-band: a consumer sees
+/// them in the order the producer sent them relative to the data.
+#[cfg_attr(not(test), allow(dead_code))] // `WatermarkStatus` is sent by idle sources (event-time issue)
+pub(crate) enum ChannelElement {
+    Batch(AnyBatch),
+    Watermark(Watermark),
+    WatermarkStatus(WatermarkStatus),
+    /// The producer will send nothing more on this channel.
+    EndOfInput,
+}
+
+/// Downcasts an erased batch to its type; a mismatch is a bug in graph building.
+pub(crate) fn downcast_batch<T: 'static>(batch: AnyBatch, at: &str) -> weir_core::Result<Batch<T>> {
+    batch.downcast::<Batch<T>>().map(|b| *b).map_err(|_| {
+        weir_core::Error::Internal(format!(
+            "{at} received a batch of an unexpected type (expected {})",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
+/// Receives what an operator emits: the rest of its chain, or the chain's writers.
+pub(crate) trait Emit {
+    fn batch(&mut self, batch: AnyBatch) -> weir_core::Result<()>;
+    fn watermark(&mut self, watermark: Watermark) -> weir_core::Result<()>;
+}

@@ -1,0 +1,172 @@
+//! The input gate: the consumer side of all channels into one subtask.
+//!
+//! It takes elements from its channels fairly (round-robin when several have data, blocking on
+//! all of them with `crossbeam` select when none has), and turns per-channel control elements
+//! into the subtask's view of the stream:
+//! - the subtask's **watermark** is the minimum over its channels that are neither idle nor
+//!   finished; it is reported only when it advances, so it never goes backwards;
+//! - an input **ends** when every channel of that input sent end-of-input;
+//! - a channel that closes without end-of-input means its producer stopped abnormally (a failure
+//!   or a cancellation), which ends this subtask too.
+
+use super::element::{AnyBatch, ChannelElement};
+use crossbeam_channel::{Receiver, Select, TryRecvError};
+use std::collections::VecDeque;
+use std::time::Instant;
+use weir_core::operator::InputSide;
+use weir_core::time::WatermarkStatus;
+use weir_core::{Error, Result, Watermark};
+
+/// One channel from one producer subtask.
+pub(crate) struct InputChannel {
+    pub(crate) receiver: Receiver<ChannelElement>,
+    pub(crate) side: InputSide,
+    watermark: Watermark,
+    idle: bool,
+    ended: bool,
+}
+
+impl InputChannel {
+    pub(crate) fn new(receiver: Receiver<ChannelElement>, side: InputSide) -> Self {
+        InputChannel { receiver, side, watermark: Watermark::MIN, idle: false, ended: false }
+    }
+}
+
+/// What the subtask has to do next.
+pub(crate) enum GateEvent {
+    Batch(InputSide, AnyBatch),
+    Watermark(Watermark),
+    EndOfInput(InputSide),
+    /// Every input ended.
+    Finished,
+    /// The deadline passed with nothing to read.
+    TimedOut,
+}
+
+pub(crate) struct InputGate {
+    channels: Vec<InputChannel>,
+    /// Channels of each side that have not ended.
+    open: [usize; 2],
+    watermark: Watermark,
+    next_poll: usize,
+    pending: VecDeque<GateEvent>,
+}
+
+fn side_index(side: InputSide) -> usize {
+    match side {
+        InputSide::First => 0,
+        InputSide::Second => 1,
+    }
+}
+
+impl InputGate {
+    pub(crate) fn new(channels: Vec<InputChannel>) -> Self {
+        let mut open = [0, 0];
+        for c in &channels {
+            open[side_index(c.side)] += 1;
+        }
+        InputGate { channels, open, watermark: Watermark::MIN, next_poll: 0, pending: VecDeque::new() }
+    }
+
+    /// The next event, waiting at most until `deadline` (forever if `None`).
+    pub(crate) fn next(&mut self, deadline: Option<Instant>) -> Result<GateEvent> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Ok(event);
+            }
+            if self.open == [0, 0] {
+                return Ok(GateEvent::Finished);
+            }
+            let received = match self.try_receive()? {
+                Some(received) => received,
+                None => match self.wait(deadline)? {
+                    Some(received) => received,
+                    None => return Ok(GateEvent::TimedOut),
+                },
+            };
+            self.handle(received.0, received.1);
+        }
+    }
+
+    /// Takes an element from the next channel (round-robin) that has one.
+    fn try_receive(&mut self) -> Result<Option<(usize, ChannelElement)>> {
+        let n = self.channels.len();
+        for k in 0..n {
+            let i = (self.next_poll + k) % n;
+            if self.channels[i].ended {
+                continue;
+            }
+            match self.channels[i].receiver.try_recv() {
+                Ok(element) => {
+                    self.next_poll = (i + 1) % n;
+                    return Ok(Some((i, element)));
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => return Err(Error::Cancelled),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Blocks until a channel has an element or the deadline passes.
+    fn wait(&mut self, deadline: Option<Instant>) -> Result<Option<(usize, ChannelElement)>> {
+        let mut select = Select::new();
+        let mut indices = Vec::with_capacity(self.channels.len());
+        for (i, channel) in self.channels.iter().enumerate() {
+            if !channel.ended {
+                select.recv(&channel.receiver);
+                indices.push(i);
+            }
+        }
+        let operation = match deadline {
+            Some(deadline) => match select.select_deadline(deadline) {
+                Ok(operation) => operation,
+                Err(_) => return Ok(None),
+            },
+            None => select.select(),
+        };
+        let i = indices[operation.index()];
+        let element = operation.recv(&self.channels[i].receiver).map_err(|_| Error::Cancelled)?;
+        self.next_poll = (i + 1) % self.channels.len();
+        Ok(Some((i, element)))
+    }
+
+    fn handle(&mut self, i: usize, element: ChannelElement) {
+        let side = self.channels[i].side;
+        match element {
+            ChannelElement::Batch(batch) => self.pending.push_back(GateEvent::Batch(side, batch)),
+            ChannelElement::Watermark(watermark) => {
+                let channel = &mut self.channels[i];
+                channel.watermark = channel.watermark.max(watermark);
+                channel.idle = false;
+                self.advance_watermark();
+            }
+            ChannelElement::WatermarkStatus(status) => {
+                self.channels[i].idle = status == WatermarkStatus::Idle;
+                self.advance_watermark();
+            }
+            ChannelElement::EndOfInput => {
+                self.channels[i].ended = true;
+                self.open[side_index(side)] -= 1;
+                self.advance_watermark();
+                if self.open[side_index(side)] == 0 {
+                    self.pending.push_back(GateEvent::EndOfInput(side));
+                }
+            }
+        }
+    }
+
+    /// Reports the minimum over active channels if it moved forward.
+    fn advance_watermark(&mut self) {
+        let minimum = self.channels.iter().filter(|c| !c.ended && !c.idle).map(|c| c.watermark).min();
+        if let Some(minimum) = minimum
+            && minimum > self.watermark
+        {
+            self.watermark = minimum;
+            self.pending.push_back(GateEvent::Watermark(minimum));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

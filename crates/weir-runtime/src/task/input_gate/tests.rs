@@ -1,0 +1,89 @@
+use super::*;
+use crossbeam_channel::{Sender, unbounded};
+use std::time::Duration;
+
+fn gate(sides: &[InputSide]) -> (InputGate, Vec<Sender<ChannelElement>>) {
+    let (senders, channels): (Vec<_>, Vec<_>) = sides
+        .iter()
+        .map(|&side| {
+            let (tx, rx) = unbounded();
+            (tx, InputChannel::new(rx, side))
+        })
+        .unzip();
+    (InputGate::new(channels), senders)
+}
+
+fn describe(event: GateEvent) -> String {
+    match event {
+        GateEvent::Batch(side, _) => format!("batch{side:?}"),
+        GateEvent::Watermark(w) => format!("wm{w}"),
+        GateEvent::EndOfInput(side) => format!("end{side:?}"),
+        GateEvent::Finished => "finished".into(),
+        GateEvent::TimedOut => "timeout".into(),
+    }
+}
+
+fn next(g: &mut InputGate) -> String {
+    describe(g.next(Some(Instant::now())).expect("event"))
+}
+
+#[test]
+fn the_watermark_is_the_minimum_over_channels_and_never_goes_back() {
+    let (mut g, tx) = gate(&[InputSide::First, InputSide::First]);
+    tx[0].send(ChannelElement::Watermark(Watermark(10))).expect("send");
+    assert_eq!(next(&mut g), "timeout", "channel 1 has no watermark yet");
+    tx[1].send(ChannelElement::Watermark(Watermark(5))).expect("send");
+    assert_eq!(next(&mut g), "wm5");
+    tx[1].send(ChannelElement::Watermark(Watermark(3))).expect("send");
+    tx[1].send(ChannelElement::Watermark(Watermark(20))).expect("send");
+    assert_eq!(next(&mut g), "wm10");
+}
+
+#[test]
+fn an_idle_channel_does_not_hold_back_the_watermark() {
+    let (mut g, tx) = gate(&[InputSide::First, InputSide::First]);
+    tx[0].send(ChannelElement::Watermark(Watermark(10))).expect("send");
+    tx[1].send(ChannelElement::WatermarkStatus(WatermarkStatus::Idle)).expect("send");
+    assert_eq!(next(&mut g), "wm10");
+}
+
+#[test]
+fn inputs_end_separately_and_then_the_gate_finishes() {
+    let (mut g, tx) = gate(&[InputSide::First, InputSide::Second, InputSide::Second]);
+    tx[1].send(ChannelElement::EndOfInput).expect("send");
+    assert_eq!(next(&mut g), "timeout");
+    tx[2].send(ChannelElement::EndOfInput).expect("send");
+    assert_eq!(next(&mut g), "endSecond");
+    tx[0].send(ChannelElement::Batch(Box::new(Vec::<weir_core::Record<u8>>::new()))).expect("send");
+    tx[0].send(ChannelElement::EndOfInput).expect("send");
+    assert_eq!(next(&mut g), "batchFirst");
+    assert_eq!(next(&mut g), "endFirst");
+    assert_eq!(next(&mut g), "finished");
+}
+
+#[test]
+fn a_producer_that_vanishes_without_ending_cancels_the_consumer() {
+    let (mut g, tx) = gate(&[InputSide::First]);
+    drop(tx);
+    assert!(matches!(g.next(None), Err(Error::Cancelled)));
+}
+
+#[test]
+fn channels_are_read_fairly() {
+    let (mut g, tx) = gate(&[InputSide::First, InputSide::Second]);
+    for _ in 0..3 {
+        for t in &tx {
+            t.send(ChannelElement::Batch(Box::new(Vec::<weir_core::Record<u8>>::new()))).expect("send");
+        }
+    }
+    let order: Vec<_> = (0..6).map(|_| next(&mut g)).collect();
+    assert_eq!(order, ["batchFirst", "batchSecond", "batchFirst", "batchSecond", "batchFirst", "batchSecond"]);
+}
+
+#[test]
+fn a_blocked_gate_wakes_for_data_from_another_thread() {
+    let (mut g, tx) = gate(&[InputSide::First]);
+    let sender = std::thread::spawn(move || tx[0].send(ChannelElement::Watermark(Watermark(1))).expect("send"));
+    assert_eq!(describe(g.next(Some(Instant::now() + Duration::from_secs(60))).expect("event")), "wm1");
+    sender.join().expect("sender");
+}

@@ -1,0 +1,131 @@
+//! Sources as the runtime drives them: the erased form of a [`Source`] (split enumeration and
+//! assignment), of its readers, and the loop of a source subtask.
+//!
+//! A source subtask polls its reader for up to one batch at a time and pushes what it emitted
+//! through its chain. When the reader has nothing (a rate limit, no new data) the subtask first
+//! flushes its buffers, so records never wait behind an idle source, and then waits in a way that
+//! cancellation interrupts. When every split is finished it emits the final watermark and
+//! end-of-input: a bounded job drains and finishes on its own.
+
+use super::chain::OperatorChain;
+use super::element::Emit;
+use super::metrics::OperatorMetrics;
+use super::stream_task::TaskEnvironment;
+use std::any::Any;
+use std::sync::Arc;
+use weir_core::operator::{InputSide, OperatorContext};
+use weir_core::output::{Emitted, Output};
+use weir_core::source::{Source, SourcePoll, SourceReader};
+use weir_core::{Data, Error, Result, Watermark};
+
+/// The splits given to one subtask, with their type erased.
+pub(crate) struct SplitAssignment(Box<dyn Any + Send>);
+
+/// A source whose record and split types are erased.
+pub(crate) trait ErasedSource: Send + Sync {
+    /// Enumerates the splits and deals them out round-robin: one assignment per subtask.
+    fn assign_splits(&self, parallelism: usize) -> Result<Vec<SplitAssignment>>;
+    fn create_reader(
+        &self,
+        ctx: &OperatorContext,
+        splits: SplitAssignment,
+        metrics: Arc<OperatorMetrics>,
+    ) -> Result<Box<dyn ErasedSourceReader>>;
+}
+
+/// A reader whose types are erased.
+pub(crate) trait ErasedSourceReader: Send {
+    fn poll(&mut self, max_records: usize, emit: &mut dyn Emit) -> Result<SourcePoll>;
+    fn on_close(&mut self) -> Result<()>;
+}
+
+pub(crate) struct SourceAdapter<T, S> {
+    source: S,
+    _records: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Data, S: Source<T>> SourceAdapter<T, S> {
+    pub(crate) fn new(source: S) -> Self {
+        SourceAdapter { source, _records: std::marker::PhantomData }
+    }
+}
+
+impl<T: Data, S: Source<T>> ErasedSource for SourceAdapter<T, S> {
+    fn assign_splits(&self, parallelism: usize) -> Result<Vec<SplitAssignment>> {
+        let splits = self.source.create_splits(parallelism)?;
+        let mut per_subtask: Vec<Vec<S::Split>> = (0..parallelism).map(|_| Vec::new()).collect();
+        for (i, split) in splits.into_iter().enumerate() {
+            per_subtask[i % parallelism].push(split);
+        }
+        Ok(per_subtask.into_iter().map(|s| SplitAssignment(Box::new(s))).collect())
+    }
+
+    fn create_reader(
+        &self,
+        ctx: &OperatorContext,
+        splits: SplitAssignment,
+        metrics: Arc<OperatorMetrics>,
+    ) -> Result<Box<dyn ErasedSourceReader>> {
+        let splits = splits
+            .0
+            .downcast::<Vec<S::Split>>()
+            .map_err(|_| Error::Internal(format!("{}: splits of an unexpected type", ctx.task_name())))?;
+        let mut reader = self.source.create_reader(ctx)?;
+        reader.add_splits(*splits)?;
+        Ok(Box::new(ReaderAdapter { reader, output: Output::new(), metrics }))
+    }
+}
+
+struct ReaderAdapter<T, S> {
+    reader: Box<dyn SourceReader<T, S>>,
+    output: Output<T>,
+    metrics: Arc<OperatorMetrics>,
+}
+
+impl<T: Data, S: Send> ErasedSourceReader for ReaderAdapter<T, S> {
+    fn poll(&mut self, max_records: usize, emit: &mut dyn Emit) -> Result<SourcePoll> {
+        let poll = self.reader.poll_next(&mut self.output, max_records)?;
+        while let Some(element) = self.output.pop() {
+            match element {
+                Emitted::Batch(batch) => {
+                    self.metrics.add_out(batch.len());
+                    emit.batch(Box::new(batch))?;
+                }
+                Emitted::Watermark(watermark) => emit.watermark(watermark)?,
+            }
+        }
+        Ok(poll)
+    }
+
+    fn on_close(&mut self) -> Result<()> {
+        self.reader.on_close()
+    }
+}
+
+/// Runs a source subtask until its reader finishes. The caller closes reader and chain.
+pub(crate) fn run(reader: &mut dyn ErasedSourceReader, chain: &mut OperatorChain, env: &TaskEnvironment) -> Result<()> {
+    chain.on_start()?;
+    loop {
+        if env.cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        match reader.poll(env.batch_size, &mut chain.entry())? {
+            SourcePoll::MoreAvailable => {
+                if env.buffer_timeout.is_some_and(|t| t.is_zero()) {
+                    chain.writers().flush()?;
+                } else {
+                    env.flush_if_due(chain)?;
+                }
+            }
+            SourcePoll::NothingAvailable { retry_after } => {
+                chain.writers().flush()?;
+                if env.cancel.wait_timeout(retry_after) {
+                    return Err(Error::Cancelled);
+                }
+            }
+            SourcePoll::Finished => break,
+        }
+    }
+    chain.handle_watermark(Watermark::MAX)?;
+    chain.on_end_of_input(InputSide::First)
+}

@@ -1,0 +1,55 @@
+//! The loop of a subtask that reads from an input gate: take the next element, push it through
+//! the chain, and flush output buffers whose records waited for the buffer timeout.
+
+use super::cancel::CancelToken;
+use super::chain::OperatorChain;
+use super::input_gate::{GateEvent, InputGate};
+use std::time::{Duration, Instant};
+use weir_core::{Error, Result};
+
+/// What every task loop needs from its job.
+#[derive(Clone)]
+pub(crate) struct TaskEnvironment {
+    pub(crate) cancel: CancelToken,
+    /// How long a record may wait in a partly filled batch; `None` flushes only full batches;
+    /// zero flushes after every input element.
+    pub(crate) buffer_timeout: Option<Duration>,
+    /// Records per batch a source is asked for.
+    pub(crate) batch_size: usize,
+}
+
+impl TaskEnvironment {
+    /// When the oldest buffered record must be flushed, if any is waiting.
+    pub(crate) fn flush_deadline(&self, chain: &mut OperatorChain) -> Option<Instant> {
+        let since = chain.writers().pending_since()?;
+        self.buffer_timeout.map(|timeout| since + timeout)
+    }
+
+    /// Flushes if the oldest buffered record waited long enough.
+    pub(crate) fn flush_if_due(&self, chain: &mut OperatorChain) -> Result<()> {
+        if let Some(deadline) = self.flush_deadline(chain)
+            && Instant::now() >= deadline
+        {
+            chain.writers().flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs a non-source subtask until its inputs end. The caller closes the chain.
+pub(crate) fn run(chain: &mut OperatorChain, gate: &mut InputGate, env: &TaskEnvironment) -> Result<()> {
+    chain.on_start()?;
+    loop {
+        if env.cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        match gate.next(env.flush_deadline(chain))? {
+            GateEvent::Batch(side, batch) => chain.process_batch(side, batch)?,
+            GateEvent::Watermark(watermark) => chain.handle_watermark(watermark)?,
+            GateEvent::EndOfInput(side) => chain.on_end_of_input(side)?,
+            GateEvent::Finished => return Ok(()),
+            GateEvent::TimedOut => chain.writers().flush()?,
+        }
+        env.flush_if_due(chain)?;
+    }
+}
