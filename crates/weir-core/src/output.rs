@@ -79,7 +79,12 @@ impl<T> Output<T> {
         if let Some(element) = self.sealed.pop_front() {
             return Some(element);
         }
-        if self.current.is_empty() { None } else { Some(Emitted::Batch(std::mem::take(&mut self.current))) }
+        if self.current.is_empty() {
+            return None;
+        }
+        // The next batch will likely be as large: allocate once instead of growing.
+        let capacity = self.current.capacity();
+        Some(Emitted::Batch(std::mem::replace(&mut self.current, Vec::with_capacity(capacity))))
     }
 
     fn seal(&mut self) {

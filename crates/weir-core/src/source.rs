@@ -56,10 +56,13 @@ pub enum SourcePoll {
 
 /// Reads the splits assigned to one subtask.
 pub trait SourceReader<T, S>: Send {
-    /// Hands splits (at their positions) to this reader.
+    /// Hands splits (at their positions) to this reader. Called before the first poll now;
+    /// readers should also accept splits later (dynamic assignment and rescaling will).
     fn add_splits(&mut self, splits: Vec<S>) -> Result<()>;
 
     /// Emits at most about `max_records` records into `out` and says what comes next.
+    /// A poll may emit records and return [`SourcePoll::Finished`] at once; the runtime passes
+    /// on everything emitted before it ends the input.
     /// Must return promptly: the runtime interleaves polls with flushing and control work.
     fn poll_next(&mut self, out: &mut Output<T>, max_records: usize) -> Result<SourcePoll>;
 

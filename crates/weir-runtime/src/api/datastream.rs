@@ -264,7 +264,10 @@ impl<T: Data> DataStream<T> {
         match (self.inputs.as_slice(), self.partition) {
             ([node], PartitionKind::Default) => {
                 let mut state = self.env.state.borrow_mut();
-                change(&mut state.graph.nodes[*node]);
+                match state.graph.nodes.get_mut(*node) {
+                    Some(node) => change(node),
+                    None => state.graph.errors.push(format!("{what}() on a stream of a job that was already executed")),
+                }
             }
             _ => self.record_error(format!(
                 "{what}() applies to one operator, but this stream is a union or a partitioning; call it on the operator's own stream"

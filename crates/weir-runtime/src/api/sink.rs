@@ -11,7 +11,12 @@ pub struct DataStreamSink {
 
 impl DataStreamSink {
     fn change(self, f: impl FnOnce(&mut crate::graph::stream_graph::StreamNode)) -> Self {
-        f(&mut self.env.state.borrow_mut().graph.nodes[self.node]);
+        let mut state = self.env.state.borrow_mut();
+        match state.graph.nodes.get_mut(self.node) {
+            Some(node) => f(node),
+            None => state.graph.errors.push("a sink of a job that was already executed was changed".into()),
+        }
+        drop(state);
         self
     }
 

@@ -110,13 +110,7 @@ pub(crate) fn run(reader: &mut dyn ErasedSourceReader, chain: &mut OperatorChain
             return Err(Error::Cancelled);
         }
         match reader.poll(env.batch_size, &mut chain.entry())? {
-            SourcePoll::MoreAvailable => {
-                if env.buffer_timeout.is_some_and(|t| t.is_zero()) {
-                    chain.writers().flush()?;
-                } else {
-                    env.flush_if_due(chain)?;
-                }
-            }
+            SourcePoll::MoreAvailable => env.flush_if_due(chain)?,
             SourcePoll::NothingAvailable { retry_after } => {
                 chain.writers().flush()?;
                 if env.cancel.wait_timeout(retry_after) {
