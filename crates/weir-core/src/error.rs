@@ -45,6 +45,10 @@ pub enum Error {
     /// A source or sink could not go on; the message names the connector and the place.
     #[error("{connector}: {message}")]
     Connector { connector: &'static str, message: String },
+    /// Input data is malformed (a record a source cannot decode); the message names where.
+    /// Restarting does not help: it is classed as a user error.
+    #[error("{connector}: malformed input: {message}")]
+    InvalidData { connector: &'static str, message: String },
     /// A key could not be serialized for hashing into a key group.
     #[error("cannot serialize a key for its key group: {0}")]
     KeySerialization(String),
@@ -70,7 +74,7 @@ impl Error {
     /// How failover should treat this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::User(_) | Error::Config(_) | Error::KeySerialization(_) => ErrorKind::User,
+            Error::User(_) | Error::Config(_) | Error::InvalidData { .. } | Error::KeySerialization(_) => ErrorKind::User,
             Error::Io { .. } | Error::Connector { .. } => ErrorKind::External,
             Error::Cancelled | Error::Internal(_) => ErrorKind::Internal,
         }

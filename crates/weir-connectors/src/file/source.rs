@@ -109,7 +109,7 @@ impl OpenFile {
         if read == 0 {
             return Ok(None);
         }
-        let text = std::str::from_utf8(strip_line_end(line)).map_err(|e| Error::Connector {
+        let text = std::str::from_utf8(strip_line_end(line)).map_err(|e| Error::InvalidData {
             connector: "file",
             message: format!(
                 "'{}': the line at byte offset {} is not valid UTF-8 (at byte {} of the line)",

@@ -78,7 +78,9 @@ fn invalid_utf8_is_an_error_naming_the_path_and_offset() {
     let source = FileSource::new(&path);
     let mut reader = readers(&source, source.create_splits(1).expect("splits"), 1).remove(0);
     let mut out = Output::new();
-    let err = reader.poll_next(&mut out, 10).expect_err("invalid utf-8").to_string();
+    let err = reader.poll_next(&mut out, 10).expect_err("invalid utf-8");
+    assert_eq!(err.kind(), weir_core::ErrorKind::User, "bad data is the user's, not an outage");
+    let err = err.to_string();
     assert!(err.contains(&path.display().to_string()) && err.contains("byte offset 5"), "{err}");
     assert_eq!(drain(&mut out), ["fine"]);
 }
