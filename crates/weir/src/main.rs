@@ -1,1 +1,34 @@
-fn main() {}
+//! The `weir` binary: parses the command line, sets up logging, runs the command, and turns an
+//! error into `error: ...` (with its causes) on stderr and a non-zero exit status.
+
+use clap::Parser;
+use std::process::ExitCode;
+use weir::cli::{Cli, Command};
+use weir::{commands, error_report};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return error_report::report_usage_error(error),
+    };
+    init_logging();
+    let outcome = match cli.command {
+        Command::Run(run) => commands::run::execute(run),
+        Command::Jobs => commands::jobs::execute(),
+        Command::Config => commands::config::execute(),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{}", error_report::format_error(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG` (default: warnings and errors only).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -1,0 +1,84 @@
+//! `weir run <JOB>`: assembles the configuration, runs a built-in job on the embedded
+//! mini-cluster with live progress on stderr, and prints the job's result and answer.
+//!
+//! Configuration, in increasing priority: the runtime's defaults; `weir.progress = true` (the
+//! command line wants progress even when stderr is not a terminal); the `--config` file; `-D`
+//! overrides in the order given; `-p`.
+
+use super::print_stdout;
+use crate::cli::{RunArgs, RunOptions};
+use std::collections::BTreeSet;
+use weir_core::config::Configuration;
+use weir_runtime::StreamExecutionEnvironment;
+use weir_runtime::config::{PARALLELISM, PROGRESS, describe_options, load_config_file};
+
+/// Runs the job and prints its result, then its answer.
+pub fn execute(args: RunArgs) -> anyhow::Result<()> {
+    let config = configuration(&args.options)?;
+    for key in unknown_keys(&config) {
+        eprintln!("warning: unknown configuration key '{key}' is ignored (`weir config` lists the known keys)");
+    }
+    let env = StreamExecutionEnvironment::with_config(config);
+    let outcome = args.job.run(&env)?;
+    print_stdout(&format!("{}\n{}", outcome.result, outcome.summary))
+}
+
+/// The job's configuration from the command line (see the module docs for the priorities).
+pub fn configuration(options: &RunOptions) -> anyhow::Result<Configuration> {
+    let mut config = Configuration::new();
+    config.set(PROGRESS.key, "true");
+    if let Some(path) = &options.config {
+        config.merge(&load_config_file(path)?);
+    }
+    for (key, value) in &options.defines {
+        config.set(key.as_str(), value.as_str());
+    }
+    if let Some(parallelism) = options.parallelism {
+        config.set(PARALLELISM.key, parallelism.to_string());
+    }
+    Ok(config)
+}
+
+/// The keys set in `config` that no option of the runtime reads (probably typos).
+pub fn unknown_keys(config: &Configuration) -> Vec<String> {
+    let known: BTreeSet<&str> = describe_options().into_iter().map(|(key, _, _)| key).collect();
+    config.iter().map(|(key, _)| key).filter(|key| !known.contains(key)).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn later_sources_override_earlier_ones() -> anyhow::Result<()> {
+        let mut file = tempfile::NamedTempFile::new()?;
+        writeln!(file, "parallelism:\n  default: 3\nweir.progress: false\nexecution.batch-size: 64")?;
+        let options = RunOptions {
+            parallelism: Some(2),
+            defines: vec![("execution.batch-size".into(), "128".into())],
+            config: Some(file.path().to_path_buf()),
+        };
+        let config = configuration(&options)?;
+        assert_eq!(config.get_raw(PARALLELISM.key), Some("2"));
+        assert_eq!(config.get_raw(PROGRESS.key), Some("false"));
+        assert_eq!(config.get_raw("execution.batch-size"), Some("128"));
+        Ok(())
+    }
+
+    #[test]
+    fn progress_is_on_by_default_and_typos_are_found() -> anyhow::Result<()> {
+        let options = RunOptions { defines: vec![("paralelism.default".into(), "4".into())], ..RunOptions::default() };
+        let config = configuration(&options)?;
+        assert_eq!(config.get_raw(PROGRESS.key), Some("true"));
+        assert_eq!(unknown_keys(&config), ["paralelism.default"]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_missing_config_file_is_named() {
+        let options = RunOptions { config: Some("/nonexistent/weir.yaml".into()), ..RunOptions::default() };
+        let error = configuration(&options).expect_err("missing file");
+        assert!(format!("{error:#}").contains("/nonexistent/weir.yaml"), "{error:#}");
+    }
+}

@@ -1,0 +1,86 @@
+//! The built-in jobs that `weir run <JOB>` runs, one file each, and their registry.
+//!
+//! The registry is the [`Job`] enum: one variant per job, holding the job's own arguments, so
+//! that clap parses, validates and documents them (`weir run wordcount --help`) and `weir jobs`
+//! lists exactly what `weir run` accepts. A job builds its dataflow on the environment it is
+//! given, executes it, and returns a human-readable summary of its answer.
+//!
+//! Adding a job: a file here with an `Args` struct and a `run` function, and a variant below.
+
+pub mod clicks;
+pub mod top_n;
+pub mod wordcount;
+
+use clap::{CommandFactory, Subcommand};
+use weir_runtime::{JobExecutionResult, StreamExecutionEnvironment};
+
+/// The built-in jobs.
+#[derive(Debug, Subcommand)]
+pub enum Job {
+    /// Count words in generated text (or in --input files) and show the 10 most frequent.
+    Wordcount(wordcount::WordcountArgs),
+    /// Page views and unique visitors per page from generated click events (keyed MapState).
+    Clicks(clicks::ClicksArgs),
+}
+
+/// What a finished built-in job reports: the runtime's result and the job's answer.
+#[derive(Debug)]
+pub struct JobOutcome {
+    pub result: JobExecutionResult,
+    /// The answer, ready to print (e.g. the top 10 words as a table).
+    pub summary: String,
+}
+
+impl Job {
+    /// The job's name as typed after `weir run`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Job::Wordcount(_) => "wordcount",
+            Job::Clicks(_) => "clicks",
+        }
+    }
+
+    /// Builds the job on `env`, runs it to the end, and returns its outcome.
+    pub fn run(&self, env: &StreamExecutionEnvironment) -> anyhow::Result<JobOutcome> {
+        match self {
+            Job::Wordcount(args) => wordcount::run(env, args),
+            Job::Clicks(args) => clicks::run(env, args),
+        }
+    }
+}
+
+/// Every built-in job: its name and one-line description.
+pub fn descriptions() -> Vec<(String, String)> {
+    let cli = crate::cli::Cli::command();
+    cli.find_subcommand("run")
+        .map(|run| {
+            run.get_subcommands()
+                .map(|job| (job.get_name().to_string(), job.get_about().map(ToString::to_string).unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The built-in jobs as an aligned list, one per line.
+pub fn listing() -> String {
+    let jobs = descriptions();
+    let width = jobs.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    let mut text = String::from("Built-in jobs:\n");
+    for (name, about) in jobs {
+        text.push_str(&format!("  {name:<width$}  {about}\n"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_job_is_listed_under_its_name() {
+        let names: Vec<String> = descriptions().into_iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["wordcount", "clicks"]);
+        let listing = listing();
+        assert!(listing.contains("wordcount") && listing.contains("clicks"), "{listing}");
+    }
+}

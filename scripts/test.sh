@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The one test command: everything CI checks, in the order that fails fastest.
+#   1. weir-core (and weir-checkpoint) stay free of async/network crates   scripts/check-core-deps.sh
+#   2. formatting, if rustfmt is installed                                 cargo fmt --all -- --check
+#   3. lints, warnings are errors                                          cargo clippy
+#   4. unit, integration and example builds; then doc tests                cargo test
+# The build goes to $CARGO_TARGET_DIR, by default a cache outside the clone, so it is paid once
+# per machine (RocksDB's C++ alone takes minutes; see DEPENDENCIES.md).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "error: cargo not found; install Rust (https://rustup.rs) and run this again" >&2
+    exit 1
+fi
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/weir/target}"
+
+step() {
+    printf '\n==> %s\n' "$*" >&2
+}
+
+step "dependency rules (DESIGN §2)"
+./scripts/check-core-deps.sh
+
+if cargo fmt --version >/dev/null 2>&1; then
+    step "cargo fmt --all -- --check"
+    cargo fmt --all -- --check
+else
+    step "rustfmt is not installed: skipping the format check (rustup component add rustfmt)"
+fi
+
+if ! cargo clippy --version >/dev/null 2>&1; then
+    echo "error: cargo clippy not found; install it with: rustup component add clippy" >&2
+    exit 1
+fi
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace --all-targets"
+cargo test --workspace --all-targets
+
+step "cargo test --workspace --doc"
+cargo test --workspace --doc
+
+step "all checks passed (target dir: $CARGO_TARGET_DIR)"
