@@ -74,7 +74,9 @@ impl Error {
     /// How failover should treat this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::User(_) | Error::Config(_) | Error::InvalidData { .. } | Error::KeySerialization(_) => ErrorKind::User,
+            Error::User(_) | Error::Config(_) | Error::InvalidData { .. } | Error::KeySerialization(_) => {
+                ErrorKind::User
+            }
             Error::Io { .. } | Error::Connector { .. } => ErrorKind::External,
             Error::Cancelled | Error::Internal(_) => ErrorKind::Internal,
         }

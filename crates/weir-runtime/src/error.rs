@@ -21,13 +21,10 @@ pub enum JobError {
     )]
     NotEnoughSlots { required: usize, available: usize },
     /// Something failed before any record flowed (e.g. a source could not list its splits).
-    #[error("job '{job_name}' could not start: {operator}: {source}")]
-    Startup {
-        job_name: String,
-        operator: String,
-        #[source]
-        source: weir_core::Error,
-    },
+    /// (The cause is part of the message, so it is not also exposed as `source()`: printed
+    /// cause chains would repeat it.)
+    #[error("job '{job_name}' could not start: {operator}: {cause}")]
+    Startup { job_name: String, operator: String, cause: weir_core::Error },
     /// A subtask failed; the job was cancelled. `failure` is the root cause.
     #[error("job '{job_name}' ({job_id}) failed: {failure}")]
     Failed { job_name: String, job_id: JobId, failure: Box<TaskFailure> },

@@ -95,10 +95,10 @@ pub(crate) fn execute(
             NodeKind::Source(source) => Some(
                 source
                     .assign_splits(vertex.parallelism)
-                    .map_err(|source| JobError::Startup {
+                    .map_err(|cause| JobError::Startup {
                         job_name: job_name.into(),
                         operator: head.name.clone(),
-                        source,
+                        cause,
                     })?
                     .into_iter(),
             ),
@@ -129,7 +129,7 @@ pub(crate) fn execute(
                             splits[v].as_mut().and_then(Iterator::next).ok_or_else(|| JobError::Startup {
                                 job_name: job_name.into(),
                                 operator: job.nodes[node].name.clone(),
-                                source: weir_core::Error::Internal("no split assignment for a source subtask".into()),
+                                cause: weir_core::Error::Internal("no split assignment for a source subtask".into()),
                             })?;
                         source = Some(SourceHead {
                             source: Arc::clone(s),
@@ -171,7 +171,7 @@ pub(crate) fn execute(
                     return Err(JobError::Startup {
                         job_name: job_name.into(),
                         operator: vertex.name.clone(),
-                        source: weir_core::Error::io("cannot start a subtask thread", e),
+                        cause: weir_core::Error::io("cannot start a subtask thread", e),
                     });
                 }
             }
