@@ -1,1 +1,169 @@
-fn main() {}
+//! # weir-bench: weir's benchmark driver
+//!
+//! `weir-bench list` shows the workloads; `weir-bench run <workload> [--parallelism P]
+//! [--events N] [--keys K] [-D key=value]...` builds one workload's job, runs it once on the
+//! embedded mini-cluster and prints one `RESULT` line (see [`report`]): the wall time of
+//! `env.execute`, the throughput, the process's CPU time during the run and its peak RSS.
+//! Repeat runs from the shell and take the median (`BENCHMARKS.md` shows how).
+//!
+//! It is **not** a test suite (workloads check only that the source emitted every event), not a
+//! micro-benchmark harness (no warm-up or statistics; criterion benches belong in `benches/`),
+//! and not a profiler. Its I/O: stdout for the report lines, stderr for warnings, `getrusage` and
+//! `/proc/self/status` for measurements ([`measure`]).
+
+mod measure;
+mod report;
+mod workloads;
+
+use anyhow::{Context, bail, ensure};
+use clap::{Parser, Subcommand};
+use measure::{ResourceUsage, RssSampler};
+use report::{RssReport, RunReport};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use weir_core::config::Configuration;
+use weir_runtime::StreamExecutionEnvironment;
+use weir_runtime::config::{PARALLELISM, PROGRESS, describe_options};
+use workloads::{Workload, WorkloadParams};
+
+/// How often `slow-sink` samples the RSS.
+const RSS_SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Parser)]
+#[command(name = "weir-bench", about = "weir's benchmark driver: named workloads, one RESULT line per run")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lists the workloads with one-line descriptions.
+    List,
+    /// Runs one workload once and prints its RESULT line.
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The workload (see `list`).
+    #[arg(value_parser = workloads::find)]
+    workload: &'static Workload,
+    /// Parallelism of every operator (at least 1; at most the slots, by default the cores).
+    #[arg(short = 'p', long, default_value_t = 1, value_parser = parse_parallelism)]
+    parallelism: usize,
+    /// Records the source emits [default: per workload, see `list`].
+    #[arg(long, value_parser = parse_events)]
+    events: Option<u64>,
+    /// Distinct keys (keyed-count only).
+    #[arg(long, default_value_t = 10_000, value_parser = parse_keys)]
+    keys: u64,
+    /// A runtime configuration override, e.g. `-D execution.batch-size=4096` (repeatable).
+    #[arg(short = 'D', value_name = "KEY=VALUE")]
+    define: Vec<String>,
+}
+
+fn parse_parallelism(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("the parallelism must be at least 1".into()),
+        Ok(p) => Ok(p),
+        Err(_) => Err("expected a whole number of subtasks, at least 1".into()),
+    }
+}
+
+fn parse_events(text: &str) -> Result<u64, String> {
+    match text.replace('_', "").parse::<u64>() {
+        Ok(0) => Err("a run needs at least 1 event".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of events, e.g. 50000000 or 50_000_000".into()),
+    }
+}
+
+fn parse_keys(text: &str) -> Result<u64, String> {
+    match text.replace('_', "").parse::<u64>() {
+        Ok(0) => Err("there must be at least 1 key".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of keys".into()),
+    }
+}
+
+fn main() -> ExitCode {
+    let outcome = match Cli::parse().command {
+        Command::List => {
+            list();
+            Ok(())
+        }
+        Command::Run(args) => run(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // The chain of causes on one line, without anyhow's backtrace (noise for a user error).
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn list() {
+    let width = workloads::WORKLOADS.iter().map(|w| w.name.len()).max().unwrap_or(0);
+    for w in workloads::WORKLOADS {
+        println!("{:<width$}  {}  [default --events {}]", w.name, w.description, w.default_events);
+    }
+}
+
+/// The job's configuration: progress off, then the `-D` overrides, then `--parallelism`.
+fn configuration(args: &RunArgs) -> anyhow::Result<Configuration> {
+    let mut conf = Configuration::new();
+    conf.set(PROGRESS.key, "false");
+    let known: Vec<&str> = describe_options().into_iter().map(|(key, _, _)| key).collect();
+    for define in &args.define {
+        conf.set_override(define)?;
+        let key = define.split_once('=').map_or(define.as_str(), |(key, _)| key).trim();
+        if key == PARALLELISM.key {
+            bail!("-D {define}: set the parallelism with --parallelism, which the RESULT line reports");
+        }
+        if !known.contains(&key) {
+            eprintln!("warning: -D {define}: '{key}' is not a known runtime option and may have no effect");
+        }
+    }
+    conf.set(PARALLELISM.key, args.parallelism.to_string());
+    Ok(conf)
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let workload = args.workload;
+    let params = WorkloadParams { events: args.events.unwrap_or(workload.default_events), keys: args.keys };
+    let env = StreamExecutionEnvironment::with_config(configuration(args)?);
+    (workload.build)(&env, &params);
+
+    let sampler = if workload.samples_rss { Some(RssSampler::start(RSS_SAMPLE_INTERVAL)?) } else { None };
+    let before = ResourceUsage::now()?;
+    let started = Instant::now();
+    let executed = env.execute(&format!("weir-bench {}", workload.name));
+    let elapsed = started.elapsed();
+    let after = ResourceUsage::now()?;
+    let samples = sampler.map(RssSampler::finish);
+    let result = executed.with_context(|| format!("the {} workload failed", workload.name))?;
+
+    let emitted: u64 = result.operators.iter().filter(|o| o.name.starts_with("Source:")).map(|o| o.records_out).sum();
+    ensure!(
+        emitted == params.events,
+        "the {} workload's source emitted {emitted} records instead of {}",
+        workload.name,
+        params.events
+    );
+    let report = RunReport {
+        workload: workload.name,
+        parallelism: args.parallelism,
+        events: params.events,
+        seconds: elapsed.as_secs_f64(),
+        cpu_seconds: after.cpu.saturating_sub(before.cpu).as_secs_f64(),
+        peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
+    };
+    println!("{report}");
+    if let Some(samples_mb) = samples {
+        println!("{}", RssReport { workload: workload.name, samples_mb });
+    }
+    Ok(())
+}
