@@ -80,7 +80,24 @@ impl<T: Data> Outbox<T> {
 
     fn send_buffer(&mut self, channel: usize) -> Result<()> {
         let batch = std::mem::replace(&mut self.buffers[channel], Vec::with_capacity(self.batch_size));
+        if self.buffers.len() == 1 {
+            self.pending_since = None;
+        }
         self.send(channel, ChannelElement::Batch(Box::new(batch)))
+    }
+
+    /// Sends a whole batch without copying it into the buffer, after the records already
+    /// buffered for that channel, which must not be overtaken.
+    fn send_whole(&mut self, channel: usize, batch: Batch<T>) -> Result<()> {
+        if !self.buffers[channel].is_empty() {
+            self.send_buffer(channel)?;
+        }
+        self.send(channel, ChannelElement::Batch(Box::new(batch)))
+    }
+
+    /// Whether a batch is big enough to be sent on as it is rather than copied into buffers.
+    fn worth_sending_whole(&self, batch: &Batch<T>) -> bool {
+        batch.len() * 2 >= self.batch_size
     }
 
     #[inline]
@@ -156,14 +173,16 @@ impl<T: Data> ChannelWriter<T> {
         let out = &mut self.out;
         match &mut self.selector {
             Selector::Single => {
-                if out.buffers[0].is_empty() && batch.len() * 2 >= out.batch_size {
-                    return out.send(0, ChannelElement::Batch(Box::new(batch)));
+                if out.worth_sending_whole(&batch) {
+                    return out.send_whole(0, batch);
                 }
                 batch.into_iter().try_for_each(|record| out.push(0, record))
             }
             Selector::RoundRobin(rr) => {
-                if batch.len() >= out.batch_size {
-                    return out.send(rr.next_channel(), ChannelElement::Batch(Box::new(batch)));
+                // Large batches go round-robin whole; small ones record by record, so a trickle
+                // of records still spreads over all consumers.
+                if out.worth_sending_whole(&batch) {
+                    return out.send_whole(rr.next_channel(), batch);
                 }
                 batch.into_iter().try_for_each(|record| out.push(rr.next_channel(), record))
             }

@@ -55,8 +55,9 @@ fn hash_sends_every_record_to_the_owner_of_its_key_group() {
 fn batches_are_sent_when_full_and_control_flushes_the_rest_first() {
     let (tx, rx) = channels(1);
     let mut w = ChannelWriter::<u64>::new(PartitionKind::Forward, tx, None, &setup(4)).expect("writer");
-    w.write(batch([1])).expect("write");
-    w.write(batch([2, 3, 4, 5])).expect("write");
+    for value in 1..=5 {
+        w.write(batch([value])).expect("write");
+    }
     assert!(w.pending_since().is_some());
     w.control(Control::Watermark(Watermark(7))).expect("wm");
     assert!(w.pending_since().is_none());
@@ -81,7 +82,7 @@ fn broadcast_copies_to_every_channel_and_rebalance_spreads() {
     assert_eq!(received(&rx[1]), ["[1, 2]"]);
 
     let (tx, rx) = channels(2);
-    let mut w = ChannelWriter::<u64>::new(PartitionKind::Rebalance, tx, None, &setup(8)).expect("writer");
+    let mut w = ChannelWriter::<u64>::new(PartitionKind::Rebalance, tx, None, &setup(16)).expect("writer");
     w.write(batch([1, 2, 3, 4])).expect("write");
     w.flush().expect("flush");
     assert_eq!(received(&rx[0]), ["[1, 3]"]);
@@ -114,4 +115,15 @@ fn a_closed_channel_reports_cancellation() {
     drop(rx);
     let mut w = ChannelWriter::<u64>::new(PartitionKind::Forward, vec![tx], None, &setup(1)).expect("writer");
     assert!(matches!(w.write(batch([1])), Err(Error::Cancelled)));
+}
+
+#[test]
+fn a_whole_batch_never_overtakes_records_buffered_for_its_channel() {
+    let (tx, rx) = channels(2);
+    let mut w = ChannelWriter::<u64>::new(PartitionKind::Rebalance, tx, None, &setup(8)).expect("writer");
+    w.write(batch([1, 2])).expect("small batch: 1 to channel 0, 2 to channel 1");
+    w.write(batch(10..18)).expect("a full batch goes whole to channel 0");
+    w.flush().expect("flush");
+    assert_eq!(received(&rx[0]), ["[1]", "[10, 11, 12, 13, 14, 15, 16, 17]"]);
+    assert_eq!(received(&rx[1]), ["[2]"]);
 }
