@@ -108,10 +108,13 @@ pub(crate) fn execute(
 
     let mut channels = create_channels(&job, settings.channel_capacity);
     let cancel = CancelToken::default();
+    let subtasks: usize = job.vertices.iter().map(|v| v.parallelism).sum();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let env = TaskEnvironment {
         cancel: cancel.clone(),
         buffer_timeout: settings.buffer_timeout,
         batch_size: settings.batch_size,
+        spin_before_blocking: subtasks <= cores,
     };
     let (done_tx, done_rx) = unbounded::<Result<(), TaskFailure>>();
     let started = Instant::now();

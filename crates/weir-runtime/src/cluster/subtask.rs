@@ -128,7 +128,7 @@ fn build(plan: &mut SubtaskPlan) -> Result<Parts> {
             let reader = head.source.create_reader(&head.ctx, head.splits, head.metrics)?;
             Ok((chain, Some(reader), None))
         }
-        None => Ok((chain, None, Some(InputGate::new(inputs)))),
+        None => Ok((chain, None, Some(InputGate::new(inputs).with_spin(plan.env.spin_before_blocking)))),
     }
 }
 
