@@ -9,18 +9,18 @@
 //! - a channel that closes without end-of-input means its producer stopped abnormally (a failure
 //!   or a cancellation), which ends this subtask too.
 //!
-//! Before blocking, a gate may poll its channels for a short while ([`SPIN_WAIT`]): a consumer
-//! that keeps pace with its producer would otherwise park and be woken for every batch, and on
-//! this scale the futex round trip costs more than the batch (measured: 53% of the `rebalance`
-//! benchmark's samples in the scheduler). The runtime allows it only when there are no more
-//! subtask threads than cores, so spinning never takes a core from runnable work.
+//! Before blocking, a gate polls its channels for a short while ([`SPIN_WAIT`]): a consumer that
+//! keeps pace with its producer would otherwise park and be woken for every batch, and on this
+//! scale the futex round trip costs more than the batch (measured: 53% of the `rebalance`
+//! benchmark's samples in the scheduler). With no more subtask threads than cores it spins; with
+//! more, it yields between polls, so a producer waiting for the core runs first.
 
 use super::element::{AnyBatch, ChannelElement};
 use crossbeam_channel::{Receiver, Select, TryRecvError};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-/// How long a gate polls before it blocks, when spinning is allowed.
+/// How long a gate polls before it blocks.
 pub(crate) const SPIN_WAIT: Duration = Duration::from_micros(50);
 use weir_core::operator::InputSide;
 use weir_core::time::WatermarkStatus;
@@ -59,7 +59,7 @@ pub(crate) struct InputGate {
     watermark: Watermark,
     next_poll: usize,
     pending: VecDeque<GateEvent>,
-    /// Whether to poll for [`SPIN_WAIT`] before blocking.
+    /// Whether to spin (true) or yield (false) while polling before blocking.
     spin: bool,
 }
 
@@ -79,7 +79,7 @@ impl InputGate {
         InputGate { channels, open, watermark: Watermark::MIN, next_poll: 0, pending: VecDeque::new(), spin: false }
     }
 
-    /// Lets the gate poll briefly before it blocks (see the module docs).
+    /// Spin rather than yield while polling before blocking (see the module docs).
     pub(crate) fn with_spin(mut self, spin: bool) -> Self {
         self.spin = spin;
         self
@@ -108,16 +108,17 @@ impl InputGate {
         }
     }
 
-    /// Polls for a short while (if allowed), not past the deadline.
+    /// Polls for a short while, not past the deadline.
     fn spin_receive(&mut self, deadline: Option<Instant>) -> Result<Option<(usize, ChannelElement)>> {
-        if !self.spin {
-            return Ok(None);
-        }
         let start = Instant::now();
         let until = deadline.map_or(start + SPIN_WAIT, |d| d.min(start + SPIN_WAIT));
         loop {
-            for _ in 0..64 {
-                std::hint::spin_loop();
+            if self.spin {
+                for _ in 0..64 {
+                    std::hint::spin_loop();
+                }
+            } else {
+                std::thread::yield_now();
             }
             if let Some(received) = self.try_receive()? {
                 return Ok(Some(received));

@@ -16,8 +16,8 @@ pub(crate) struct TaskEnvironment {
     pub(crate) buffer_timeout: Option<Duration>,
     /// Records per batch a source is asked for.
     pub(crate) batch_size: usize,
-    /// Whether input gates may poll briefly before blocking: only when the job has no more
-    /// subtask threads than the machine has cores.
+    /// Whether input gates spin (rather than yield) while polling before they block: only when
+    /// the job has no more subtask threads than the machine has cores.
     pub(crate) spin_before_blocking: bool,
 }
 
