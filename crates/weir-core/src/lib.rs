@@ -9,6 +9,7 @@
 //! - a place for I/O: no file, socket or async framework is touched, and a CI script checks that
 //!   `tokio`, `tonic`, `axum`, `hyper` and `object_store` never enter its dependency tree.
 
+pub mod clock;
 pub mod config;
 pub mod data;
 pub mod error;
