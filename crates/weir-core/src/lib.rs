@@ -21,6 +21,7 @@ pub mod record;
 pub mod sink;
 pub mod source;
 pub mod time;
+pub mod watermark;
 
 pub use data::{Data, Key};
 pub use error::{Error, ErrorKind, Result};

@@ -7,12 +7,15 @@
 //! Lifecycle, on one subtask: `on_start` once, then `process_batch`/`handle_watermark` in stream
 //! order, then `on_end_of_input` when a bounded input ends, then `on_close` (also on failure).
 
+use crate::clock::{Clock, SystemClock};
+use crate::config::Configuration;
 use crate::error::Result;
 use crate::ids::{OperatorUid, SubtaskIndex};
 use crate::key_group::KeyGroupRange;
 use crate::output::Output;
 use crate::record::Batch;
-use crate::time::Watermark;
+use crate::time::{Timestamp, Watermark};
+use std::sync::Arc;
 
 /// What an operator instance knows about where it runs.
 #[derive(Debug, Clone)]
@@ -29,6 +32,10 @@ pub struct OperatorContext {
     pub max_parallelism: usize,
     /// The key groups this instance owns (meaningful for keyed operators).
     pub key_group_range: KeyGroupRange,
+    /// Where processing time comes from (the system clock unless a test injects another).
+    pub clock: Arc<dyn Clock>,
+    /// The job's configuration, for operators with settings of their own.
+    pub config: Arc<Configuration>,
 }
 
 impl OperatorContext {
@@ -52,7 +59,21 @@ impl OperatorContext {
             parallelism,
             max_parallelism,
             key_group_range: KeyGroupRange::for_subtask(max_parallelism, parallelism, subtask),
+            clock: Arc::new(SystemClock::default()),
+            config: Arc::new(Configuration::new()),
         }
+    }
+
+    /// The same context with another clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The same context with the job's configuration.
+    pub fn with_config(mut self, config: Arc<Configuration>) -> Self {
+        self.config = config;
+        self
     }
 }
 
@@ -74,6 +95,17 @@ pub trait OneInputOperator<In, Out>: Send {
 
     /// The (bounded) input ended: emit what is still held back.
     fn on_end_of_input(&mut self, _out: &mut Output<Out>) -> Result<()> {
+        Ok(())
+    }
+
+    /// The earliest processing time at which the operator wants [`Self::on_processing_time`]
+    /// (a timer, a periodic emission). The task asks after every call into the operator.
+    fn next_processing_time(&self) -> Option<Timestamp> {
+        None
+    }
+
+    /// Processing time reached `now` (at or after [`Self::next_processing_time`]).
+    fn on_processing_time(&mut self, _now: Timestamp, _out: &mut Output<Out>) -> Result<()> {
         Ok(())
     }
 
@@ -110,6 +142,16 @@ pub trait TwoInputOperator<In1, In2, Out>: Send {
 
     /// One input ended.
     fn on_end_of_input(&mut self, _side: InputSide, _out: &mut Output<Out>) -> Result<()> {
+        Ok(())
+    }
+
+    /// As [`OneInputOperator::next_processing_time`].
+    fn next_processing_time(&self) -> Option<Timestamp> {
+        None
+    }
+
+    /// As [`OneInputOperator::on_processing_time`].
+    fn on_processing_time(&mut self, _now: Timestamp, _out: &mut Output<Out>) -> Result<()> {
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 //! ([`Output::emit_batch`]), which is what keeps `map` and `filter` allocation-free.
 
 use crate::record::{Batch, Record};
-use crate::time::{Timestamp, Watermark};
+use crate::time::{Timestamp, Watermark, WatermarkStatus};
 use std::collections::VecDeque;
 
 /// One element an operator emitted.
@@ -14,6 +14,7 @@ use std::collections::VecDeque;
 pub enum Emitted<T> {
     Batch(Batch<T>),
     Watermark(Watermark),
+    WatermarkStatus(WatermarkStatus),
 }
 
 /// Collects what an operator emits, keeping records and watermarks in their order.
@@ -69,6 +70,12 @@ impl<T> Output<T> {
         self.sealed.push_back(Emitted::Watermark(watermark));
     }
 
+    /// Emits a change of the stream's watermark status after everything emitted so far.
+    pub fn emit_watermark_status(&mut self, status: WatermarkStatus) {
+        self.seal();
+        self.sealed.push_back(Emitted::WatermarkStatus(status));
+    }
+
     /// Whether nothing is waiting to be taken.
     pub fn is_empty(&self) -> bool {
         self.sealed.is_empty() && self.current.is_empty()
@@ -104,6 +111,7 @@ mod tests {
             .map(|e| match e {
                 Emitted::Batch(b) => format!("{:?}", b.iter().map(|r| r.value).collect::<Vec<_>>()),
                 Emitted::Watermark(w) => format!("wm{w}"),
+                Emitted::WatermarkStatus(s) => format!("{s:?}"),
             })
             .collect()
     }

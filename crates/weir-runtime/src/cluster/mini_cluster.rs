@@ -20,6 +20,7 @@ use crossbeam_channel::{RecvTimeoutError, unbounded};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use weir_core::clock::{Clock, SystemClock};
 use weir_core::config::Configuration;
 use weir_core::operator::OperatorContext;
 use weir_core::{JobId, OperatorUid};
@@ -32,6 +33,10 @@ pub(crate) struct ClusterSettings {
     pub(crate) batch_size: usize,
     pub(crate) buffer_timeout: Option<Duration>,
     pub(crate) progress: Option<Duration>,
+    /// Processing time for every operator of the job.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The job's configuration, handed to every operator.
+    pub(crate) config: Arc<Configuration>,
 }
 
 impl ClusterSettings {
@@ -57,6 +62,8 @@ impl ClusterSettings {
             batch_size: conf.get(&config::BATCH_SIZE).map_err(JobError::Config)?,
             buffer_timeout,
             progress: show_progress.then_some(interval.max(Duration::from_millis(10))),
+            clock: Arc::new(SystemClock::default()),
+            config: Arc::new(conf.clone()),
         })
     }
 }
@@ -84,6 +91,8 @@ pub(crate) fn execute(
             job.node_parallelism[node],
             job.max_parallelism,
         )
+        .with_clock(Arc::clone(&settings.clock))
+        .with_config(Arc::clone(&settings.config))
     };
 
     // Enumerate every source's splits before anything starts: a source that cannot (a missing
@@ -115,6 +124,7 @@ pub(crate) fn execute(
         buffer_timeout: settings.buffer_timeout,
         batch_size: settings.batch_size,
         spin_before_blocking: subtasks <= cores,
+        clock: Arc::clone(&settings.clock),
     };
     let (done_tx, done_rx) = unbounded::<Result<(), TaskFailure>>();
     let started = Instant::now();

@@ -10,7 +10,8 @@ use super::erased_operator::ErasedOperator;
 use super::record_writer::{Control, Writers};
 use std::cell::Cell;
 use weir_core::operator::{InputSide, OperatorContext};
-use weir_core::{Result, Watermark};
+use weir_core::time::WatermarkStatus;
+use weir_core::{Result, Timestamp, Watermark};
 
 /// One operator of a chain with its context.
 pub(crate) struct ChainLink {
@@ -69,6 +70,31 @@ impl OperatorChain {
 
     pub(crate) fn handle_watermark(&mut self, watermark: Watermark) -> Result<()> {
         self.entry().watermark(watermark)
+    }
+
+    /// Whether the input is idle passes on to the consumers (operators keep no status).
+    pub(crate) fn handle_watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
+        self.writers.control(Control::WatermarkStatus(status))
+    }
+
+    /// The earliest processing time any operator of the chain wants to be called at.
+    pub(crate) fn next_processing_time(&self) -> Option<Timestamp> {
+        self.links.iter().filter_map(|l| l.operator.next_processing_time()).min()
+    }
+
+    /// Calls every operator whose processing-time callback is due, head first.
+    pub(crate) fn on_processing_time(&mut self, now: Timestamp) -> Result<()> {
+        for i in 0..self.links.len() {
+            if self.links[i].operator.next_processing_time().is_some_and(|t| t <= now) {
+                let (before, after) = self.links.split_at_mut(i + 1);
+                self.active.set(Some(i));
+                let mut next =
+                    Downstream { links: after, writers: &mut self.writers, active: &self.active, index: i + 1 };
+                before[i].operator.on_processing_time(now, &mut next)?;
+            }
+        }
+        self.active.set(None);
+        Ok(())
     }
 
     /// One input of the head ended. When all have, end-of-input passes down the chain, each
@@ -144,6 +170,10 @@ impl Emit for Downstream<'_> {
             self.active.set(caller);
         }
         result
+    }
+
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
+        self.writers.control(Control::WatermarkStatus(status))
     }
 
     fn watermark(&mut self, watermark: Watermark) -> Result<()> {

@@ -9,7 +9,6 @@ pub(crate) type AnyBatch = Box<dyn Any + Send>;
 
 /// An element on a channel between two subtasks. Control elements are in-band: a consumer sees
 /// them in the order the producer sent them relative to the data.
-#[cfg_attr(not(test), allow(dead_code))] // `WatermarkStatus` is sent by idle sources (event-time issue)
 pub(crate) enum ChannelElement {
     Batch(AnyBatch),
     Watermark(Watermark),
@@ -32,4 +31,5 @@ pub(crate) fn downcast_batch<T: 'static>(batch: AnyBatch, at: &str) -> weir_core
 pub(crate) trait Emit {
     fn batch(&mut self, batch: AnyBatch) -> weir_core::Result<()>;
     fn watermark(&mut self, watermark: Watermark) -> weir_core::Result<()>;
+    fn watermark_status(&mut self, status: WatermarkStatus) -> weir_core::Result<()>;
 }

@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use weir_core::operator::{InputSide, OneInputOperator, OperatorContext, TwoInputOperator};
 use weir_core::output::{Emitted, Output};
-use weir_core::{Data, Result, Watermark};
+use weir_core::{Data, Result, Timestamp, Watermark};
 
 /// An operator as the chain sees it.
 pub(crate) trait ErasedOperator: Send {
@@ -20,6 +20,9 @@ pub(crate) trait ErasedOperator: Send {
     fn handle_watermark(&mut self, watermark: Watermark, emit: &mut dyn Emit) -> Result<()>;
     fn on_end_of_input(&mut self, side: InputSide, emit: &mut dyn Emit) -> Result<()>;
     fn on_close(&mut self) -> Result<()>;
+    /// When the operator next wants `on_processing_time`.
+    fn next_processing_time(&self) -> Option<Timestamp>;
+    fn on_processing_time(&mut self, now: Timestamp, emit: &mut dyn Emit) -> Result<()>;
     /// How many inputs the operator has (1 or 2).
     fn input_count(&self) -> usize;
     fn attach_metrics(&mut self, metrics: Arc<OperatorMetrics>);
@@ -37,6 +40,7 @@ fn drain<T: Data>(output: &mut Output<T>, metrics: &OperatorMetrics, emit: &mut 
                 emit.batch(Box::new(batch))?;
             }
             Emitted::Watermark(watermark) => emit.watermark(watermark)?,
+            Emitted::WatermarkStatus(status) => emit.watermark_status(status)?,
         }
     }
     Ok(())
@@ -98,6 +102,15 @@ where
 
     fn on_close(&mut self) -> Result<()> {
         self.operator.on_close()
+    }
+
+    fn next_processing_time(&self) -> Option<Timestamp> {
+        self.operator.next_processing_time()
+    }
+
+    fn on_processing_time(&mut self, now: Timestamp, emit: &mut dyn Emit) -> Result<()> {
+        self.operator.on_processing_time(now, &mut self.output)?;
+        drain(&mut self.output, &self.metrics, emit)
     }
 
     fn input_count(&self) -> usize {
@@ -176,6 +189,15 @@ where
 
     fn on_close(&mut self) -> Result<()> {
         self.operator.on_close()
+    }
+
+    fn next_processing_time(&self) -> Option<Timestamp> {
+        self.operator.next_processing_time()
+    }
+
+    fn on_processing_time(&mut self, now: Timestamp, emit: &mut dyn Emit) -> Result<()> {
+        self.operator.on_processing_time(now, &mut self.output)?;
+        drain(&mut self.output, &self.metrics, emit)
     }
 
     fn input_count(&self) -> usize {

@@ -5,6 +5,8 @@
 //! into the subtask's view of the stream:
 //! - the subtask's **watermark** is the minimum over its channels that are neither idle nor
 //!   finished; it is reported only when it advances, so it never goes backwards;
+//! - the subtask is **idle** when every channel that has not ended is idle; that status is
+//!   reported when it changes, so consumers further down stop waiting for this subtask too;
 //! - an input **ends** when every channel of that input sent end-of-input;
 //! - a channel that closes without end-of-input means its producer stopped abnormally (a failure
 //!   or a cancellation), which ends this subtask too.
@@ -45,6 +47,8 @@ impl InputChannel {
 pub(crate) enum GateEvent {
     Batch(InputSide, AnyBatch),
     Watermark(Watermark),
+    /// Every open channel went idle, or one became active again.
+    WatermarkStatus(WatermarkStatus),
     EndOfInput(InputSide),
     /// Every input ended.
     Finished,
@@ -61,6 +65,8 @@ pub(crate) struct InputGate {
     pending: VecDeque<GateEvent>,
     /// Whether to spin (true) or yield (false) while polling before blocking.
     spin: bool,
+    /// Whether this gate last reported itself idle.
+    idle: bool,
 }
 
 fn side_index(side: InputSide) -> usize {
@@ -76,7 +82,15 @@ impl InputGate {
         for c in &channels {
             open[side_index(c.side)] += 1;
         }
-        InputGate { channels, open, watermark: Watermark::MIN, next_poll: 0, pending: VecDeque::new(), spin: false }
+        InputGate {
+            channels,
+            open,
+            watermark: Watermark::MIN,
+            next_poll: 0,
+            pending: VecDeque::new(),
+            spin: false,
+            idle: false,
+        }
     }
 
     /// Spin rather than yield while polling before blocking (see the module docs).
@@ -180,20 +194,37 @@ impl InputGate {
                 let channel = &mut self.channels[i];
                 channel.watermark = channel.watermark.max(watermark);
                 channel.idle = false;
+                self.report_status();
                 self.advance_watermark();
             }
             ChannelElement::WatermarkStatus(status) => {
                 self.channels[i].idle = status == WatermarkStatus::Idle;
                 self.advance_watermark();
+                self.report_status();
             }
             ChannelElement::EndOfInput => {
                 self.channels[i].ended = true;
                 self.open[side_index(side)] -= 1;
                 self.advance_watermark();
+                self.report_status();
                 if self.open[side_index(side)] == 0 {
                     self.pending.push_back(GateEvent::EndOfInput(side));
                 }
             }
+        }
+    }
+
+    /// Reports a change of the gate's idleness: idle when every open channel is idle.
+    fn report_status(&mut self) {
+        let mut open = self.channels.iter().filter(|c| !c.ended).peekable();
+        let idle = open.peek().is_some() && open.all(|c| c.idle);
+        if idle != self.idle {
+            self.idle = idle;
+            self.pending.push_back(GateEvent::WatermarkStatus(if idle {
+                WatermarkStatus::Idle
+            } else {
+                WatermarkStatus::Active
+            }));
         }
     }
 

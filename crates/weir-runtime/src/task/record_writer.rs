@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use weir_core::key_group::subtask_for_key_group;
 use weir_core::record::Batch;
-use weir_core::time::Watermark;
+use weir_core::time::{Watermark, WatermarkStatus};
 use weir_core::{Data, Error, KeyGroup, Result};
 
 /// Computes the key group of a record (the key selector and the stable hash, composed).
@@ -25,6 +25,7 @@ pub(crate) type KeyGroupFn<T> = Arc<dyn Fn(&T) -> Result<KeyGroup> + Send + Sync
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Control {
     Watermark(Watermark),
+    WatermarkStatus(WatermarkStatus),
     EndOfInput,
 }
 
@@ -223,6 +224,7 @@ impl<T: Data> RecordWriter for ChannelWriter<T> {
         for channel in 0..self.out.channels.len() {
             let element = match control {
                 Control::Watermark(w) => ChannelElement::Watermark(w),
+                Control::WatermarkStatus(s) => ChannelElement::WatermarkStatus(s),
                 Control::EndOfInput => ChannelElement::EndOfInput,
             };
             self.out.send(channel, element)?;
@@ -279,6 +281,10 @@ impl Emit for Writers {
 
     fn watermark(&mut self, watermark: Watermark) -> Result<()> {
         self.control(Control::Watermark(watermark))
+    }
+
+    fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
+        self.control(Control::WatermarkStatus(status))
     }
 }
 

@@ -92,6 +92,7 @@ impl<T: Data, S: Send> ErasedSourceReader for ReaderAdapter<T, S> {
                     emit.batch(Box::new(batch))?;
                 }
                 Emitted::Watermark(watermark) => emit.watermark(watermark)?,
+                Emitted::WatermarkStatus(status) => emit.watermark_status(status)?,
             }
         }
         Ok(poll)
@@ -110,10 +111,15 @@ pub(crate) fn run(reader: &mut dyn ErasedSourceReader, chain: &mut OperatorChain
             return Err(Error::Cancelled);
         }
         match reader.poll(env.batch_size, &mut chain.entry())? {
-            SourcePoll::MoreAvailable => env.flush_if_due(chain)?,
+            SourcePoll::MoreAvailable => {
+                env.fire_due_timers(chain)?;
+                env.flush_if_due(chain)?;
+            }
             SourcePoll::NothingAvailable { retry_after } => {
+                env.fire_due_timers(chain)?;
                 chain.writers().flush()?;
-                if env.cancel.wait_timeout(retry_after) {
+                let wait = env.until_next_timer(chain).map_or(retry_after, |timer| timer.min(retry_after));
+                if env.cancel.wait_timeout(wait) {
                     return Err(Error::Cancelled);
                 }
             }

@@ -4,7 +4,9 @@
 use super::cancel::CancelToken;
 use super::chain::OperatorChain;
 use super::input_gate::{GateEvent, InputGate};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use weir_core::clock::Clock;
 use weir_core::{Error, Result};
 
 /// What every task loop needs from its job.
@@ -19,6 +21,8 @@ pub(crate) struct TaskEnvironment {
     /// Whether input gates spin (rather than yield) while polling before they block: only when
     /// the job has no more subtask threads than the machine has cores.
     pub(crate) spin_before_blocking: bool,
+    /// Processing time, for operators' processing-time callbacks.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl TaskEnvironment {
@@ -26,6 +30,32 @@ impl TaskEnvironment {
     pub(crate) fn flush_deadline(&self, chain: &mut OperatorChain) -> Option<Instant> {
         let since = chain.writers().pending_since()?;
         self.buffer_timeout.map(|timeout| since + timeout)
+    }
+
+    /// How long until an operator's processing-time callback is due, if one is wanted.
+    pub(crate) fn until_next_timer(&self, chain: &OperatorChain) -> Option<Duration> {
+        let at = chain.next_processing_time()?;
+        Some(Duration::from_millis(at.saturating_sub(self.clock.now_millis()).max(0) as u64))
+    }
+
+    /// The moment the task must wake up even without input: a flush or a timer.
+    pub(crate) fn wake_deadline(&self, chain: &mut OperatorChain) -> Option<Instant> {
+        let timer = self.until_next_timer(chain).map(|d| Instant::now() + d);
+        match (self.flush_deadline(chain), timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Calls the operators whose processing-time callbacks are due.
+    pub(crate) fn fire_due_timers(&self, chain: &mut OperatorChain) -> Result<()> {
+        if let Some(at) = chain.next_processing_time() {
+            let now = self.clock.now_millis();
+            if now >= at {
+                chain.on_processing_time(now)?;
+            }
+        }
+        Ok(())
     }
 
     /// Flushes if the oldest buffered record waited long enough.
@@ -46,13 +76,15 @@ pub(crate) fn run(chain: &mut OperatorChain, gate: &mut InputGate, env: &TaskEnv
         if env.cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        match gate.next(env.flush_deadline(chain))? {
+        match gate.next(env.wake_deadline(chain))? {
             GateEvent::Batch(side, batch) => chain.process_batch(side, batch)?,
             GateEvent::Watermark(watermark) => chain.handle_watermark(watermark)?,
+            GateEvent::WatermarkStatus(status) => chain.handle_watermark_status(status)?,
             GateEvent::EndOfInput(side) => chain.on_end_of_input(side)?,
             GateEvent::Finished => return Ok(()),
-            GateEvent::TimedOut => chain.writers().flush()?,
+            GateEvent::TimedOut => {}
         }
+        env.fire_due_timers(chain)?;
         env.flush_if_due(chain)?;
     }
 }

@@ -17,6 +17,7 @@ fn describe(event: GateEvent) -> String {
     match event {
         GateEvent::Batch(side, _) => format!("batch{side:?}"),
         GateEvent::Watermark(w) => format!("wm{w}"),
+        GateEvent::WatermarkStatus(s) => format!("{s:?}"),
         GateEvent::EndOfInput(side) => format!("end{side:?}"),
         GateEvent::Finished => "finished".into(),
         GateEvent::TimedOut => "timeout".into(),
@@ -45,6 +46,18 @@ fn an_idle_channel_does_not_hold_back_the_watermark() {
     tx[0].send(ChannelElement::Watermark(Watermark(10))).expect("send");
     tx[1].send(ChannelElement::WatermarkStatus(WatermarkStatus::Idle)).expect("send");
     assert_eq!(next(&mut g), "wm10");
+}
+
+#[test]
+fn the_gate_is_idle_when_every_open_channel_is() {
+    let (mut g, tx) = gate(&[InputSide::First, InputSide::First]);
+    tx[0].send(ChannelElement::WatermarkStatus(WatermarkStatus::Idle)).expect("send");
+    assert_eq!(next(&mut g), "timeout", "one of two idle: the gate is not");
+    tx[1].send(ChannelElement::WatermarkStatus(WatermarkStatus::Idle)).expect("send");
+    assert_eq!(next(&mut g), "Idle");
+    tx[0].send(ChannelElement::Watermark(Watermark(4))).expect("send");
+    assert_eq!(next(&mut g), "Active");
+    assert_eq!(next(&mut g), "wm4", "channel 1 is idle, so channel 0 alone sets the watermark");
 }
 
 #[test]
