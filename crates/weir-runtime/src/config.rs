@@ -70,6 +70,13 @@ pub const CHAINING_ENABLED: ConfigOption<bool> = ConfigOption {
     parse: parse_bool,
 };
 
+pub const AUTO_WATERMARK_INTERVAL: ConfigOption<Duration> = ConfigOption {
+    key: "pipeline.auto-watermark-interval",
+    default: Duration::from_millis(200),
+    description: "How often periodic watermarks are emitted (0 turns periodic emission off).",
+    parse: parse_duration,
+};
+
 pub const PROGRESS: ConfigOption<ProgressMode> = ConfigOption {
     key: "weir.progress",
     default: ProgressMode::Auto,
@@ -112,6 +119,7 @@ pub fn describe_options() -> Vec<(&'static str, String, &'static str)> {
         (BUFFERS_PER_CHANNEL.key, BUFFERS_PER_CHANNEL.default.to_string(), BUFFERS_PER_CHANNEL.description),
         (TASK_SLOTS.key, "number of cores".into(), TASK_SLOTS.description),
         (CHAINING_ENABLED.key, "true".into(), CHAINING_ENABLED.description),
+        (AUTO_WATERMARK_INTERVAL.key, "200 ms".into(), AUTO_WATERMARK_INTERVAL.description),
         (PROGRESS.key, "auto".into(), PROGRESS.description),
         (PROGRESS_INTERVAL.key, "1 s".into(), PROGRESS_INTERVAL.description),
     ]

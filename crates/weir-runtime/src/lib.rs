@@ -19,6 +19,7 @@ pub mod error;
 pub(crate) mod graph;
 pub(crate) mod operators;
 pub(crate) mod task;
+pub mod timers;
 
 pub use api::connected::{ConnectedStreams, KeyedConnectedStreams};
 pub use api::datastream::DataStream;
@@ -28,15 +29,18 @@ pub use api::functions::{
 };
 pub use api::keyed_stream::KeyedStream;
 pub use api::sink::DataStreamSink;
+pub use api::watermark_strategy::WatermarkStrategy;
 pub use cluster::{JobExecutionResult, OperatorResult};
 pub use error::{FailureCause, JobError, TaskFailure};
 pub use graph::job_graph::{JobPlan, PlanEdge, PlanVertex};
 
 /// Everything a job needs, in one import.
 pub mod prelude {
+    pub use crate::timers::TimeDomain;
     pub use crate::{
         CoProcessFunction, ConnectedStreams, DataStream, JobError, JobExecutionResult, KeyedCoProcessFunction,
         KeyedContext, KeyedProcessFunction, KeyedStream, ProcessContext, ProcessFunction, StreamExecutionEnvironment,
+        WatermarkStrategy,
     };
     pub use weir_core::operator::OperatorContext;
     pub use weir_core::{Error, Record, Result, Timestamp, Watermark};

@@ -61,3 +61,13 @@ impl WatermarkOutput {
         (self.watermark.take(), self.status.take())
     }
 }
+
+impl<T> WatermarkGenerator<T> for Box<dyn WatermarkGenerator<T>> {
+    fn on_event(&mut self, event: &T, timestamp: Timestamp, output: &mut WatermarkOutput) {
+        (**self).on_event(event, timestamp, output);
+    }
+
+    fn on_periodic_emit(&mut self, output: &mut WatermarkOutput) {
+        (**self).on_periodic_emit(output);
+    }
+}

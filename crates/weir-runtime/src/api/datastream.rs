@@ -5,12 +5,14 @@ use super::environment::StreamExecutionEnvironment;
 use super::functions::ProcessFunction;
 use super::keyed_stream::KeyedStream;
 use super::sink::DataStreamSink;
+use super::watermark_strategy::WatermarkStrategy;
 use crate::graph::stream_graph::{ChainingStrategy, NodeId, NodeKind, StreamEdge, TypedWriterFactory, WriterFactory};
 use crate::operators::filter::FilterOperator;
 use crate::operators::flat_map::FlatMapOperator;
 use crate::operators::map::{MapOperator, TryMapOperator};
 use crate::operators::process::ProcessOperator;
 use crate::operators::sink::SinkOperator;
+use crate::operators::timestamps_watermarks::TimestampsAndWatermarksOperator;
 use crate::task::erased_operator::{OneInput, OperatorFactory};
 use crate::task::partitioner::PartitionKind;
 use std::fmt::Debug;
@@ -139,6 +141,13 @@ impl<T: Data> DataStream<T> {
         F: ProcessFunction<T, U>,
     {
         self.one_input("Process", move || ProcessOperator { function: function.clone(), _types: PhantomData })
+    }
+
+    /// Stamps records with event timestamps and generates watermarks (Flink's
+    /// `assignTimestampsAndWatermarks`). Watermarks from upstream are replaced, except the final
+    /// one of a bounded input.
+    pub fn assign_timestamps_and_watermarks(&self, strategy: WatermarkStrategy<T>) -> DataStream<T> {
+        self.one_input("Timestamps/Watermarks", move || TimestampsAndWatermarksOperator::new(strategy.clone()))
     }
 
     /// Partitions the stream by key: records with equal keys go to the same subtask, whose

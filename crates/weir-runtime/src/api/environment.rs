@@ -1,6 +1,7 @@
 //! The execution environment: configuration, sources, and `execute`.
 
 use super::datastream::DataStream;
+use super::watermark_strategy::WatermarkStrategy;
 use crate::cluster::JobExecutionResult;
 use crate::cluster::mini_cluster::{self, ClusterSettings};
 use crate::config;
@@ -129,6 +130,18 @@ impl StreamExecutionEnvironment {
             false,
         );
         DataStream::from_node(self.clone(), node)
+    }
+
+    /// A stream from a source with event timestamps and watermarks (Flink's
+    /// `fromSource(source, watermarkStrategy, name)`). The strategy runs chained to the source,
+    /// per source subtask.
+    pub fn from_source_with_watermarks<T: Data, S: Source<T>>(
+        &self,
+        source: S,
+        strategy: WatermarkStrategy<T>,
+        name: &str,
+    ) -> DataStream<T> {
+        self.from_source(source, name).assign_timestamps_and_watermarks(strategy)
     }
 
     /// A bounded stream of the given values, split across the parallel subtasks.

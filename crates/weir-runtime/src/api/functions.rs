@@ -5,6 +5,7 @@
 //! function per subtask), so fields hold per-subtask state; keyed state lives behind the
 //! [`KeyedContext`] and is scoped to the current key.
 
+use crate::timers::{InternalTimerService, TimeDomain, TimerService};
 use weir_core::operator::{InputSide, OperatorContext};
 use weir_core::{Key, Output, Result, Timestamp};
 use weir_state::{
@@ -53,11 +54,13 @@ pub trait ProcessFunction<I, O>: Send + Sync + Clone + 'static {
     }
 }
 
-/// The context of a keyed function: emission plus state scoped to the current key.
+/// The context of a keyed function: emission, plus state and timers scoped to the current key.
 pub struct KeyedContext<'a, K, O> {
     pub(crate) state: &'a mut HeapKeyedStateBackend<K>,
+    pub(crate) timers: &'a mut InternalTimerService<K, ()>,
     pub(crate) out: &'a mut Output<O>,
     pub(crate) timestamp: Option<Timestamp>,
+    pub(crate) processing_time: Timestamp,
 }
 
 impl<K: Key, O> KeyedContext<'_, K, O> {
@@ -65,6 +68,13 @@ impl<K: Key, O> KeyedContext<'_, K, O> {
     pub fn current_key(&self) -> &K {
         // The operator sets the key before every call into the function.
         self.state.current_key().expect("the keyed operator sets the current key before calling the function")
+    }
+
+    /// Timers of the current key: register and delete, read the watermark and processing time.
+    pub fn timer_service(&mut self) -> TimerService<'_, K> {
+        let key =
+            self.state.current_key().expect("the keyed operator sets the current key before calling the function");
+        TimerService { timers: &mut *self.timers, key, processing_time: self.processing_time }
     }
 
     /// The value state of the current key.
@@ -111,6 +121,17 @@ pub trait KeyedProcessFunction<K, I, O>: Send + Sync + Clone + 'static {
     }
 
     fn process_element(&mut self, value: I, ctx: &mut KeyedContext<'_, K, O>) -> Result<()>;
+
+    /// A timer of the current key fired. For event-time timers, emitted records carry the
+    /// timer's timestamp.
+    fn on_timer(
+        &mut self,
+        _timestamp: Timestamp,
+        _domain: TimeDomain,
+        _ctx: &mut KeyedContext<'_, K, O>,
+    ) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A function over two connected streams.
@@ -138,6 +159,16 @@ pub trait KeyedCoProcessFunction<K, I1, I2, O>: Send + Sync + Clone + 'static {
     fn process_element1(&mut self, value: I1, ctx: &mut KeyedContext<'_, K, O>) -> Result<()>;
 
     fn process_element2(&mut self, value: I2, ctx: &mut KeyedContext<'_, K, O>) -> Result<()>;
+
+    /// A timer of the current key fired.
+    fn on_timer(
+        &mut self,
+        _timestamp: Timestamp,
+        _domain: TimeDomain,
+        _ctx: &mut KeyedContext<'_, K, O>,
+    ) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Two map functions over connected streams, as a co-process function (Flink's `CoMapFunction`).

@@ -14,3 +14,4 @@ pub mod environment;
 pub mod functions;
 pub mod keyed_stream;
 pub mod sink;
+pub mod watermark_strategy;

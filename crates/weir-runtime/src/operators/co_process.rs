@@ -2,11 +2,11 @@
 //! [`KeyedCoProcessFunction`] on connected keyed streams, whose two inputs share keyed state.
 
 use super::keyed::{KeySelector, KeyedBackend};
-use crate::api::functions::{CoProcessFunction, KeyedCoProcessFunction, KeyedContext, ProcessContext};
+use crate::api::functions::{CoProcessFunction, KeyedCoProcessFunction, ProcessContext};
 use std::marker::PhantomData;
 use weir_core::operator::{InputSide, OperatorContext, TwoInputOperator};
 use weir_core::record::Batch;
-use weir_core::{Key, Output, Result};
+use weir_core::{Key, Output, Result, Timestamp, Watermark};
 
 pub(crate) struct CoProcessOperator<F, In1, In2, Out> {
     pub(crate) function: F,
@@ -68,23 +68,33 @@ where
 
     fn process_batch1(&mut self, batch: Batch<In1>, out: &mut Output<Out>) -> Result<()> {
         for record in batch {
-            let state = self.backend.scope((self.key1)(&record.value))?;
-            self.function.process_element1(
-                record.value,
-                &mut KeyedContext { state, out: &mut *out, timestamp: record.timestamp },
-            )?;
+            let mut ctx = self.backend.context((self.key1)(&record.value), out, record.timestamp)?;
+            self.function.process_element1(record.value, &mut ctx)?;
         }
         Ok(())
     }
 
     fn process_batch2(&mut self, batch: Batch<In2>, out: &mut Output<Out>) -> Result<()> {
         for record in batch {
-            let state = self.backend.scope((self.key2)(&record.value))?;
-            self.function.process_element2(
-                record.value,
-                &mut KeyedContext { state, out: &mut *out, timestamp: record.timestamp },
-            )?;
+            let mut ctx = self.backend.context((self.key2)(&record.value), out, record.timestamp)?;
+            self.function.process_element2(record.value, &mut ctx)?;
         }
         Ok(())
+    }
+
+    fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<Out>) -> Result<()> {
+        let function = &mut self.function;
+        self.backend.advance_watermark(watermark, out, |time, domain, ctx| function.on_timer(time, domain, ctx))?;
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn next_processing_time(&self) -> Option<Timestamp> {
+        self.backend.next_processing_time()
+    }
+
+    fn on_processing_time(&mut self, now: Timestamp, out: &mut Output<Out>) -> Result<()> {
+        let function = &mut self.function;
+        self.backend.advance_processing_time(now, out, |time, domain, ctx| function.on_timer(time, domain, ctx))
     }
 }

@@ -1,32 +1,38 @@
-//! `process` on a keyed stream: a [`KeyedProcessFunction`] with keyed state scoped to each
-//! record's key, on a state backend that holds the key groups this subtask owns.
+//! Keyed operators' shared machinery ([`KeyedBackend`]: keyed state, timers and the key
+//! arithmetic) and `process` on a keyed stream: a [`KeyedProcessFunction`] with state and
+//! timers scoped to each record's key.
 
 use crate::api::functions::{KeyedContext, KeyedProcessFunction};
+use crate::timers::{InternalTimerService, TimeDomain};
 use std::marker::PhantomData;
 use std::sync::Arc;
+use weir_core::clock::Clock;
 use weir_core::key_group::assign_key_group;
 use weir_core::operator::{OneInputOperator, OperatorContext};
 use weir_core::record::Batch;
-use weir_core::{Error, Key, Output, Result};
+use weir_core::{Error, Key, Output, Result, Timestamp, Watermark};
 use weir_state::HeapKeyedStateBackend;
 
 /// Extracts the key of a record.
 pub(crate) type KeySelector<T, K> = Arc<dyn Fn(&T) -> K + Send + Sync>;
 
-/// The keyed state of one subtask plus the key arithmetic every keyed operator needs.
+/// The keyed state and timers of one subtask, and the key arithmetic every keyed operator needs.
 pub(crate) struct KeyedBackend<K> {
-    pub(crate) state: Option<HeapKeyedStateBackend<K>>,
+    state: Option<HeapKeyedStateBackend<K>>,
+    timers: InternalTimerService<K, ()>,
+    clock: Option<Arc<dyn Clock>>,
     max_parallelism: usize,
 }
 
 impl<K: Key> KeyedBackend<K> {
     pub(crate) fn new() -> Self {
-        KeyedBackend { state: None, max_parallelism: 0 }
+        KeyedBackend { state: None, timers: InternalTimerService::default(), clock: None, max_parallelism: 0 }
     }
 
     pub(crate) fn on_start(&mut self, ctx: &OperatorContext) {
         self.max_parallelism = ctx.max_parallelism;
         self.state = Some(HeapKeyedStateBackend::new(ctx.key_group_range));
+        self.clock = Some(Arc::clone(&ctx.clock));
     }
 
     /// Scopes state to `key` and returns the backend.
@@ -35,6 +41,56 @@ impl<K: Key> KeyedBackend<K> {
         let state = self.state.as_mut().ok_or_else(|| Error::Internal("keyed state used before on_start".into()))?;
         state.set_current_key(key, group)?;
         Ok(state)
+    }
+
+    /// A function's context for `key`, emitting into `out` with `timestamp`.
+    pub(crate) fn context<'a, O>(
+        &'a mut self,
+        key: K,
+        out: &'a mut Output<O>,
+        timestamp: Option<Timestamp>,
+    ) -> Result<KeyedContext<'a, K, O>> {
+        let processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
+        let group = assign_key_group(&key, self.max_parallelism)?;
+        let state = self.state.as_mut().ok_or_else(|| Error::Internal("keyed state used before on_start".into()))?;
+        state.set_current_key(key, group)?;
+        Ok(KeyedContext { state, timers: &mut self.timers, out, timestamp, processing_time })
+    }
+
+    /// Moves event time to `watermark`, firing every event-time timer at or below it in order.
+    pub(crate) fn advance_watermark<O>(
+        &mut self,
+        watermark: Watermark,
+        out: &mut Output<O>,
+        mut on_timer: impl FnMut(Timestamp, TimeDomain, &mut KeyedContext<'_, K, O>) -> Result<()>,
+    ) -> Result<()> {
+        self.timers.watermark = self.timers.watermark.max(watermark);
+        while let Some((time, key, ())) = self.timers.event_time.pop_due(watermark.0) {
+            let mut ctx = self.context(key, out, Some(time))?;
+            on_timer(time, TimeDomain::EventTime, &mut ctx)?;
+        }
+        Ok(())
+    }
+
+    /// When the earliest processing-time timer is due.
+    pub(crate) fn next_processing_time(&self) -> Option<Timestamp> {
+        // `peek` on an immutable queue: the earliest entry may be stale (deleted); firing skips
+        // it, so an early wake-up is the only cost.
+        self.timers.processing_time.peek_lenient()
+    }
+
+    /// Fires every processing-time timer at or below `now`, in order.
+    pub(crate) fn advance_processing_time<O>(
+        &mut self,
+        now: Timestamp,
+        out: &mut Output<O>,
+        mut on_timer: impl FnMut(Timestamp, TimeDomain, &mut KeyedContext<'_, K, O>) -> Result<()>,
+    ) -> Result<()> {
+        while let Some((time, key, ())) = self.timers.processing_time.pop_due(now) {
+            let mut ctx = self.context(key, out, None)?;
+            on_timer(time, TimeDomain::ProcessingTime, &mut ctx)?;
+        }
+        Ok(())
     }
 }
 
@@ -69,10 +125,25 @@ where
     fn process_batch(&mut self, batch: Batch<In>, out: &mut Output<Out>) -> Result<()> {
         for record in batch {
             let key = (self.key_selector)(&record.value);
-            let state = self.backend.scope(key)?;
-            let mut ctx = KeyedContext { state, out: &mut *out, timestamp: record.timestamp };
+            let mut ctx = self.backend.context(key, out, record.timestamp)?;
             self.function.process_element(record.value, &mut ctx)?;
         }
         Ok(())
+    }
+
+    fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<Out>) -> Result<()> {
+        let function = &mut self.function;
+        self.backend.advance_watermark(watermark, out, |time, domain, ctx| function.on_timer(time, domain, ctx))?;
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    fn next_processing_time(&self) -> Option<Timestamp> {
+        self.backend.next_processing_time()
+    }
+
+    fn on_processing_time(&mut self, now: Timestamp, out: &mut Output<Out>) -> Result<()> {
+        let function = &mut self.function;
+        self.backend.advance_processing_time(now, out, |time, domain, ctx| function.on_timer(time, domain, ctx))
     }
 }

@@ -9,3 +9,4 @@ pub(crate) mod map;
 pub(crate) mod process;
 pub(crate) mod reduce;
 pub(crate) mod sink;
+pub(crate) mod timestamps_watermarks;

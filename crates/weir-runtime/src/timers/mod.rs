@@ -1,0 +1,24 @@
+//! Timers: callbacks a keyed function asks for at an event time or a processing time, per key
+//! (and namespace: a window, for window operators).
+//!
+//! Timers are deduplicated — registering the same (time, key, namespace) twice fires once — and
+//! fire in timestamp order: event-time timers when the watermark reaches them, processing-time
+//! timers when the clock does. A timer's callback may emit and register further timers; one at
+//! or below the current time fires in the same pass.
+//!
+//! It is **not** persisted yet: timers join keyed state in snapshots with the checkpoint issue.
+
+mod queue;
+mod service;
+
+pub(crate) use service::InternalTimerService;
+pub use service::TimerService;
+
+/// Which clock a timer follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TimeDomain {
+    /// Fires when the watermark reaches the timer's timestamp.
+    EventTime,
+    /// Fires when the wall clock reaches it.
+    ProcessingTime,
+}

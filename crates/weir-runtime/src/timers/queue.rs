@@ -1,0 +1,139 @@
+//! A timer queue: timers of one time domain ordered by time, deduplicated, cancellable.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+use weir_core::Timestamp;
+
+/// Registered timers of one domain.
+///
+/// `by_time` keeps registration order within a timestamp; `live` maps every registered timer to
+/// the sequence number of its registration. Deleting a timer only removes it from `live`; its
+/// entry in `by_time` goes stale and is skipped when reached — also if the same timer is
+/// registered again later, which gets a new entry at its new place in the order. (Flink's heap
+/// timer queue dedups the same way, with a set beside a heap.)
+#[derive(Debug)]
+pub(crate) struct TimerQueue<K, N> {
+    by_time: BTreeMap<Timestamp, Vec<(u64, K, N)>>,
+    live: HashMap<(Timestamp, K, N), u64>,
+    next_seq: u64,
+}
+
+impl<K, N> Default for TimerQueue<K, N> {
+    fn default() -> Self {
+        TimerQueue { by_time: BTreeMap::new(), live: HashMap::new(), next_seq: 0 }
+    }
+}
+
+impl<K: Hash + Eq + Clone, N: Hash + Eq + Clone> TimerQueue<K, N> {
+    /// Registers a timer; false if it was registered already.
+    pub(crate) fn register(&mut self, time: Timestamp, key: K, namespace: N) -> bool {
+        let entry = self.live.entry((time, key.clone(), namespace.clone()));
+        if matches!(entry, std::collections::hash_map::Entry::Occupied(_)) {
+            return false;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        entry.or_insert(seq);
+        self.by_time.entry(time).or_default().push((seq, key, namespace));
+        true
+    }
+
+    /// Deletes a timer; false if it was not registered.
+    pub(crate) fn delete(&mut self, time: Timestamp, key: &K, namespace: &N) -> bool {
+        self.live.remove(&(time, key.clone(), namespace.clone())).is_some()
+    }
+
+    /// The earliest entry's time. It may be a deleted timer's: callers then wake up early and
+    /// find nothing due (`pop_due` drops such stale entries).
+    pub(crate) fn peek_lenient(&self) -> Option<Timestamp> {
+        self.by_time.keys().next().copied()
+    }
+
+    /// Removes and returns the earliest timer at or before `limit`.
+    pub(crate) fn pop_due(&mut self, limit: Timestamp) -> Option<(Timestamp, K, N)> {
+        loop {
+            let mut entry = self.by_time.first_entry()?;
+            let time = *entry.key();
+            if time > limit {
+                return None;
+            }
+            let timers = entry.get_mut();
+            let (seq, key, namespace) = timers.remove(0);
+            if timers.is_empty() {
+                entry.remove();
+            }
+            let id = (time, key, namespace);
+            if self.live.get(&id) == Some(&seq) {
+                self.live.remove(&id);
+                return Some(id);
+            }
+        }
+    }
+
+    /// How many timers are registered.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.live.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn fires_in_time_order_once_each() {
+        let mut q = TimerQueue::default();
+        assert!(q.register(30, "a", ()));
+        assert!(q.register(10, "b", ()));
+        assert!(q.register(20, "a", ()));
+        assert!(!q.register(10, "b", ()), "a duplicate is not registered twice");
+        assert!(q.register(10, "a", ()));
+        assert_eq!(q.peek_lenient(), Some(10));
+        let fired: Vec<_> = std::iter::from_fn(|| q.pop_due(25)).collect();
+        assert_eq!(fired, [(10, "b", ()), (10, "a", ()), (20, "a", ())]);
+        assert_eq!(q.pop_due(25), None);
+        assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn deleted_timers_do_not_fire_and_can_be_registered_again() {
+        let mut q = TimerQueue::default();
+        q.register(10, 1u32, ());
+        q.register(20, 1u32, ());
+        assert!(q.delete(10, &1, &()));
+        assert!(!q.delete(10, &1, &()));
+        q.register(10, 1u32, ());
+        let fired: Vec<_> = std::iter::from_fn(|| q.pop_due(100)).map(|t| t.0).collect();
+        assert_eq!(fired, [10, 20]);
+    }
+
+    proptest! {
+        /// Against a model: the set of live timers, fired in (time, registration) order.
+        #[test]
+        fn matches_a_set_model(ops in prop::collection::vec((0u8..3, 0i64..20, 0u8..4), 0..200), limit in 0i64..25) {
+            let mut q = TimerQueue::default();
+            let mut model: Vec<(i64, u8)> = Vec::new();
+            for (op, time, key) in ops {
+                match op {
+                    0 | 1 => {
+                        let fresh = !model.contains(&(time, key));
+                        prop_assert_eq!(q.register(time, key, ()), fresh);
+                        if fresh { model.push((time, key)); }
+                    }
+                    _ => {
+                        let present = model.contains(&(time, key));
+                        prop_assert_eq!(q.delete(time, &key, &()), present);
+                        model.retain(|t| *t != (time, key));
+                    }
+                }
+            }
+            let mut due: Vec<(i64, u8)> = model.iter().copied().filter(|(t, _)| *t <= limit).collect();
+            due.sort_by_key(|(t, _)| *t); // stable: registration order within a time
+            let fired: Vec<(i64, u8)> = std::iter::from_fn(|| q.pop_due(limit)).map(|(t, k, _)| (t, k)).collect();
+            prop_assert_eq!(fired, due);
+            prop_assert_eq!(q.len(), model.iter().filter(|(t, _)| *t > limit).count());
+        }
+    }
+}
