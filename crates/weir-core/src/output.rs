@@ -4,17 +4,35 @@
 //! that runs the operator then takes the emitted elements, in order, and hands them to the next
 //! operator of the chain or to the exchange. Whole batches can be handed over without copying
 //! ([`Output::emit_batch`]), which is what keeps `map` and `filter` allocation-free.
+//!
+//! Besides its main output an operator may emit to **side outputs**, named by a tag, each with
+//! a record type of its own ([`Output::emit_side`]); watermarks apply to all of them.
 
 use crate::record::{Batch, Record};
 use crate::time::{Timestamp, Watermark, WatermarkStatus};
+use std::any::Any;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// One element an operator emitted.
 #[derive(Debug)]
 pub enum Emitted<T> {
     Batch(Batch<T>),
+    /// A batch of a side output: a `Batch<S>` of the tag's record type.
+    Side {
+        tag: Arc<str>,
+        batch: Box<dyn Any + Send>,
+    },
     Watermark(Watermark),
     WatermarkStatus(WatermarkStatus),
+}
+
+/// The records emitted to one side output since the last seal.
+#[derive(Debug)]
+struct SideBuffer {
+    tag: Arc<str>,
+    /// A `Batch<S>`; `None` when empty.
+    batch: Option<Box<dyn Any + Send>>,
 }
 
 /// Collects what an operator emits, keeping records and watermarks in their order.
@@ -24,11 +42,13 @@ pub struct Output<T> {
     sealed: VecDeque<Emitted<T>>,
     /// Records emitted since the last watermark (or since the output was last drained).
     current: Batch<T>,
+    /// Side-output records emitted since the last watermark, per tag.
+    side: Vec<SideBuffer>,
 }
 
 impl<T> Default for Output<T> {
     fn default() -> Self {
-        Output { sealed: VecDeque::new(), current: Vec::new() }
+        Output { sealed: VecDeque::new(), current: Vec::new(), side: Vec::new() }
     }
 }
 
@@ -64,6 +84,24 @@ impl<T> Output<T> {
         }
     }
 
+    /// Emits a record to the side output `tag`. A tag names one record type: the runtime's
+    /// `OutputTag` includes the type in the tag, so two types never share a buffer.
+    pub fn emit_side<S: Send + 'static>(&mut self, tag: &str, record: Record<S>) {
+        let index = match self.side.iter().position(|b| &*b.tag == tag) {
+            Some(index) => index,
+            None => {
+                self.side.push(SideBuffer { tag: Arc::from(tag), batch: None });
+                self.side.len() - 1
+            }
+        };
+        let buffer = &mut self.side[index];
+        match buffer.batch.as_mut().and_then(|b| b.downcast_mut::<Batch<S>>()) {
+            Some(batch) => batch.push(record),
+            // Empty, or (impossible with typed tags) another type under the same tag: start over.
+            None => buffer.batch = Some(Box::new(vec![record])),
+        }
+    }
+
     /// Emits a watermark after everything emitted so far.
     pub fn emit_watermark(&mut self, watermark: Watermark) {
         self.seal();
@@ -78,7 +116,7 @@ impl<T> Output<T> {
 
     /// Whether nothing is waiting to be taken.
     pub fn is_empty(&self) -> bool {
-        self.sealed.is_empty() && self.current.is_empty()
+        self.sealed.is_empty() && self.current.is_empty() && self.side.iter().all(|b| b.batch.is_none())
     }
 
     /// Takes the next emitted element, oldest first.
@@ -87,7 +125,10 @@ impl<T> Output<T> {
             return Some(element);
         }
         if self.current.is_empty() {
-            return None;
+            return self.side.iter_mut().find_map(|b| {
+                let batch = b.batch.take()?;
+                Some(Emitted::Side { tag: Arc::clone(&b.tag), batch })
+            });
         }
         // The next batch will likely be as large: allocate once instead of growing.
         let capacity = self.current.capacity();
@@ -98,6 +139,11 @@ impl<T> Output<T> {
         if !self.current.is_empty() {
             let batch = std::mem::take(&mut self.current);
             self.sealed.push_back(Emitted::Batch(batch));
+        }
+        for buffer in &mut self.side {
+            if let Some(batch) = buffer.batch.take() {
+                self.sealed.push_back(Emitted::Side { tag: Arc::clone(&buffer.tag), batch });
+            }
         }
     }
 }
@@ -112,6 +158,10 @@ mod tests {
                 Emitted::Batch(b) => format!("{:?}", b.iter().map(|r| r.value).collect::<Vec<_>>()),
                 Emitted::Watermark(w) => format!("wm{w}"),
                 Emitted::WatermarkStatus(s) => format!("{s:?}"),
+                Emitted::Side { tag, batch } => match batch.downcast::<Batch<String>>() {
+                    Ok(b) => format!("{tag}{:?}", b.iter().map(|r| r.value.as_str()).collect::<Vec<_>>()),
+                    Err(_) => format!("{tag}?"),
+                },
             })
             .collect()
     }
@@ -125,6 +175,19 @@ mod tests {
         out.emit_batch(vec![Record::new(3)]);
         out.collect(4);
         assert_eq!(drain(&mut out), ["[1, 2]", "wm10", "[3, 4]"]);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn side_outputs_are_sealed_before_the_watermark_that_follows_them() {
+        let mut out = Output::new();
+        out.collect(1);
+        out.emit_side("late", Record::new("x".to_string()));
+        out.emit_watermark(Watermark(10));
+        out.emit_side("late", Record::new("y".to_string()));
+        out.emit_side("late", Record::new("z".to_string()));
+        out.collect(2);
+        assert_eq!(drain(&mut out), ["[1]", "late[\"x\"]", "wm10", "[2]", "late[\"y\", \"z\"]"]);
         assert!(out.is_empty());
     }
 

@@ -28,6 +28,7 @@ pub use api::functions::{
     CoProcessFunction, KeyedCoProcessFunction, KeyedContext, KeyedProcessFunction, ProcessContext, ProcessFunction,
 };
 pub use api::keyed_stream::KeyedStream;
+pub use api::output_tag::OutputTag;
 pub use api::sink::DataStreamSink;
 pub use api::watermark_strategy::WatermarkStrategy;
 pub use cluster::{JobExecutionResult, OperatorResult};
@@ -39,8 +40,8 @@ pub mod prelude {
     pub use crate::timers::TimeDomain;
     pub use crate::{
         CoProcessFunction, ConnectedStreams, DataStream, JobError, JobExecutionResult, KeyedCoProcessFunction,
-        KeyedContext, KeyedProcessFunction, KeyedStream, ProcessContext, ProcessFunction, StreamExecutionEnvironment,
-        WatermarkStrategy,
+        KeyedContext, KeyedProcessFunction, KeyedStream, OutputTag, ProcessContext, ProcessFunction,
+        StreamExecutionEnvironment, WatermarkStrategy,
     };
     pub use weir_core::operator::OperatorContext;
     pub use weir_core::{Error, Record, Result, Timestamp, Watermark};

@@ -4,6 +4,7 @@ use super::connected::ConnectedStreams;
 use super::environment::StreamExecutionEnvironment;
 use super::functions::ProcessFunction;
 use super::keyed_stream::KeyedStream;
+use super::output_tag::OutputTag;
 use super::sink::DataStreamSink;
 use super::watermark_strategy::WatermarkStrategy;
 use crate::graph::stream_graph::{ChainingStrategy, NodeId, NodeKind, StreamEdge, TypedWriterFactory, WriterFactory};
@@ -26,10 +27,17 @@ use weir_core::{Data, Key};
 
 /// A stream of `T` records: the output of one operator, the union of several, or either with a
 /// partitioning (`rebalance`, `broadcast`, ...) applied to what comes next.
+/// One operator output feeding a stream: its main output, or one of its side outputs.
+#[derive(Debug, Clone)]
+pub(crate) struct StreamInput {
+    pub(crate) node: NodeId,
+    pub(crate) output_tag: Option<String>,
+}
+
 pub struct DataStream<T> {
     pub(crate) env: StreamExecutionEnvironment,
-    /// The operators whose outputs form this stream (several after `union`).
-    pub(crate) inputs: Vec<NodeId>,
+    /// The operator outputs that form this stream (several after `union`).
+    pub(crate) inputs: Vec<StreamInput>,
     /// How the next operator receives the records.
     pub(crate) partition: PartitionKind,
     pub(crate) writer: Arc<dyn WriterFactory>,
@@ -52,7 +60,7 @@ impl<T: Data> DataStream<T> {
     pub(crate) fn from_node(env: StreamExecutionEnvironment, node: NodeId) -> Self {
         DataStream {
             env,
-            inputs: vec![node],
+            inputs: vec![StreamInput { node, output_tag: None }],
             partition: PartitionKind::Default,
             writer: TypedWriterFactory::<T>::plain(),
             _records: PhantomData,
@@ -63,7 +71,13 @@ impl<T: Data> DataStream<T> {
     pub(crate) fn edges(&self, side: InputSide) -> Vec<StreamEdge> {
         self.inputs
             .iter()
-            .map(|&from| StreamEdge { from, side, partition: self.partition, writer: Arc::clone(&self.writer) })
+            .map(|input| StreamEdge {
+                from: input.node,
+                side,
+                partition: self.partition,
+                output_tag: input.output_tag.clone(),
+                writer: Arc::clone(&self.writer),
+            })
             .collect()
     }
 
@@ -176,9 +190,30 @@ impl<T: Data> DataStream<T> {
                     self.partition, other.partition
                 ));
             }
-            union.inputs.extend(&other.inputs);
+            union.inputs.extend(other.inputs.iter().cloned());
         }
         union
+    }
+
+    /// The records the operator of this stream emitted to the side output `tag`.
+    pub fn get_side_output<S: Data>(&self, tag: &OutputTag<S>) -> DataStream<S> {
+        let node = match (self.inputs.as_slice(), self.partition) {
+            ([StreamInput { node, output_tag: None }], PartitionKind::Default) => *node,
+            _ => {
+                self.record_error(format!(
+                    "get_side_output('{}') applies to one operator's stream, not to a union, a partitioning or another side output",
+                    tag.id()
+                ));
+                self.inputs.first().map_or(0, |i| i.node)
+            }
+        };
+        DataStream {
+            env: self.env.clone(),
+            inputs: vec![StreamInput { node, output_tag: Some(tag.key().to_string()) }],
+            partition: PartitionKind::Default,
+            writer: TypedWriterFactory::<S>::plain(),
+            _records: PhantomData,
+        }
     }
 
     /// Two streams of possibly different types, for an operator with two inputs.
@@ -271,7 +306,7 @@ impl<T: Data> DataStream<T> {
 
     fn with_node(&self, what: &str, change: impl FnOnce(&mut crate::graph::stream_graph::StreamNode)) {
         match (self.inputs.as_slice(), self.partition) {
-            ([node], PartitionKind::Default) => {
+            ([StreamInput { node, output_tag: None }], PartitionKind::Default) => {
                 let mut state = self.env.state.borrow_mut();
                 match state.graph.nodes.get_mut(*node) {
                     Some(node) => change(node),
@@ -279,7 +314,7 @@ impl<T: Data> DataStream<T> {
                 }
             }
             _ => self.record_error(format!(
-                "{what}() applies to one operator, but this stream is a union or a partitioning; call it on the operator's own stream"
+                "{what}() applies to one operator, but this stream is a union, a partitioning or a side output; call it on the operator's own stream"
             )),
         }
     }

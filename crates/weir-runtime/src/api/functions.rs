@@ -5,7 +5,9 @@
 //! function per subtask), so fields hold per-subtask state; keyed state lives behind the
 //! [`KeyedContext`] and is scoped to the current key.
 
+use super::output_tag::OutputTag;
 use crate::timers::{InternalTimerService, TimeDomain, TimerService};
+use weir_core::Record;
 use weir_core::operator::{InputSide, OperatorContext};
 use weir_core::{Key, Output, Result, Timestamp};
 use weir_state::{
@@ -36,6 +38,11 @@ impl<O> ProcessContext<'_, O> {
     /// The current record's event timestamp, if it has one.
     pub fn timestamp(&self) -> Option<Timestamp> {
         self.timestamp
+    }
+
+    /// Emits a value to a side output, with the current record's timestamp.
+    pub fn output<S: Send + 'static>(&mut self, tag: &OutputTag<S>, value: S) {
+        self.out.emit_side(tag.key(), Record { value, timestamp: self.timestamp });
     }
 }
 
@@ -111,6 +118,11 @@ impl<K: Key, O> KeyedContext<'_, K, O> {
     /// The current record's event timestamp, if it has one.
     pub fn timestamp(&self) -> Option<Timestamp> {
         self.timestamp
+    }
+
+    /// Emits a value to a side output, with the current record's timestamp.
+    pub fn output<S: Send + 'static>(&mut self, tag: &OutputTag<S>, value: S) {
+        self.out.emit_side(tag.key(), Record { value, timestamp: self.timestamp });
     }
 }
 

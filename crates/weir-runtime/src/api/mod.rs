@@ -13,5 +13,6 @@ pub mod datastream;
 pub mod environment;
 pub mod functions;
 pub mod keyed_stream;
+pub mod output_tag;
 pub mod sink;
 pub mod watermark_strategy;

@@ -108,9 +108,9 @@ fn build(plan: &mut SubtaskPlan) -> Result<Parts> {
         producer_index: plan.subtask,
         task_name: format!("{} ({}/{})", plan.task_name, plan.subtask + 1, plan.parallelism),
     };
-    let writers: Vec<Box<dyn RecordWriter>> = std::mem::take(&mut plan.channels.outputs)
+    let writers: Vec<(Option<String>, Box<dyn RecordWriter>)> = std::mem::take(&mut plan.channels.outputs)
         .into_iter()
-        .map(|edge| edge.writer.create(edge.partition, edge.channels, &setup))
+        .map(|edge| Ok((edge.output_tag, edge.writer.create(edge.partition, edge.channels, &setup)?)))
         .collect::<Result<_>>()?;
     let links = plan
         .operators

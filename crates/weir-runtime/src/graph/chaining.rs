@@ -7,7 +7,8 @@
 //! - the upstream operator has this one output edge and the downstream operator this one input
 //!   edge (weir chains along lines, not trees);
 //! - neither end refused chaining (`disable_chaining`), and the downstream operator did not ask
-//!   to start a new chain (`start_new_chain`).
+//!   to start a new chain (`start_new_chain`);
+//! - the edge carries the main output, not a side output.
 
 use super::stream_graph::ChainingStrategy;
 use crate::task::partitioner::PartitionKind;
@@ -23,6 +24,7 @@ pub(crate) struct ChainCandidate {
     pub(crate) downstream_inputs: usize,
     pub(crate) upstream: ChainingStrategy,
     pub(crate) downstream: ChainingStrategy,
+    pub(crate) side_output: bool,
 }
 
 /// Whether the edge fuses its two operators.
@@ -34,6 +36,7 @@ pub(crate) fn can_chain(c: &ChainCandidate) -> bool {
         && c.downstream_inputs == 1
         && c.upstream != ChainingStrategy::Never
         && c.downstream == ChainingStrategy::Always
+        && !c.side_output
 }
 
 #[cfg(test)]
@@ -50,6 +53,7 @@ mod tests {
             downstream_inputs: 1,
             upstream: ChainingStrategy::Always,
             downstream: ChainingStrategy::Always,
+            side_output: false,
         }
     }
 
@@ -73,6 +77,7 @@ mod tests {
             ChainCandidate { upstream: ChainingStrategy::Never, ..chainable() },
             ChainCandidate { downstream: ChainingStrategy::Never, ..chainable() },
             ChainCandidate { downstream: ChainingStrategy::Head, ..chainable() },
+            ChainCandidate { side_output: true, ..chainable() },
         ];
         for case in cases {
             assert!(!can_chain(&case), "{case:?} should not chain");

@@ -12,6 +12,7 @@ use std::sync::Arc;
 /// The producer side of one job edge on one subtask.
 pub(crate) struct OutputEdge {
     pub(crate) partition: PartitionKind,
+    pub(crate) output_tag: Option<String>,
     pub(crate) writer: Arc<dyn WriterFactory>,
     /// One sender per connected consumer, in consumer order.
     pub(crate) channels: Vec<Sender<ChannelElement>>,
@@ -41,6 +42,7 @@ pub(crate) fn create_channels(job: &JobGraph, capacity: usize) -> Vec<Vec<Subtas
             }
             channels[edge.from_vertex][producer].outputs.push(OutputEdge {
                 partition: edge.partition,
+                output_tag: edge.output_tag.clone(),
                 writer: Arc::clone(&edge.writer),
                 channels: senders,
             });

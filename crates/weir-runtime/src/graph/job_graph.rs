@@ -25,6 +25,7 @@ pub(crate) struct JobEdge {
     pub(crate) side: InputSide,
     /// Resolved: never `Default`.
     pub(crate) partition: PartitionKind,
+    pub(crate) output_tag: Option<String>,
     pub(crate) writer: Arc<dyn WriterFactory>,
 }
 
@@ -90,6 +91,7 @@ impl JobGraph {
                         downstream_inputs: node.inputs.len(),
                         upstream: upstream.chaining,
                         downstream: node.chaining,
+                        side_output: edge.output_tag.is_some(),
                     };
                     can_chain(&candidate).then_some(vertex_of[edge.from])
                 }
@@ -126,6 +128,7 @@ impl JobGraph {
                     to_vertex,
                     side: edge.side,
                     partition: edge.partition.resolve(node_parallelism[edge.from], node_parallelism[node.id]),
+                    output_tag: edge.output_tag.clone(),
                     writer: Arc::clone(&edge.writer),
                 });
             }

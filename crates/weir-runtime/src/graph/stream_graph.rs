@@ -59,6 +59,8 @@ pub(crate) struct StreamEdge {
     pub(crate) from: NodeId,
     pub(crate) side: InputSide,
     pub(crate) partition: PartitionKind,
+    /// The producer's side output this edge carries; `None` for its main output.
+    pub(crate) output_tag: Option<String>,
     /// Creates the producer's writer for this edge; it knows the record type.
     pub(crate) writer: Arc<dyn WriterFactory>,
 }

@@ -176,6 +176,13 @@ impl Emit for Downstream<'_> {
         self.writers.control(Control::WatermarkStatus(status))
     }
 
+    /// Side outputs leave the chain: an operator whose side output is consumed is always the
+    /// chain's last (such edges are never chained). Side records of an operator further up had
+    /// no consumer and are dropped.
+    fn side_batch(&mut self, tag: &str, batch: AnyBatch) -> Result<()> {
+        if self.links.is_empty() { self.writers.side_batch(tag, batch) } else { Ok(()) }
+    }
+
     fn watermark(&mut self, watermark: Watermark) -> Result<()> {
         let caller = self.caller();
         let result = match self.links.split_first_mut() {

@@ -32,4 +32,6 @@ pub(crate) trait Emit {
     fn batch(&mut self, batch: AnyBatch) -> weir_core::Result<()>;
     fn watermark(&mut self, watermark: Watermark) -> weir_core::Result<()>;
     fn watermark_status(&mut self, status: WatermarkStatus) -> weir_core::Result<()>;
+    /// A batch of the side output `tag` (a `Batch<S>` of the tag's type).
+    fn side_batch(&mut self, tag: &str, batch: AnyBatch) -> weir_core::Result<()>;
 }

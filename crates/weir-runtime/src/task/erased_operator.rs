@@ -41,6 +41,7 @@ fn drain<T: Data>(output: &mut Output<T>, metrics: &OperatorMetrics, emit: &mut 
             }
             Emitted::Watermark(watermark) => emit.watermark(watermark)?,
             Emitted::WatermarkStatus(status) => emit.watermark_status(status)?,
+            Emitted::Side { tag, batch } => emit.side_batch(&tag, batch)?,
         }
     }
     Ok(())

@@ -241,42 +241,59 @@ impl<T: Data> RecordWriter for ChannelWriter<T> {
     }
 }
 
-/// The end of a chain: every output edge's writer. A chain that ends in a sink has none.
+/// The end of a chain: every output edge's writer, main output or a side output's (by tag).
+/// A chain that ends in a sink has none.
 #[derive(Default)]
 pub(crate) struct Writers {
-    writers: Vec<Box<dyn RecordWriter>>,
+    /// Writers of the main output.
+    main: Vec<Box<dyn RecordWriter>>,
+    /// Writers of side outputs, with their tags.
+    side: Vec<(String, Box<dyn RecordWriter>)>,
 }
 
 impl Writers {
-    pub(crate) fn new(writers: Vec<Box<dyn RecordWriter>>) -> Self {
-        Writers { writers }
+    pub(crate) fn new(writers: Vec<(Option<String>, Box<dyn RecordWriter>)>) -> Self {
+        let mut all = Writers::default();
+        for (tag, writer) in writers {
+            match tag {
+                None => all.main.push(writer),
+                Some(tag) => all.side.push((tag, writer)),
+            }
+        }
+        all
+    }
+
+    fn all(&mut self) -> impl Iterator<Item = &mut Box<dyn RecordWriter>> {
+        self.main.iter_mut().chain(self.side.iter_mut().map(|(_, w)| w))
     }
 
     pub(crate) fn control(&mut self, control: Control) -> Result<()> {
-        self.writers.iter_mut().try_for_each(|w| w.control(control))
+        self.all().try_for_each(|w| w.control(control))
     }
 
     pub(crate) fn flush(&mut self) -> Result<()> {
-        self.writers.iter_mut().try_for_each(|w| w.flush())
+        self.all().try_for_each(|w| w.flush())
     }
 
     /// The earliest moment a buffered record started waiting, over all writers.
     pub(crate) fn pending_since(&self) -> Option<Instant> {
-        self.writers.iter().filter_map(|w| w.pending_since()).min()
+        self.main.iter().chain(self.side.iter().map(|(_, w)| w)).filter_map(|w| w.pending_since()).min()
     }
+}
+
+/// Writes a batch to every writer: copies to all but the last, which takes it.
+fn fan_out<'a>(mut writers: impl Iterator<Item = &'a mut Box<dyn RecordWriter>>, batch: AnyBatch) -> Result<()> {
+    let Some(mut last) = writers.next() else { return Ok(()) };
+    for next in writers {
+        last.write_cloned(&batch)?;
+        last = next;
+    }
+    last.write(batch)
 }
 
 impl Emit for Writers {
     fn batch(&mut self, batch: AnyBatch) -> Result<()> {
-        match self.writers.split_last_mut() {
-            None => Ok(()),
-            Some((last, others)) => {
-                for writer in others {
-                    writer.write_cloned(&batch)?;
-                }
-                last.write(batch)
-            }
-        }
+        fan_out(self.main.iter_mut(), batch)
     }
 
     fn watermark(&mut self, watermark: Watermark) -> Result<()> {
@@ -285,6 +302,10 @@ impl Emit for Writers {
 
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
         self.control(Control::WatermarkStatus(status))
+    }
+
+    fn side_batch(&mut self, tag: &str, batch: AnyBatch) -> Result<()> {
+        fan_out(self.side.iter_mut().filter(|(t, _)| t == tag).map(|(_, w)| w), batch)
     }
 }
 

@@ -93,6 +93,7 @@ impl<T: Data, S: Send> ErasedSourceReader for ReaderAdapter<T, S> {
                 }
                 Emitted::Watermark(watermark) => emit.watermark(watermark)?,
                 Emitted::WatermarkStatus(status) => emit.watermark_status(status)?,
+                Emitted::Side { tag, batch } => emit.side_batch(&tag, batch)?,
             }
         }
         Ok(poll)

@@ -27,6 +27,7 @@ fn drain(out: &mut Output<i64>) -> Vec<String> {
             Emitted::Batch(b) => format!("{:?}", b.iter().map(|r| (r.value, r.timestamp)).collect::<Vec<_>>()),
             Emitted::Watermark(w) => format!("wm{w}"),
             Emitted::WatermarkStatus(s) => format!("{s:?}"),
+            Emitted::Side { tag, .. } => format!("side {tag}"),
         })
         .collect()
 }
