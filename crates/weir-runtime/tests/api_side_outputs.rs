@@ -12,12 +12,12 @@ struct Split {
 
 impl ProcessFunction<u64, u64> for Split {
     fn process_element(&mut self, value: u64, ctx: &mut ProcessContext<'_, u64>) -> Result<()> {
-        if value % 2 == 0 {
+        if value.is_multiple_of(2) {
             ctx.collect(value);
         } else {
             ctx.output(&self.odd, value);
         }
-        if value % 10 == 0 {
+        if value.is_multiple_of(10) {
             ctx.output(&self.words, format!("ten-{value}"));
         }
         Ok(())
