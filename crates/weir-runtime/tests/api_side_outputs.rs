@@ -69,8 +69,10 @@ impl KeyedProcessFunction<String, (String, i64), String> for Duplicates {
 
 #[test]
 fn a_keyed_function_sends_repeats_to_a_side_output_with_their_timestamps() {
+    // Which record of a key comes first must not be a race: source and assigner run at
+    // parallelism 1 (their order is the collection's), the keyed function at 2.
     let env = StreamExecutionEnvironment::new();
-    env.set_parallelism(2).set_config("weir.progress", "false");
+    env.set_parallelism(1).set_config("weir.progress", "false");
     let repeats = OutputTag::<(String, i64)>::new("repeats");
     let events: Vec<(String, i64)> =
         ["a", "b", "a", "c", "b", "a"].iter().enumerate().map(|(i, k)| (k.to_string(), i as i64 * 10)).collect();
@@ -80,7 +82,8 @@ fn a_keyed_function_sends_repeats_to_a_side_output_with_their_timestamps() {
             WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|e: &(String, i64), _| e.1),
         )
         .key_by(|(k, _): &(String, i64)| k.clone())
-        .process(Duplicates { seen: ValueStateDescriptor::new("seen"), repeats: repeats.clone() });
+        .process(Duplicates { seen: ValueStateDescriptor::new("seen"), repeats: repeats.clone() })
+        .set_parallelism(2);
     let (first_sink, repeat_sink) = (CollectSink::new(), CollectSink::new());
     firsts.sink_to(first_sink.clone());
     firsts.get_side_output(&repeats).sink_to(repeat_sink.clone());

@@ -61,13 +61,26 @@ pub trait ProcessFunction<I, O>: Send + Sync + Clone + 'static {
     }
 }
 
-/// The context of a keyed function: emission, plus state and timers scoped to the current key.
+/// The context of a keyed function: state and timers scoped to the current key, plus everything
+/// a [`ProcessContext`] offers for emitting (`collect`, `output`, `timestamp`, through `Deref`).
 pub struct KeyedContext<'a, K, O> {
     pub(crate) state: &'a mut HeapKeyedStateBackend<K>,
     pub(crate) timers: &'a mut InternalTimerService<K, ()>,
-    pub(crate) out: &'a mut Output<O>,
-    pub(crate) timestamp: Option<Timestamp>,
     pub(crate) processing_time: Timestamp,
+    pub(crate) emit: ProcessContext<'a, O>,
+}
+
+impl<'a, K, O> std::ops::Deref for KeyedContext<'a, K, O> {
+    type Target = ProcessContext<'a, O>;
+    fn deref(&self) -> &Self::Target {
+        &self.emit
+    }
+}
+
+impl<K, O> std::ops::DerefMut for KeyedContext<'_, K, O> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.emit
+    }
 }
 
 impl<K: Key, O> KeyedContext<'_, K, O> {
@@ -100,29 +113,6 @@ impl<K: Key, O> KeyedContext<'_, K, O> {
         descriptor: &MapStateDescriptor<UK, UV>,
     ) -> Result<MapState<'_, K, UK, UV>> {
         Ok(self.state.map(descriptor)?)
-    }
-
-    /// Emits a value with the current record's timestamp.
-    pub fn collect(&mut self, value: O) {
-        match self.timestamp {
-            Some(ts) => self.out.collect_with_timestamp(value, ts),
-            None => self.out.collect(value),
-        }
-    }
-
-    /// Emits a value with a timestamp of its own.
-    pub fn collect_with_timestamp(&mut self, value: O, timestamp: Timestamp) {
-        self.out.collect_with_timestamp(value, timestamp);
-    }
-
-    /// The current record's event timestamp, if it has one.
-    pub fn timestamp(&self) -> Option<Timestamp> {
-        self.timestamp
-    }
-
-    /// Emits a value to a side output, with the current record's timestamp.
-    pub fn output<S: Send + 'static>(&mut self, tag: &OutputTag<S>, value: S) {
-        self.out.emit_side(tag.key(), Record { value, timestamp: self.timestamp });
     }
 }
 

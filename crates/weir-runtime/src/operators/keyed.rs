@@ -2,7 +2,7 @@
 //! arithmetic) and `process` on a keyed stream: a [`KeyedProcessFunction`] with state and
 //! timers scoped to each record's key.
 
-use crate::api::functions::{KeyedContext, KeyedProcessFunction};
+use crate::api::functions::{KeyedContext, KeyedProcessFunction, ProcessContext};
 use crate::timers::{InternalTimerService, TimeDomain};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -54,7 +54,7 @@ impl<K: Key> KeyedBackend<K> {
         let group = assign_key_group(&key, self.max_parallelism)?;
         let state = self.state.as_mut().ok_or_else(|| Error::Internal("keyed state used before on_start".into()))?;
         state.set_current_key(key, group)?;
-        Ok(KeyedContext { state, timers: &mut self.timers, out, timestamp, processing_time })
+        Ok(KeyedContext { state, timers: &mut self.timers, processing_time, emit: ProcessContext { out, timestamp } })
     }
 
     /// Moves event time to `watermark`, firing every event-time timer at or below it in order.
