@@ -90,10 +90,11 @@ impl CheckpointCoordinator {
         self.recently_aborted.push_back((id, location.clone()));
         actions.push(Action::Abort { id, kind, location, reason: reason.clone() });
 
-        let verdict = self.failures.on_failure(id, kind, &reason);
-        if let FailureVerdict::FailJob { consecutive } = verdict
-            && self.state != CoordinatorState::ShutDown
-        {
+        // Once the job has ended, failures no longer count towards failing it.
+        if self.state == CoordinatorState::ShutDown {
+            return;
+        }
+        if let FailureVerdict::FailJob { consecutive } = self.failures.on_failure(id, kind, &reason) {
             let tolerable = self.failures.tolerable();
             actions.push(Action::FailJob {
                 reason: JobFailure::TooManyFailedCheckpoints { consecutive, tolerable, last: id, reason },
