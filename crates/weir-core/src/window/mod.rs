@@ -25,12 +25,15 @@
 //! | `late.rs` | cleanup time and lateness |
 
 pub mod assigner;
+pub mod evictor;
+pub mod late;
 pub mod time_window;
 pub mod trigger;
 
 pub use assigner::{
     DynamicSessionWindows, GlobalWindows, SessionWindows, SlidingWindows, TimeDomain, TumblingWindows, WindowAssigner,
 };
+pub use evictor::{CountEvictor, EvictionPoint, Evictor, EvictorContext, TimeEvictor};
 pub use time_window::{GlobalWindow, TimeWindow, Window, window_start_with_offset};
 pub use trigger::{
     ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountTrigger, EventTimeTrigger,
