@@ -27,6 +27,7 @@
 pub mod assigner;
 pub mod evictor;
 pub mod late;
+pub mod merging;
 pub mod time_window;
 pub mod trigger;
 
@@ -34,6 +35,7 @@ pub use assigner::{
     DynamicSessionWindows, GlobalWindows, SessionWindows, SlidingWindows, TimeDomain, TumblingWindows, WindowAssigner,
 };
 pub use evictor::{CountEvictor, EvictionPoint, Evictor, EvictorContext, TimeEvictor};
+pub use merging::{Merge, MergeResult, MergingWindowSet};
 pub use time_window::{GlobalWindow, TimeWindow, Window, window_start_with_offset};
 pub use trigger::{
     ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountTrigger, EventTimeTrigger,
