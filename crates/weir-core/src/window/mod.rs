@@ -24,18 +24,22 @@
 //! | `slicing.rs` | [`Slicing`], [`SliceAggregator`]: one slice per record for sliding windows |
 //! | `late.rs` | cleanup time and lateness |
 
+pub mod aggregate;
 pub mod assigner;
 pub mod evictor;
 pub mod late;
 pub mod merging;
+pub mod slicing;
 pub mod time_window;
 pub mod trigger;
 
+pub use aggregate::{AggregateFunction, ReduceAggregate, ReduceFunction};
 pub use assigner::{
     DynamicSessionWindows, GlobalWindows, SessionWindows, SlidingWindows, TimeDomain, TumblingWindows, WindowAssigner,
 };
 pub use evictor::{CountEvictor, EvictionPoint, Evictor, EvictorContext, TimeEvictor};
 pub use merging::{Merge, MergeResult, MergingWindowSet};
+pub use slicing::{SliceAccumulators, SliceAdded, SliceAggregator, Slicing};
 pub use time_window::{GlobalWindow, TimeWindow, Window, window_start_with_offset};
 pub use trigger::{
     ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountTrigger, EventTimeTrigger,
