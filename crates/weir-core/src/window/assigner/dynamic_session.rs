@@ -6,11 +6,11 @@
 //! but by [`MergingWindowSet`](crate::window::MergingWindowSet).
 
 use super::session::session_window;
-use super::{TimeDomain, WindowAssigner};
+use super::{TimeDomain, WindowAssigner, time_trigger};
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
 use crate::window::time_window::TimeWindow;
-use crate::window::trigger::{EventTimeTrigger, ProcessingTimeTrigger, Trigger};
+use crate::window::trigger::Trigger;
 use std::fmt;
 use std::time::Duration;
 
@@ -73,10 +73,7 @@ where
     }
 
     fn default_trigger(&self) -> Box<dyn Trigger<T, TimeWindow>> {
-        match self.domain {
-            TimeDomain::EventTime => Box::new(EventTimeTrigger),
-            TimeDomain::ProcessingTime => Box::new(ProcessingTimeTrigger),
-        }
+        time_trigger(self.domain)
     }
 
     fn is_merging(&self) -> bool {

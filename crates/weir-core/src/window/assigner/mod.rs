@@ -24,8 +24,8 @@ pub use session::SessionWindows;
 pub use sliding::SlidingWindows;
 pub use tumbling::TumblingWindows;
 
-use super::time_window::Window;
-use super::trigger::Trigger;
+use super::time_window::{TimeWindow, Window};
+use super::trigger::{EventTimeTrigger, ProcessingTimeTrigger, Trigger};
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -112,6 +112,14 @@ pub fn check_trigger<T, W: Window>(
         });
     }
     Ok(())
+}
+
+/// The default trigger of time windows: the window fires when its domain's clock passes its end.
+pub(crate) fn time_trigger<T>(domain: TimeDomain) -> Box<dyn Trigger<T, TimeWindow>> {
+    match domain {
+        TimeDomain::EventTime => Box::new(EventTimeTrigger),
+        TimeDomain::ProcessingTime => Box::new(ProcessingTimeTrigger),
+    }
 }
 
 /// A length in whole milliseconds, at least 1 and at most `i64::MAX`; sub-millisecond parts are

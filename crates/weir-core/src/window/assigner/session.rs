@@ -6,11 +6,11 @@
 //! operator with a [`MergingWindowSet`](crate::window::MergingWindowSet). Two records exactly
 //! `gap` apart are in one session, as in Flink (touching windows intersect).
 
-use super::{TimeDomain, WindowAssigner, out_of_range, positive_millis};
+use super::{TimeDomain, WindowAssigner, out_of_range, positive_millis, time_trigger};
 use crate::error::Result;
 use crate::time::Timestamp;
 use crate::window::time_window::TimeWindow;
-use crate::window::trigger::{EventTimeTrigger, ProcessingTimeTrigger, Trigger};
+use crate::window::trigger::Trigger;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -73,10 +73,7 @@ impl<T> WindowAssigner<T> for SessionWindows {
     }
 
     fn default_trigger(&self) -> Box<dyn Trigger<T, TimeWindow>> {
-        match self.domain {
-            TimeDomain::EventTime => Box::new(EventTimeTrigger),
-            TimeDomain::ProcessingTime => Box::new(ProcessingTimeTrigger),
-        }
+        time_trigger(self.domain)
     }
 
     fn is_merging(&self) -> bool {

@@ -9,11 +9,11 @@
 //! operator should not: [`Slicing`](crate::window::Slicing) puts each record into one slice and
 //! combines slices per window instead.
 
-use super::{TimeDomain, WindowAssigner, out_of_range, positive_millis};
+use super::{TimeDomain, WindowAssigner, out_of_range, positive_millis, time_trigger};
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
 use crate::window::time_window::{TimeWindow, window_start_with_offset};
-use crate::window::trigger::{EventTimeTrigger, ProcessingTimeTrigger, Trigger};
+use crate::window::trigger::Trigger;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -107,10 +107,7 @@ impl<T> WindowAssigner<T> for SlidingWindows {
     }
 
     fn default_trigger(&self) -> Box<dyn Trigger<T, TimeWindow>> {
-        match self.domain {
-            TimeDomain::EventTime => Box::new(EventTimeTrigger),
-            TimeDomain::ProcessingTime => Box::new(ProcessingTimeTrigger),
-        }
+        time_trigger(self.domain)
     }
 }
 

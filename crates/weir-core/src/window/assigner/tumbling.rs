@@ -5,11 +5,11 @@
 //! windows at local midnight: for UTC+8, `with_offset(-8 h)`. This is **not** a calendar: days
 //! are always 86,400,000 ms, whatever daylight-saving time does.
 
-use super::{TimeDomain, WindowAssigner, out_of_range, positive_millis};
+use super::{TimeDomain, WindowAssigner, out_of_range, positive_millis, time_trigger};
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
 use crate::window::time_window::{TimeWindow, window_start_with_offset};
-use crate::window::trigger::{EventTimeTrigger, ProcessingTimeTrigger, Trigger};
+use crate::window::trigger::Trigger;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -89,10 +89,7 @@ impl<T> WindowAssigner<T> for TumblingWindows {
     }
 
     fn default_trigger(&self) -> Box<dyn Trigger<T, TimeWindow>> {
-        match self.domain {
-            TimeDomain::EventTime => Box::new(EventTimeTrigger),
-            TimeDomain::ProcessingTime => Box::new(ProcessingTimeTrigger),
-        }
+        time_trigger(self.domain)
     }
 }
 
