@@ -82,7 +82,12 @@ impl SlidingWindows {
         // in i64 is an error rather than a wrapped-around window, and a last start below
         // i64::MIN is fine when its window does not reach the record (a gap, `slide > size`).
         let (size, slide, ts) = (i128::from(self.size), i128::from(self.slide), i128::from(timestamp));
-        let mut start = ts - (ts - i128::from(self.offset)).rem_euclid(slide);
+        // The remainder in i64 (one fast division) unless `timestamp - offset` overflows.
+        let remainder = match timestamp.checked_sub(self.offset) {
+            Some(shifted) => i128::from(shifted.rem_euclid(self.slide)),
+            None => (ts - i128::from(self.offset)).rem_euclid(slide),
+        };
+        let mut start = ts - remainder;
         while start + size > ts {
             let window = i64::try_from(start).ok().zip(i64::try_from(start + size).ok());
             let (s, e) = window.ok_or_else(|| out_of_range(NAME, timestamp))?;
