@@ -6,39 +6,25 @@
 //! record (Flink aligns with Java's `%`, which differs from this only for negative timestamps,
 //! where Flink skips one firing).
 
-use super::{Trigger, TriggerContext, TriggerResult, TriggerStateDescriptor};
+use super::fire_time::FireTime;
+use super::{Trigger, TriggerContext, TriggerResult};
 use crate::error::Result;
 use crate::time::Timestamp;
-use crate::window::assigner::positive_millis;
-use crate::window::time_window::{Window, window_start_with_offset};
+use crate::window::assigner::TimeDomain;
+use crate::window::time_window::Window;
 use std::time::Duration;
-
-const FIRE_TIME: TriggerStateDescriptor = TriggerStateDescriptor::min("fire-time");
 
 /// Fires every `interval` of event time and when the watermark passes the window's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContinuousEventTimeTrigger {
-    interval: i64,
+    fire_time: FireTime,
 }
 
 impl ContinuousEventTimeTrigger {
     /// Fires every `interval` (at least 1 ms).
     pub fn of(interval: Duration) -> Result<Self> {
-        Ok(ContinuousEventTimeTrigger {
-            interval: positive_millis("ContinuousEventTimeTrigger", "interval", interval)?,
-        })
-    }
-
-    /// Records `min(time + interval, window end)` as the next firing and registers its timer.
-    fn register_next_fire(
-        &self,
-        time: Timestamp,
-        max_timestamp: Timestamp,
-        ctx: &mut dyn TriggerContext,
-    ) -> Result<()> {
-        let next = time.saturating_add(self.interval).min(max_timestamp);
-        let next = ctx.add_to_state(&FIRE_TIME, next)?;
-        ctx.register_event_time_timer(next)
+        let fire_time = FireTime::new("ContinuousEventTimeTrigger", interval, TimeDomain::EventTime)?;
+        Ok(ContinuousEventTimeTrigger { fire_time })
     }
 }
 
@@ -55,9 +41,8 @@ impl<T, W: Window> Trigger<T, W> for ContinuousEventTimeTrigger {
             return Ok(TriggerResult::Fire);
         }
         ctx.register_event_time_timer(end)?;
-        if ctx.get_state(&FIRE_TIME)?.is_none() {
-            let aligned = window_start_with_offset(timestamp, 0, self.interval).unwrap_or(Timestamp::MIN);
-            self.register_next_fire(aligned, end, ctx)?;
+        if self.fire_time.get(ctx)?.is_none() {
+            self.fire_time.schedule_first(timestamp, end, ctx)?;
         }
         Ok(TriggerResult::Continue)
     }
@@ -67,9 +52,9 @@ impl<T, W: Window> Trigger<T, W> for ContinuousEventTimeTrigger {
         if time == end {
             return Ok(TriggerResult::Fire);
         }
-        if ctx.get_state(&FIRE_TIME)? == Some(time) {
-            ctx.clear_state(&FIRE_TIME)?;
-            self.register_next_fire(time, end, ctx)?;
+        if self.fire_time.get(ctx)? == Some(time) {
+            self.fire_time.forget(ctx)?;
+            self.fire_time.schedule_after(time, end, ctx)?;
             return Ok(TriggerResult::Fire);
         }
         Ok(TriggerResult::Continue)
@@ -80,18 +65,11 @@ impl<T, W: Window> Trigger<T, W> for ContinuousEventTimeTrigger {
     }
 
     fn on_merge(&self, _: &W, ctx: &mut dyn TriggerContext) -> Result<()> {
-        ctx.merge_state(&FIRE_TIME)?;
-        if let Some(next) = ctx.get_state(&FIRE_TIME)? {
-            ctx.register_event_time_timer(next)?;
-        }
-        Ok(())
+        self.fire_time.merge(ctx)
     }
 
     fn clear(&self, window: &W, ctx: &mut dyn TriggerContext) -> Result<()> {
-        if let Some(next) = ctx.get_state(&FIRE_TIME)? {
-            ctx.delete_event_time_timer(next)?;
-            ctx.clear_state(&FIRE_TIME)?;
-        }
+        self.fire_time.clear(ctx)?;
         // Flink leaves the end-of-window timer to the operator's cleanup; deleting it here keeps
         // `clear` complete (deleting a timer that already fired does nothing).
         ctx.delete_event_time_timer(window.max_timestamp())

@@ -4,59 +4,46 @@
 //! The next firing time is trigger state (`"fire-time"`, the minimum on merge); firings are
 //! aligned on multiples of the interval and never later than the window's end.
 
-use super::{Trigger, TriggerContext, TriggerResult, TriggerStateDescriptor};
+use super::fire_time::FireTime;
+use super::{Trigger, TriggerContext, TriggerResult};
 use crate::error::Result;
 use crate::time::Timestamp;
-use crate::window::assigner::positive_millis;
-use crate::window::time_window::{Window, window_start_with_offset};
+use crate::window::assigner::TimeDomain;
+use crate::window::time_window::Window;
 use std::time::Duration;
-
-const FIRE_TIME: TriggerStateDescriptor = TriggerStateDescriptor::min("fire-time");
 
 /// Fires every `interval` of processing time while the window has records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContinuousProcessingTimeTrigger {
-    interval: i64,
+    fire_time: FireTime,
 }
 
 impl ContinuousProcessingTimeTrigger {
     /// Fires every `interval` (at least 1 ms).
     pub fn of(interval: Duration) -> Result<Self> {
-        let interval = positive_millis("ContinuousProcessingTimeTrigger", "interval", interval)?;
-        Ok(ContinuousProcessingTimeTrigger { interval })
-    }
-
-    fn register_next_fire(
-        &self,
-        time: Timestamp,
-        max_timestamp: Timestamp,
-        ctx: &mut dyn TriggerContext,
-    ) -> Result<()> {
-        let next = time.saturating_add(self.interval).min(max_timestamp);
-        let next = ctx.add_to_state(&FIRE_TIME, next)?;
-        ctx.register_processing_time_timer(next)
+        let fire_time = FireTime::new("ContinuousProcessingTimeTrigger", interval, TimeDomain::ProcessingTime)?;
+        Ok(ContinuousProcessingTimeTrigger { fire_time })
     }
 }
 
 impl<T, W: Window> Trigger<T, W> for ContinuousProcessingTimeTrigger {
     fn on_element(&self, _: &T, _: Timestamp, window: &W, ctx: &mut dyn TriggerContext) -> Result<TriggerResult> {
-        if ctx.get_state(&FIRE_TIME)?.is_none() {
+        if self.fire_time.get(ctx)?.is_none() {
             let now = ctx.current_processing_time();
-            let aligned = window_start_with_offset(now, 0, self.interval).unwrap_or(Timestamp::MIN);
-            self.register_next_fire(aligned, window.max_timestamp(), ctx)?;
+            self.fire_time.schedule_first(now, window.max_timestamp(), ctx)?;
         }
         Ok(TriggerResult::Continue)
     }
 
     fn on_processing_time(&self, time: Timestamp, window: &W, ctx: &mut dyn TriggerContext) -> Result<TriggerResult> {
-        if ctx.get_state(&FIRE_TIME)? != Some(time) {
+        if self.fire_time.get(ctx)? != Some(time) {
             return Ok(TriggerResult::Continue);
         }
-        ctx.clear_state(&FIRE_TIME)?;
+        self.fire_time.forget(ctx)?;
         // At the window's end there is no next firing (Flink registers the end again and relies
         // on the operator's cleanup, at the same time, to delete it).
         if time < window.max_timestamp() {
-            self.register_next_fire(time, window.max_timestamp(), ctx)?;
+            self.fire_time.schedule_after(time, window.max_timestamp(), ctx)?;
         }
         Ok(TriggerResult::Fire)
     }
@@ -66,19 +53,11 @@ impl<T, W: Window> Trigger<T, W> for ContinuousProcessingTimeTrigger {
     }
 
     fn on_merge(&self, _: &W, ctx: &mut dyn TriggerContext) -> Result<()> {
-        ctx.merge_state(&FIRE_TIME)?;
-        if let Some(next) = ctx.get_state(&FIRE_TIME)? {
-            ctx.register_processing_time_timer(next)?;
-        }
-        Ok(())
+        self.fire_time.merge(ctx)
     }
 
     fn clear(&self, _: &W, ctx: &mut dyn TriggerContext) -> Result<()> {
-        if let Some(next) = ctx.get_state(&FIRE_TIME)? {
-            ctx.delete_processing_time_timer(next)?;
-            ctx.clear_state(&FIRE_TIME)?;
-        }
-        Ok(())
+        self.fire_time.clear(ctx)
     }
 }
 

@@ -18,6 +18,7 @@ mod continuous_event_time;
 mod continuous_processing_time;
 mod count;
 mod event_time;
+mod fire_time;
 mod in_memory;
 mod never;
 mod processing_time;
