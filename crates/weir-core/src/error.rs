@@ -52,6 +52,14 @@ pub enum Error {
     /// A key could not be serialized for hashing into a key group.
     #[error("cannot serialize a key for its key group: {0}")]
     KeySerialization(String),
+    /// A window assigner, trigger or evictor was defined with arguments it cannot work with
+    /// (a zero size, an offset as large as the slide, ...); `what` names the definition.
+    #[error("{what}: {message}")]
+    InvalidWindow { what: &'static str, message: String },
+    /// A record cannot be given a window: event-time windows need a timestamp and the record has
+    /// none, or its window would reach past the range of timestamps (`i64` milliseconds).
+    #[error("{assigner}: {message}")]
+    Unassignable { assigner: &'static str, message: String },
     /// The job was cancelled while this work was under way.
     #[error("cancelled")]
     Cancelled,
@@ -74,9 +82,12 @@ impl Error {
     /// How failover should treat this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::User(_) | Error::Config(_) | Error::InvalidData { .. } | Error::KeySerialization(_) => {
-                ErrorKind::User
-            }
+            Error::User(_)
+            | Error::Config(_)
+            | Error::InvalidData { .. }
+            | Error::KeySerialization(_)
+            | Error::InvalidWindow { .. }
+            | Error::Unassignable { .. } => ErrorKind::User,
             Error::Io { .. } | Error::Connector { .. } => ErrorKind::External,
             Error::Cancelled | Error::Internal(_) => ErrorKind::Internal,
         }

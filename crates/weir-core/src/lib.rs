@@ -1,7 +1,8 @@
 //! # weir-core: the vocabulary of weir
 //!
 //! Every other crate speaks in the types defined here: records and their timestamps, watermarks,
-//! ids, key groups, configuration, and the traits that operators, sources and sinks implement.
+//! ids, key groups, configuration, the traits that operators, sources and sinks implement, and the
+//! pure logic of windows (assigners, triggers, merging, slicing; the operator is in `weir-runtime`).
 //!
 //! It is **not**:
 //! - a runtime: nothing here spawns threads, opens channels or schedules anything (`weir-runtime`);
@@ -22,6 +23,7 @@ pub mod sink;
 pub mod source;
 pub mod time;
 pub mod watermark;
+pub mod window;
 
 pub use data::{Data, Key};
 pub use error::{Error, ErrorKind, Result};

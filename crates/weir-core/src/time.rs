@@ -41,3 +41,12 @@ pub enum WatermarkStatus {
     Active,
     Idle,
 }
+
+/// Which clock something follows: a window assigner's windows, a timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TimeDomain {
+    /// The records' own timestamps: complete when the watermark passes.
+    EventTime,
+    /// The wall clock where the operator runs: complete when that clock passes.
+    ProcessingTime,
+}

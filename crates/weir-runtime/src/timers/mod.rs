@@ -15,10 +15,4 @@ pub(crate) use service::InternalTimerService;
 pub use service::TimerService;
 
 /// Which clock a timer follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TimeDomain {
-    /// Fires when the watermark reaches the timer's timestamp.
-    EventTime,
-    /// Fires when the wall clock reaches it.
-    ProcessingTime,
-}
+pub use weir_core::time::TimeDomain;
