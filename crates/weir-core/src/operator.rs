@@ -16,6 +16,7 @@ use crate::output::Output;
 use crate::record::Batch;
 use crate::time::{Timestamp, Watermark};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What an operator instance knows about where it runs.
 #[derive(Debug, Clone)]
@@ -36,6 +37,25 @@ pub struct OperatorContext {
     pub clock: Arc<dyn Clock>,
     /// The job's configuration, for operators with settings of their own.
     pub config: Arc<Configuration>,
+    /// Counters the operator reports through (shown in the job result).
+    pub counters: Arc<OperatorCounters>,
+}
+
+/// Counts an operator reports beyond records in and out.
+#[derive(Debug, Default)]
+pub struct OperatorCounters {
+    late_records_dropped: AtomicU64,
+}
+
+impl OperatorCounters {
+    /// Records that arrived after their window's allowed lateness and had no side output to go to.
+    pub fn add_late_records_dropped(&self, n: u64) {
+        self.late_records_dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn late_records_dropped(&self) -> u64 {
+        self.late_records_dropped.load(Ordering::Relaxed)
+    }
 }
 
 impl OperatorContext {
@@ -61,7 +81,14 @@ impl OperatorContext {
             key_group_range: KeyGroupRange::for_subtask(max_parallelism, parallelism, subtask),
             clock: Arc::new(SystemClock::default()),
             config: Arc::new(Configuration::new()),
+            counters: Arc::default(),
         }
+    }
+
+    /// The same context reporting through `counters`.
+    pub fn with_counters(mut self, counters: Arc<OperatorCounters>) -> Self {
+        self.counters = counters;
+        self
     }
 
     /// The same context with another clock.

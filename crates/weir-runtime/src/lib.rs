@@ -31,6 +31,8 @@ pub use api::keyed_stream::KeyedStream;
 pub use api::output_tag::OutputTag;
 pub use api::sink::DataStreamSink;
 pub use api::watermark_strategy::WatermarkStrategy;
+pub use api::window_function::{ProcessWindowFunction, WindowContext};
+pub use api::windowed_stream::WindowedStream;
 pub use cluster::{JobExecutionResult, OperatorResult};
 pub use error::{FailureCause, JobError, TaskFailure};
 pub use graph::job_graph::{JobPlan, PlanEdge, PlanVertex};
@@ -41,9 +43,13 @@ pub mod prelude {
     pub use crate::{
         CoProcessFunction, ConnectedStreams, DataStream, JobError, JobExecutionResult, KeyedCoProcessFunction,
         KeyedContext, KeyedProcessFunction, KeyedStream, OutputTag, ProcessContext, ProcessFunction,
-        StreamExecutionEnvironment, WatermarkStrategy,
+        ProcessWindowFunction, StreamExecutionEnvironment, WatermarkStrategy, WindowContext, WindowedStream,
     };
     pub use weir_core::operator::OperatorContext;
+    pub use weir_core::window::{
+        AggregateFunction, CountEvictor, CountTrigger, GlobalWindows, PurgingTrigger, SessionWindows, SlidingWindows,
+        TimeWindow, TumblingWindows, Window,
+    };
     pub use weir_core::{Error, Record, Result, Timestamp, Watermark};
     pub use weir_state::{ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor};
 }

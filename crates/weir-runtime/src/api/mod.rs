@@ -16,3 +16,5 @@ pub mod keyed_stream;
 pub mod output_tag;
 pub mod sink;
 pub mod watermark_strategy;
+pub mod window_function;
+pub mod windowed_stream;

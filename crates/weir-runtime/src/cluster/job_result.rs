@@ -23,6 +23,8 @@ pub struct OperatorResult {
     pub parallelism: usize,
     pub records_in: u64,
     pub records_out: u64,
+    /// Records later than their window's allowed lateness, dropped for want of a side output.
+    pub late_records_dropped: u64,
 }
 
 impl JobExecutionResult {
@@ -38,7 +40,11 @@ impl fmt::Display for JobExecutionResult {
         let width = self.operators.iter().map(|o| o.name.len()).max().unwrap_or(8).max(8);
         writeln!(f, "  {:<width$}  {:>3}  {:>14}  {:>14}", "operator", "p", "records in", "records out")?;
         for o in &self.operators {
-            writeln!(f, "  {:<width$}  {:>3}  {:>14}  {:>14}", o.name, o.parallelism, o.records_in, o.records_out)?;
+            write!(f, "  {:<width$}  {:>3}  {:>14}  {:>14}", o.name, o.parallelism, o.records_in, o.records_out)?;
+            if o.late_records_dropped > 0 {
+                write!(f, "  ({} late records dropped)", o.late_records_dropped)?;
+            }
+            writeln!(f)?;
         }
         Ok(())
     }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use weir_core::clock::{Clock, SystemClock};
 use weir_core::config::Configuration;
-use weir_core::operator::OperatorContext;
+use weir_core::operator::{OperatorContext, OperatorCounters};
 use weir_core::{JobId, OperatorUid};
 
 /// How the mini-cluster runs jobs, read from the configuration.
@@ -80,6 +80,8 @@ pub(crate) fn execute(
         return Err(JobError::NotEnoughSlots { required, available: settings.slots });
     }
 
+    let counters: Vec<Vec<Arc<OperatorCounters>>> =
+        job.nodes.iter().map(|n| (0..job.node_parallelism[n.id]).map(|_| Arc::default()).collect()).collect();
     let metrics: Vec<Vec<Arc<OperatorMetrics>>> =
         job.nodes.iter().map(|n| (0..job.node_parallelism[n.id]).map(|_| Arc::default()).collect()).collect();
     let uid_of = |node: usize| OperatorUid(job.nodes[node].uid.clone().unwrap_or_else(|| format!("auto-{node}")));
@@ -93,6 +95,7 @@ pub(crate) fn execute(
         )
         .with_clock(Arc::clone(&settings.clock))
         .with_config(Arc::clone(&settings.config))
+        .with_counters(Arc::clone(&counters[node][subtask]))
     };
 
     // Enumerate every source's splits before anything starts: a source that cannot (a missing
@@ -255,6 +258,7 @@ pub(crate) fn execute(
             parallelism: job.node_parallelism[n.id],
             records_in: metrics[n.id].iter().map(|m| m.records_in()).sum(),
             records_out: metrics[n.id].iter().map(|m| m.records_out()).sum(),
+            late_records_dropped: counters[n.id].iter().map(|c| c.late_records_dropped()).sum(),
         })
         .collect();
     Ok(JobExecutionResult { job_id, job_name: job_name.into(), duration, operators })

@@ -10,3 +10,4 @@ pub(crate) mod process;
 pub(crate) mod reduce;
 pub(crate) mod sink;
 pub(crate) mod timestamps_watermarks;
+pub(crate) mod window;

@@ -79,6 +79,30 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         Ok(MapState::new(map, key))
     }
 
+    /// Reads one entry of the current key's map state without registering anything: `None` if
+    /// the state was never written.
+    pub fn map_get<UK: Key, UV: Data>(
+        &self,
+        descriptor: &MapStateDescriptor<UK, UV>,
+        user_key: &UK,
+    ) -> Result<Option<&UV>> {
+        let name = descriptor.name();
+        let (key, offset) =
+            self.current.as_ref().ok_or_else(|| StateError::NoCurrentKey { state: name.to_string() })?;
+        let Some(registered) = self.states.iter().find(|s| s.name == name) else { return Ok(None) };
+        let table =
+            registered.table.as_any().downcast_ref::<StateTable<K, rustc_hash::FxHashMap<UK, UV>>>().ok_or_else(
+                || {
+                    StateError::mismatch(
+                        name,
+                        (registered.kind, registered.type_name),
+                        (StateKind::Map, std::any::type_name::<rustc_hash::FxHashMap<UK, UV>>()),
+                    )
+                },
+            )?;
+        Ok(table.group(*offset).get(key).and_then(|m| m.get(user_key)))
+    }
+
     /// How many keys hold some state, over all registered states (for tests and metrics).
     pub fn entry_count(&self) -> usize {
         self.states.iter().map(|s| s.table.entry_count()).sum()

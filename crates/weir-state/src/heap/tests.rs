@@ -49,6 +49,18 @@ fn list_and_map_state() {
 }
 
 #[test]
+fn map_entries_can_be_read_without_registering() {
+    let map = MapStateDescriptor::<String, u32>::new("map");
+    let mut b = backend();
+    set(&mut b, "k");
+    assert_eq!(b.map_get(&map, &"x".to_string()).expect("read"), None, "never written");
+    b.map(&map).expect("map").put("x".into(), 5);
+    assert_eq!(b.map_get(&map, &"x".to_string()).expect("read"), Some(&5));
+    set(&mut b, "other");
+    assert_eq!(b.map_get(&map, &"x".to_string()).expect("read"), None, "scoped to the key");
+}
+
+#[test]
 fn one_name_cannot_be_two_kinds_or_types() {
     let mut b = backend();
     set(&mut b, "k");
