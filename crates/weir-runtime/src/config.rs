@@ -77,6 +77,13 @@ pub const AUTO_WATERMARK_INTERVAL: ConfigOption<Duration> = ConfigOption {
     parse: parse_duration,
 };
 
+pub const WINDOW_SLICE_SHARING: ConfigOption<bool> = ConfigOption {
+    key: "weir.windows.slice-sharing",
+    default: true,
+    description: "Tumbling and sliding event-time windows with reduce/aggregate and the default trigger share slice accumulators (one update per record instead of size/slide).",
+    parse: parse_bool,
+};
+
 pub const PROGRESS: ConfigOption<ProgressMode> = ConfigOption {
     key: "weir.progress",
     default: ProgressMode::Auto,
@@ -120,6 +127,7 @@ pub fn describe_options() -> Vec<(&'static str, String, &'static str)> {
         (TASK_SLOTS.key, "number of cores".into(), TASK_SLOTS.description),
         (CHAINING_ENABLED.key, "true".into(), CHAINING_ENABLED.description),
         (AUTO_WATERMARK_INTERVAL.key, "200 ms".into(), AUTO_WATERMARK_INTERVAL.description),
+        (WINDOW_SLICE_SHARING.key, "true".into(), WINDOW_SLICE_SHARING.description),
         (PROGRESS.key, "auto".into(), PROGRESS.description),
         (PROGRESS_INTERVAL.key, "1 s".into(), PROGRESS_INTERVAL.description),
     ]

@@ -203,7 +203,9 @@ fn window_all_sees_every_key_in_one_window() {
     counts.sink_to(sink.clone());
     let plan = env.explain().expect("valid");
     assert!(
-        plan.vertices.iter().any(|v| v.operators.contains(&"Window(aggregate)".to_string()) && v.parallelism == 1),
+        plan.vertices
+            .iter()
+            .any(|v| v.operators.contains(&"Window(sliced aggregate)".to_string()) && v.parallelism == 1),
         "{plan}"
     );
     env.execute("window all").expect("job runs");

@@ -29,20 +29,74 @@ impl ProcessWindowFunction<String, (String, i64), (String, i64, i64, usize), Tim
 
 type Firing = (String, i64, i64, usize);
 
-/// Runs the job: windows from `assigner`, lateness in ms.
-fn run<A>(input: &[(String, i64)], bound: i64, assigner: A, lateness: i64) -> (Vec<Firing>, u64)
+/// Counts records incrementally (so the window takes the slice-sharing path when it can).
+#[derive(Clone)]
+struct CountAll;
+
+impl AggregateFunction<(String, i64), usize, usize> for CountAll {
+    fn create_accumulator(&self) -> usize {
+        0
+    }
+    fn add(&self, acc: &mut usize, _value: &(String, i64)) {
+        *acc += 1;
+    }
+    fn merge(&self, acc: &mut usize, other: &usize) {
+        *acc += other;
+    }
+    fn get_result(&self, acc: &usize) -> usize {
+        *acc
+    }
+}
+
+/// Reports the pre-aggregated count with its window.
+#[derive(Clone)]
+struct WithWindow;
+
+impl ProcessWindowFunction<String, usize, Firing, TimeWindow> for WithWindow {
+    fn process(
+        &mut self,
+        key: &String,
+        ctx: &mut WindowContext<'_, TimeWindow, Firing>,
+        counts: Vec<usize>,
+    ) -> Result<()> {
+        let w = *ctx.window();
+        let count = counts.into_iter().sum();
+        ctx.collect((key.clone(), w.start, w.end, count));
+        Ok(())
+    }
+}
+
+/// Which implementation a run exercises.
+#[derive(Debug, Clone, Copy)]
+enum Path {
+    /// All records kept, a process function over them (the general operator).
+    Full,
+    /// An incremental aggregate on shared slices (the slicing operator).
+    Sliced,
+    /// An incremental aggregate per window (the general operator, slice sharing switched off).
+    PerWindow,
+}
+
+/// Runs the job: windows from `assigner`, lateness in ms, through one implementation.
+fn run_path<A>(input: &[(String, i64)], bound: i64, assigner: A, lateness: i64, path: Path) -> (Vec<Firing>, u64)
 where
     A: weir_core::window::WindowAssigner<(String, i64), Window = TimeWindow> + 'static,
 {
     let env = env(1);
+    if matches!(path, Path::PerWindow) {
+        env.set_config("weir.windows.slice-sharing", "false");
+    }
     let sink = CollectSink::new();
-    keyed_events(&env, input.to_vec(), bound)
+    let windows = keyed_events(&env, input.to_vec(), bound)
         .window(assigner)
-        .allowed_lateness(Duration::from_millis(lateness as u64))
-        .process(CountWindow)
-        .sink_to(sink.clone());
+        .allowed_lateness(Duration::from_millis(lateness as u64));
+    match path {
+        Path::Full => windows.process(CountWindow),
+        Path::Sliced | Path::PerWindow => windows.aggregate_with_process(CountAll, WithWindow),
+    }
+    .sink_to(sink.clone());
     let result = env.execute("property").expect("job runs");
-    let dropped = result.operator("Window(process)").map_or(0, |o| o.late_records_dropped);
+    let dropped = result.operators.iter().map(|o| o.late_records_dropped).sum();
     let mut firings = sink.values();
     firings.sort();
     (firings, dropped)
@@ -149,19 +203,33 @@ proptest! {
 
     #[test]
     fn tumbling_windows_match_the_model(input in input_strategy(), bound in bound_strategy(), lateness in prop::sample::select(vec![0i64, 700])) {
-        let assigner = TumblingWindows::event_time(Duration::from_secs(1)).expect("valid");
-        prop_assert_eq!(run(&input, bound, assigner, lateness), model_fixed(&input, bound, 1_000, 1_000, lateness));
+        let model = model_fixed(&input, bound, 1_000, 1_000, lateness);
+        for path in [Path::Full, Path::Sliced, Path::PerWindow] {
+            let assigner = TumblingWindows::event_time(Duration::from_secs(1)).expect("valid");
+            prop_assert_eq!(&run_path(&input, bound, assigner, lateness, path), &model, "{:?}", path);
+        }
     }
 
     #[test]
-    fn sliding_windows_match_the_model(input in input_strategy(), bound in bound_strategy(), lateness in prop::sample::select(vec![0i64, 700])) {
-        let assigner = SlidingWindows::event_time(Duration::from_millis(1_500), Duration::from_millis(500)).expect("valid");
-        prop_assert_eq!(run(&input, bound, assigner, lateness), model_fixed(&input, bound, 1_500, 500, lateness));
+    fn sliding_windows_match_the_model(
+        input in input_strategy(),
+        bound in bound_strategy(),
+        lateness in prop::sample::select(vec![0i64, 700]),
+        (size, slide) in prop::sample::select(vec![(1_500i64, 500i64), (1_000, 400), (600, 600)]),
+    ) {
+        let model = model_fixed(&input, bound, size, slide, lateness);
+        for path in [Path::Full, Path::Sliced, Path::PerWindow] {
+            let assigner = SlidingWindows::event_time(Duration::from_millis(size as u64), Duration::from_millis(slide as u64)).expect("valid");
+            prop_assert_eq!(&run_path(&input, bound, assigner, lateness, path), &model, "{:?}", path);
+        }
     }
 
     #[test]
     fn session_windows_match_the_model(input in input_strategy(), bound in bound_strategy(), gap in (1i64..8).prop_map(|g| g * 100)) {
-        let assigner = SessionWindows::event_time(Duration::from_millis(gap as u64)).expect("valid");
-        prop_assert_eq!(run(&input, bound, assigner, 0), model_sessions(&input, bound, gap));
+        let model = model_sessions(&input, bound, gap);
+        for path in [Path::Full, Path::PerWindow] {
+            let assigner = SessionWindows::event_time(Duration::from_millis(gap as u64)).expect("valid");
+            prop_assert_eq!(&run_path(&input, bound, assigner, 0, path), &model, "{:?}", path);
+        }
     }
 }

@@ -4,18 +4,23 @@ use super::datastream::DataStream;
 use super::keyed_stream::KeyedStream;
 use super::output_tag::OutputTag;
 use super::window_function::ProcessWindowFunction;
+use crate::config::WINDOW_SLICE_SHARING;
 use crate::operators::window::contents::{AggregateAll, EmitEach, EmitSome, Full, Incremental, WindowCore};
+use crate::operators::window::slicing::SlicingWindowOperator;
 use crate::operators::window::{WindowOperator, WindowSpec};
 use crate::task::erased_operator::{OneInput, OperatorFactory};
+use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 use weir_core::operator::InputSide;
+use weir_core::time::TimeDomain;
 use weir_core::window::assigner::check_trigger;
 use weir_core::window::{
     AggregateFunction, CountEvictor, CountTrigger, Evictor, GlobalWindow, GlobalWindows, NeverTrigger, PurgingTrigger,
     ReduceAggregate, Trigger, Window, WindowAssigner,
 };
+use weir_core::window::{Slicing, SlidingWindows, TumblingWindows};
 use weir_core::{Data, Key};
 
 /// A keyed stream with a window assigner (from `KeyedStream::window`), plus optional trigger,
@@ -29,6 +34,20 @@ pub struct WindowedStream<K, T, W> {
     late_tag: Option<String>,
     /// `window_all`: one subtask sees every record.
     non_parallel: bool,
+    /// How the windows cut into shared slices, for tumbling and sliding event-time assigners.
+    slicing: Option<Slicing>,
+}
+
+/// The slices of an assigner whose windows can share them: tumbling or sliding, in event time.
+fn slicing_of<T, A: WindowAssigner<T> + Any>(assigner: &A) -> Option<Slicing> {
+    if assigner.time_domain() != TimeDomain::EventTime {
+        return None;
+    }
+    let any = assigner as &dyn Any;
+    if let Some(tumbling) = any.downcast_ref::<TumblingWindows>() {
+        return Slicing::for_tumbling(tumbling).ok();
+    }
+    any.downcast_ref::<SlidingWindows>().and_then(|sliding| Slicing::for_sliding(sliding).ok())
 }
 
 impl<K: Key, T: Data> KeyedStream<K, T> {
@@ -37,7 +56,8 @@ impl<K: Key, T: Data> KeyedStream<K, T> {
     where
         A: WindowAssigner<T> + 'static,
     {
-        WindowedStream::new(self.clone(), Arc::new(assigner), false)
+        let slicing = slicing_of::<T, A>(&assigner);
+        WindowedStream::new(self.clone(), Arc::new(assigner), false, slicing)
     }
 
     /// A window per key of `size` records, fired and purged when full.
@@ -68,12 +88,18 @@ impl<T: Data> DataStream<T> {
     where
         A: WindowAssigner<T> + 'static,
     {
-        WindowedStream::new(self.key_by(|_| ()), Arc::new(assigner), true)
+        let slicing = slicing_of::<T, A>(&assigner);
+        WindowedStream::new(self.key_by(|_| ()), Arc::new(assigner), true, slicing)
     }
 }
 
 impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
-    fn new(keyed: KeyedStream<K, T>, assigner: Arc<dyn WindowAssigner<T, Window = W>>, non_parallel: bool) -> Self {
+    fn new(
+        keyed: KeyedStream<K, T>,
+        assigner: Arc<dyn WindowAssigner<T, Window = W>>,
+        non_parallel: bool,
+        slicing: Option<Slicing>,
+    ) -> Self {
         WindowedStream {
             keyed,
             assigner,
@@ -82,6 +108,7 @@ impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
             allowed_lateness: Duration::ZERO,
             late_tag: None,
             non_parallel,
+            slicing,
         }
     }
 
@@ -163,6 +190,24 @@ impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
         P: ProcessWindowFunction<K, R, O, W>,
     {
         let aggregate = Arc::new(aggregate);
+        if let Some(slicing) =
+            self.slicing.filter(|_| self.trigger.is_none() && self.evictor.is_none() && self.slice_sharing_enabled())
+        {
+            let key_selector = Arc::clone(&self.keyed.key_selector);
+            let lateness = i64::try_from(self.allowed_lateness.as_millis()).unwrap_or(i64::MAX);
+            let late_tag = self.late_tag.clone();
+            let factory: OperatorFactory = Arc::new(move || {
+                OneInput::boxed(SlicingWindowOperator::new(
+                    Arc::clone(&key_selector),
+                    slicing,
+                    Arc::clone(&aggregate),
+                    process.clone(),
+                    lateness,
+                    late_tag.clone(),
+                ))
+            });
+            return self.add("Window(sliced aggregate)", factory);
+        }
         match self.evictor.clone() {
             // An evictor chooses among all records: keep them, aggregate when firing.
             Some(evictor) => self.build("Window(aggregate, evictor)", move || Full {
@@ -197,7 +242,23 @@ impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
             late_tag: self.late_tag.clone(),
         };
         let factory: OperatorFactory = Arc::new(move || OneInput::boxed(WindowOperator::new(spec.clone(), core())));
+        self.add(name, factory)
+    }
+
+    fn add<O: Data>(&self, name: &str, factory: OperatorFactory) -> DataStream<O> {
         let stream = self.keyed.stream.add_operator(name, factory, self.keyed.stream.edges(InputSide::First));
         if self.non_parallel { stream.set_parallelism(1) } else { stream }
+    }
+
+    fn slice_sharing_enabled(&self) -> bool {
+        let state = self.keyed.stream.env.state.borrow();
+        match state.config.get(&WINDOW_SLICE_SHARING) {
+            Ok(enabled) => enabled,
+            Err(e) => {
+                drop(state);
+                self.keyed.stream.env.state.borrow_mut().graph.errors.push(e.to_string());
+                true
+            }
+        }
     }
 }

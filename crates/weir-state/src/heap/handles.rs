@@ -27,6 +27,20 @@ impl<'a, K: Eq + Hash + Clone, V> ValueState<'a, K, V> {
         self.get().cloned()
     }
 
+    /// The value, to change in place.
+    pub fn get_mut(&mut self) -> Option<&mut V> {
+        self.map.get_mut(self.key)
+    }
+
+    /// The value, created with `init` if there is none, to change in place.
+    pub fn get_or_insert_with(&mut self, init: impl FnOnce() -> V) -> &mut V {
+        if !self.map.contains_key(self.key) {
+            self.map.insert(self.key.clone(), init());
+        }
+        // Just ensured present.
+        self.map.get_mut(self.key).expect("the value was inserted above")
+    }
+
     /// Sets the value.
     pub fn update(&mut self, value: V) {
         match self.map.get_mut(self.key) {

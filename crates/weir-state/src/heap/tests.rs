@@ -27,6 +27,20 @@ fn value_state_is_scoped_to_the_current_key() {
 }
 
 #[test]
+fn a_value_can_be_changed_in_place() {
+    let count = ValueStateDescriptor::<u64>::new("count");
+    let mut b = backend();
+    set(&mut b, "a");
+    *b.value(&count).expect("value").get_or_insert_with(|| 10) += 1;
+    *b.value(&count).expect("value").get_or_insert_with(|| 10) += 1;
+    assert_eq!(b.value(&count).expect("value").value(), Some(12));
+    if let Some(v) = b.value(&count).expect("value").get_mut() {
+        *v = 0;
+    }
+    assert_eq!(b.value(&count).expect("value").value(), Some(0));
+}
+
+#[test]
 fn list_and_map_state() {
     let list = ListStateDescriptor::<u32>::new("list");
     let map = MapStateDescriptor::<String, u32>::new("map");

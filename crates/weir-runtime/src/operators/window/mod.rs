@@ -14,6 +14,7 @@
 //! aggregations (`weir_core::window::slicing`), which this operator does not use yet.
 
 pub(crate) mod contents;
+pub(crate) mod slicing;
 mod trigger_context;
 
 use crate::timers::InternalTimerService;

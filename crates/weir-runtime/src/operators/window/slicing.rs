@@ -1,0 +1,239 @@
+//! The slice-sharing window operator: tumbling and sliding event-time windows with an
+//! incremental aggregate and the default trigger (issue 3, item 7).
+//!
+//! Each record is added to **one** slice accumulator of its key (slices are
+//! `gcd(size, slide)` long, `weir_core::window::slicing`), whatever `size / slide` is. A new
+//! slice registers an event-time timer at the last millisecond of every window it belongs to; when
+//! one fires, the window's result is merged from its slices. Allowed lateness keeps slices until
+//! `end - 1 + lateness`; a late record within it re-fires its already fired windows at once, as the
+//! event-time trigger does; a record later than that goes to the late side output or is dropped
+//! and counted. Results are identical to the general window operator's (tested).
+//!
+//! It is **not** used with custom triggers, evictors, processing time or sessions: those take the
+//! general operator.
+
+use super::contents::FireInfo;
+use crate::api::window_function::{ProcessWindowFunction, WindowContext};
+use crate::operators::keyed::KeySelector;
+use crate::timers::InternalTimerService;
+use std::any::Any;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use weir_core::clock::Clock;
+use weir_core::key_group::assign_key_group;
+use weir_core::operator::{OneInputOperator, OperatorContext, OperatorCounters};
+use weir_core::record::Batch;
+use weir_core::window::{AggregateFunction, SliceAccumulators, SliceAggregator, Slicing, TimeWindow, Window};
+use weir_core::{Data, Error, Key, Output, Result, Timestamp, Watermark};
+use weir_state::{HeapKeyedStateBackend, ValueStateDescriptor};
+
+/// Lets a shared aggregate serve a `SliceAggregator`, which owns its function.
+pub(crate) struct SharedAggregate<A>(pub(crate) Arc<A>);
+
+impl<IN, ACC, OUT, A: AggregateFunction<IN, ACC, OUT>> AggregateFunction<IN, ACC, OUT> for SharedAggregate<A> {
+    fn create_accumulator(&self) -> ACC {
+        self.0.create_accumulator()
+    }
+    fn add(&self, accumulator: &mut ACC, value: &IN) {
+        self.0.add(accumulator, value);
+    }
+    fn merge(&self, accumulator: &mut ACC, other: &ACC) {
+        self.0.merge(accumulator, other);
+    }
+    fn get_result(&self, accumulator: &ACC) -> OUT {
+        self.0.get_result(accumulator)
+    }
+}
+
+pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
+    key_selector: KeySelector<T, K>,
+    aggregator: SliceAggregator<T, ACC, R, SharedAggregate<A>>,
+    process: P,
+    allowed_lateness: i64,
+    late_tag: Option<String>,
+    state: Option<HeapKeyedStateBackend<K>>,
+    slices: ValueStateDescriptor<SliceAccumulators<ACC>>,
+    /// Timers namespaced by window end.
+    timers: InternalTimerService<K, i64>,
+    clock: Option<Arc<dyn Clock>>,
+    counters: Arc<OperatorCounters>,
+    max_parallelism: usize,
+    _types: PhantomData<fn() -> (W, O)>,
+}
+
+impl<K, T, W, ACC, R, O, A, P> SlicingWindowOperator<K, T, W, ACC, R, O, A, P>
+where
+    K: Key,
+    T: Send + 'static,
+    W: Window,
+    ACC: Data,
+    R: 'static,
+    O: Send + 'static,
+    A: AggregateFunction<T, ACC, R> + 'static,
+    P: ProcessWindowFunction<K, R, O, W>,
+{
+    pub(crate) fn new(
+        key_selector: KeySelector<T, K>,
+        slicing: Slicing,
+        aggregate: Arc<A>,
+        process: P,
+        allowed_lateness: i64,
+        late_tag: Option<String>,
+    ) -> Self {
+        SlicingWindowOperator {
+            key_selector,
+            aggregator: SliceAggregator::new(slicing, SharedAggregate(aggregate)),
+            process,
+            allowed_lateness,
+            late_tag,
+            state: None,
+            slices: ValueStateDescriptor::new("window-slices"),
+            timers: InternalTimerService::default(),
+            clock: None,
+            counters: Arc::default(),
+            max_parallelism: 0,
+            _types: PhantomData,
+        }
+    }
+
+    fn set_key(&mut self, key: K) -> Result<&mut HeapKeyedStateBackend<K>> {
+        scope(&mut self.state, self.max_parallelism, key)
+    }
+
+    /// Emits the result of the window ending at `end` for the current key, if it has records.
+    fn emit(&mut self, key: &K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
+        let slicing = *self.aggregator.slicing();
+        let state =
+            self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
+        let value = state.value(&self.slices)?;
+        let Some(result) = value.get().and_then(|slices| self.aggregator.result_for_window(slices, end)) else {
+            return Ok(());
+        };
+        let window: W = as_window(slicing.window_ending_at(end))?;
+        let processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
+        let info = FireInfo { watermark: self.timers.watermark, processing_time };
+        let mut ctx =
+            WindowContext { window: &window, watermark: info.watermark, processing_time: info.processing_time, out };
+        self.process.process(key, &mut ctx, vec![result])
+    }
+
+    fn on_timer(&mut self, time: Timestamp, key: K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
+        self.set_key(key.clone())?;
+        if time == end - 1 {
+            self.emit(&key, end, out)?;
+        }
+        if time == (end - 1).saturating_add(self.allowed_lateness) {
+            let next_start = self.aggregator.slicing().next_window_start(end);
+            let state = scope(&mut self.state, self.max_parallelism, key)?;
+            let mut value = state.value(&self.slices)?;
+            let empty = match value.get_mut() {
+                Some(slices) => {
+                    slices.retire_before(next_start);
+                    slices.is_empty()
+                }
+                None => false,
+            };
+            if empty {
+                value.clear();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Scopes keyed state to `key` (a free function, so callers keep their other fields).
+fn scope<K: Key>(
+    state: &mut Option<HeapKeyedStateBackend<K>>,
+    max_parallelism: usize,
+    key: K,
+) -> Result<&mut HeapKeyedStateBackend<K>> {
+    let group = assign_key_group(&key, max_parallelism)?;
+    let state = state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
+    state.set_current_key(key, group)?;
+    Ok(state)
+}
+
+fn as_window<W: 'static>(window: TimeWindow) -> Result<W> {
+    let boxed: Box<dyn Any> = Box::new(window);
+    boxed.downcast::<W>().map(|w| *w).map_err(|_| Error::Internal("sliced windows are TimeWindows".into()))
+}
+
+impl<K, T, W, ACC, R, O, A, P> OneInputOperator<T, O> for SlicingWindowOperator<K, T, W, ACC, R, O, A, P>
+where
+    K: Key,
+    T: Send + 'static,
+    W: Window,
+    ACC: Data,
+    R: 'static,
+    O: Send + 'static,
+    A: AggregateFunction<T, ACC, R> + 'static,
+    P: ProcessWindowFunction<K, R, O, W>,
+{
+    fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
+        self.max_parallelism = ctx.max_parallelism;
+        self.state = Some(HeapKeyedStateBackend::new(ctx.key_group_range));
+        self.clock = Some(Arc::clone(&ctx.clock));
+        self.counters = Arc::clone(&ctx.counters);
+        Ok(())
+    }
+
+    fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<O>) -> Result<()> {
+        let slicing = *self.aggregator.slicing();
+        let lateness = self.allowed_lateness;
+        for record in batch {
+            let timestamp = record.timestamp.ok_or_else(|| Error::Unassignable {
+                assigner: "event-time windows",
+                message: "a record has no timestamp; event-time windows need one: set a watermark strategy with a \
+                          timestamp assigner at the source or with assign_timestamps_and_watermarks"
+                    .into(),
+            })?;
+            let watermark = self.timers.watermark.0;
+            let slice_start = slicing.slice_start(timestamp)?;
+            let Some(last_end) = slicing.window_ends_of_slice(slice_start).last() else {
+                continue; // in a gap between windows: no window holds it
+            };
+            if (last_end - 1).saturating_add(lateness) <= watermark {
+                match &self.late_tag {
+                    Some(tag) => out.emit_side(tag, record),
+                    None => self.counters.add_late_records_dropped(1),
+                }
+                continue;
+            }
+            let key = (self.key_selector)(&record.value);
+            let state = scope(&mut self.state, self.max_parallelism, key.clone())?;
+            let mut value = state.value(&self.slices)?;
+            let slices = value.get_or_insert_with(SliceAccumulators::new);
+            let added = self.aggregator.add(slices, timestamp, &record.value)?;
+            if added.is_new {
+                for end in slicing.window_ends_of_slice(slice_start) {
+                    let cleanup = (end - 1).saturating_add(lateness);
+                    if cleanup <= watermark {
+                        continue; // already cleaned up: this window is gone
+                    }
+                    if end - 1 > watermark {
+                        self.timers.event_time.register(end - 1, key.clone(), end);
+                    }
+                    if lateness > 0 && cleanup != i64::MAX {
+                        self.timers.event_time.register(cleanup, key.clone(), end);
+                    }
+                }
+            }
+            // Windows already fired but still within their lateness fire again at once.
+            for end in slicing.window_ends_of_slice(slice_start) {
+                if end - 1 <= watermark && (end - 1).saturating_add(lateness) > watermark {
+                    self.emit(&key, end, out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<O>) -> Result<()> {
+        self.timers.watermark = self.timers.watermark.max(watermark);
+        while let Some((time, key, end)) = self.timers.event_time.pop_due(watermark.0) {
+            self.on_timer(time, key, end, out)?;
+        }
+        out.emit_watermark(watermark);
+        Ok(())
+    }
+}
