@@ -27,6 +27,11 @@ impl<'a, K: Eq + Hash + Clone, V> ValueState<'a, K, V> {
         self.get().cloned()
     }
 
+    /// Removes the value and returns it.
+    pub fn take(&mut self) -> Option<V> {
+        self.map.remove(self.key)
+    }
+
     /// The value, to change in place.
     pub fn get_mut(&mut self) -> Option<&mut V> {
         self.map.get_mut(self.key)

@@ -188,7 +188,8 @@ where
 
     /// Puts a record into its session windows, merging them with the key's sessions.
     fn place_merging(&mut self, windows: &[W], record: &Record<T>, time: Timestamp) -> Result<bool> {
-        let mut sessions = self.state.value(&self.sessions_descriptor())?.value().unwrap_or_default();
+        // Taken out of state (not cloned) for the record's merges, and put back after.
+        let mut sessions = self.state.value(&self.sessions_descriptor())?.take().unwrap_or_default();
         let mut placed = false;
         let trigger = Arc::clone(&self.spec.trigger);
         for window in windows {
