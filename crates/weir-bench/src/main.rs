@@ -1,7 +1,7 @@
 //! # weir-bench: weir's benchmark driver
 //!
 //! `weir-bench list` shows the workloads; `weir-bench run <workload> [--parallelism P]
-//! [--events N] [--keys K] [-D key=value]...` builds one workload's job, runs it once on the
+//! [--events N] [--keys K] [--slide MS] [-D key=value]...` builds one workload's job, runs it once on the
 //! embedded mini-cluster and prints one `RESULT` line (see [`report`]): the wall time of
 //! `env.execute`, the throughput, the process's CPU time during the run and its peak RSS.
 //! Repeat runs from the shell and take the median (`BENCHMARKS.md` shows how).
@@ -55,9 +55,12 @@ struct RunArgs {
     /// Records the source emits [default: per workload, see `list`].
     #[arg(long, value_parser = parse_events)]
     events: Option<u64>,
-    /// Distinct keys (keyed-count only).
+    /// Distinct keys (keyed-count, tumbling, sliding, session).
     #[arg(long, default_value_t = 10_000, value_parser = parse_keys)]
     keys: u64,
+    /// The slide of the sliding workload's 10 s windows in milliseconds (ignored by the others).
+    #[arg(long, value_name = "MS", default_value_t = 1_000, value_parser = parse_slide)]
+    slide: u64,
     /// A runtime configuration override, e.g. `-D execution.batch-size=4096` (repeatable).
     #[arg(short = 'D', value_name = "KEY=VALUE")]
     define: Vec<String>,
@@ -84,6 +87,14 @@ fn parse_keys(text: &str) -> Result<u64, String> {
         Ok(0) => Err("there must be at least 1 key".into()),
         Ok(n) => Ok(n),
         Err(_) => Err("expected a whole number of keys".into()),
+    }
+}
+
+fn parse_slide(text: &str) -> Result<u64, String> {
+    match text.replace('_', "").parse::<u64>() {
+        Ok(0) => Err("the slide must be at least 1 ms".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of milliseconds, e.g. 1000".into()),
     }
 }
 
@@ -133,9 +144,12 @@ fn configuration(args: &RunArgs) -> anyhow::Result<Configuration> {
 
 fn run(args: &RunArgs) -> anyhow::Result<()> {
     let workload = args.workload;
-    let params = WorkloadParams { events: args.events.unwrap_or(workload.default_events), keys: args.keys };
+    let params = WorkloadParams {
+        slide: Duration::from_millis(args.slide),
+        ..WorkloadParams::new(args.events.unwrap_or(workload.default_events), args.keys, args.parallelism)
+    };
     let env = StreamExecutionEnvironment::with_config(configuration(args)?);
-    (workload.build)(&env, &params);
+    (workload.build)(&env, &params).with_context(|| format!("building the {} workload", workload.name))?;
 
     let sampler = if workload.samples_rss { Some(RssSampler::start(RSS_SAMPLE_INTERVAL)?) } else { None };
     let before = ResourceUsage::now()?;

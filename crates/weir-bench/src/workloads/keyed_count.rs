@@ -19,7 +19,7 @@ pub const WORKLOAD: Workload = Workload {
     build,
 };
 
-fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) {
+fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {
     let keys = params.keys;
     env.from_source(
         DataGenSource::new(move |i| (random_range(SEED, i, keys), random_u64(SEED ^ 1, i) % 1_000))
@@ -30,6 +30,7 @@ fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) {
     .process(CountAndSum::new())
     .uid("count-and-sum")
     .sink_to(BlackholeSink::new());
+    Ok(())
 }
 
 /// Per key: how many records, and the sum of their values.

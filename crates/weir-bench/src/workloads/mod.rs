@@ -7,17 +7,30 @@
 //! | [`keyed_count`] | datagen → key_by → count and sum in `ValueState` → blackhole | hash exchange + keyed state |
 //! | [`rebalance`] | `stateless` with `.rebalance()` between filter and map | channel hand-over between two chains |
 //! | [`slow_sink`] | fast datagen → exchange → sink ~100× slower than the source | that backpressure keeps RSS flat |
+//! | [`tumbling`] | event-time datagen → key_by → 1 s tumbling windows, count+sum → blackhole | the window operator, tumbling |
+//! | [`sliding`] | the same with 10 s windows sliding by `--slide` (1 s) | sliding windows, and their cost as size/slide grows |
+//! | [`session`] | bursty keys → key_by → session windows (500 ms gap), count+sum → blackhole | merging session windows |
+//!
+//! The three window workloads share their source, [`event_source`] (1,000 events per ms of event
+//! time, up to 1 s out of order, bounded-out-of-orderness watermarks), and their aggregate,
+//! [`count_sum`].
 //!
 //! Every source is [`weir_connectors::DataGenSource`], bounded to the requested number of events,
 //! with records computed by the stable random helpers (so runs are repeatable). A workload is
 //! **not** a test: it checks nothing about its output except, in the driver, that the source
 //! emitted every event. It does no I/O of its own.
 
+pub mod count_sum;
+pub mod event_source;
 pub mod keyed_count;
 pub mod rebalance;
+pub mod session;
+pub mod sliding;
 pub mod slow_sink;
 pub mod stateless;
+pub mod tumbling;
 
+use std::time::Duration;
 use weir_runtime::StreamExecutionEnvironment;
 
 /// The seed of every generator, so that all runs see the same records.
@@ -30,6 +43,17 @@ pub struct WorkloadParams {
     pub events: u64,
     /// Distinct keys, for keyed workloads.
     pub keys: u64,
+    /// The slide of the `sliding` workload's windows.
+    pub slide: Duration,
+    /// The parallelism the job runs at (the event-time source needs it, see [`event_source`]).
+    pub parallelism: usize,
+}
+
+impl WorkloadParams {
+    /// `events` and `keys` with the defaults for the rest, at parallelism `parallelism`.
+    pub fn new(events: u64, keys: u64, parallelism: usize) -> Self {
+        WorkloadParams { events, keys, slide: sliding::DEFAULT_SLIDE, parallelism }
+    }
 }
 
 /// One named workload.
@@ -42,13 +66,20 @@ pub struct Workload {
     pub default_events: u64,
     /// Whether the driver samples the RSS during the run and prints an `RSS_SAMPLES` line.
     pub samples_rss: bool,
-    /// Adds the job to the environment.
-    pub build: fn(&StreamExecutionEnvironment, &WorkloadParams),
+    /// Adds the job to the environment; fails on parameters the job cannot use.
+    pub build: fn(&StreamExecutionEnvironment, &WorkloadParams) -> anyhow::Result<()>,
 }
 
 /// Every workload, in the order `list` shows them.
-pub const WORKLOADS: &[Workload] =
-    &[stateless::WORKLOAD, keyed_count::WORKLOAD, rebalance::WORKLOAD, slow_sink::WORKLOAD];
+pub const WORKLOADS: &[Workload] = &[
+    stateless::WORKLOAD,
+    keyed_count::WORKLOAD,
+    rebalance::WORKLOAD,
+    slow_sink::WORKLOAD,
+    tumbling::WORKLOAD,
+    sliding::WORKLOAD,
+    session::WORKLOAD,
+];
 
 /// The workload called `name`; the error lists the valid names.
 pub fn find(name: &str) -> Result<&'static Workload, String> {
@@ -69,7 +100,11 @@ mod tests {
             assert!(w.default_events > 0);
         }
         let err = find("nexmark").expect_err("unknown");
-        assert!(err.contains("'nexmark'") && err.contains("stateless, keyed-count, rebalance, slow-sink"), "{err}");
+        assert!(
+            err.contains("'nexmark'")
+                && err.contains("stateless, keyed-count, rebalance, slow-sink, tumbling, sliding, session"),
+            "{err}"
+        );
     }
 
     /// Every workload builds a job the runtime accepts and runs to the end (tiny inputs).
@@ -80,11 +115,34 @@ mod tests {
                 let env = StreamExecutionEnvironment::new();
                 env.set_config("weir.progress", "false").set_config("taskmanager.numberOfTaskSlots", "2");
                 env.set_parallelism(parallelism);
-                (w.build)(&env, &WorkloadParams { events: 10_000, keys: 100 });
+                (w.build)(&env, &WorkloadParams::new(10_000, 100, parallelism))
+                    .unwrap_or_else(|e| panic!("{} at p={parallelism}: {e}", w.name));
                 let result = env.execute(w.name).unwrap_or_else(|e| panic!("{} at p={parallelism}: {e}", w.name));
                 let emitted: u64 =
                     result.operators.iter().filter(|o| o.name.starts_with("Source:")).map(|o| o.records_out).sum();
                 assert_eq!(emitted, 10_000, "{}", w.name);
+            }
+        }
+    }
+
+    /// The window workloads fire the windows their docs promise: 1.1 s of event time (1,100,000
+    /// events), whose first records are delayed up to 1 s before the start, over 100 keys.
+    #[test]
+    fn window_workloads_fire_the_expected_windows() {
+        // Tumbling: [-1 s, 0), [0, 1 s), [1 s, 2 s) per key. Sliding: the 12 windows starting at
+        // -10 s ..= 1 s per key. Session: the 25 keys of group 0 (second 0) and the 25 of group 1
+        // (second 1), one session each. The same at P = 2, where each source subtask covers the
+        // whole 1.1 s at half the rate.
+        for (w, windows) in [(&tumbling::WORKLOAD, 300), (&sliding::WORKLOAD, 1_200), (&session::WORKLOAD, 50)] {
+            for parallelism in [1, 2] {
+                let env = StreamExecutionEnvironment::new();
+                env.set_config("weir.progress", "false").set_config("taskmanager.numberOfTaskSlots", "2");
+                env.set_parallelism(parallelism);
+                (w.build)(&env, &WorkloadParams::new(1_100_000, 100, parallelism)).expect("builds");
+                let result = env.execute(w.name).unwrap_or_else(|e| panic!("{} at p={parallelism}: {e}", w.name));
+                let fired: u64 =
+                    result.operators.iter().filter(|o| o.name.starts_with("Window")).map(|o| o.records_out).sum();
+                assert_eq!(fired, windows, "{} at p={parallelism}", w.name);
             }
         }
     }

@@ -19,6 +19,7 @@ pub const WORKLOAD: Workload = Workload {
     build,
 };
 
-fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) {
+fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {
     filtered_source(env, params).rebalance().map(scramble).sink_to(BlackholeSink::new());
+    Ok(())
 }

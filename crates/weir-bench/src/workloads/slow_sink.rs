@@ -36,10 +36,11 @@ pub const WORKLOAD: Workload = Workload {
     build,
 };
 
-fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) {
+fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {
     env.from_source(DataGenSource::new(Reading::generate).with_count(params.events), "DataGen")
         .rebalance()
         .sink_to(SlowSink);
+    Ok(())
 }
 
 /// A 64-byte record, so that records piling up anywhere would show in the RSS.

@@ -17,8 +17,9 @@ pub const WORKLOAD: Workload = Workload {
     build,
 };
 
-fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) {
+fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {
     filtered_source(env, params).map(scramble).sink_to(BlackholeSink::new());
+    Ok(())
 }
 
 /// The source and the filter, shared with `rebalance`.
