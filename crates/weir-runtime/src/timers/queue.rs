@@ -1,6 +1,6 @@
 //! A timer queue: timers of one time domain ordered by time, deduplicated, cancellable.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::Hash;
 use weir_core::Timestamp;
 
@@ -13,7 +13,9 @@ use weir_core::Timestamp;
 /// timer queue dedups the same way, with a set beside a heap.)
 #[derive(Debug)]
 pub(crate) struct TimerQueue<K, N> {
-    by_time: BTreeMap<Timestamp, Vec<(u64, K, N)>>,
+    /// Per time, in registration order; a deque, because all timers of one time (every key's
+    /// window end) are taken from the front.
+    by_time: BTreeMap<Timestamp, VecDeque<(u64, K, N)>>,
     live: HashMap<(Timestamp, K, N), u64>,
     next_seq: u64,
 }
@@ -34,7 +36,7 @@ impl<K: Hash + Eq + Clone, N: Hash + Eq + Clone> TimerQueue<K, N> {
         let seq = self.next_seq;
         self.next_seq += 1;
         entry.or_insert(seq);
-        self.by_time.entry(time).or_default().push((seq, key, namespace));
+        self.by_time.entry(time).or_default().push_back((seq, key, namespace));
         true
     }
 
@@ -58,7 +60,10 @@ impl<K: Hash + Eq + Clone, N: Hash + Eq + Clone> TimerQueue<K, N> {
                 return None;
             }
             let timers = entry.get_mut();
-            let (seq, key, namespace) = timers.remove(0);
+            let Some((seq, key, namespace)) = timers.pop_front() else {
+                entry.remove();
+                continue;
+            };
             if timers.is_empty() {
                 entry.remove();
             }

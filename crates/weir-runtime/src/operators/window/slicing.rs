@@ -2,12 +2,13 @@
 //! incremental aggregate and the default trigger (issue 3, item 7).
 //!
 //! Each record is added to **one** slice accumulator of its key (slices are
-//! `gcd(size, slide)` long, `weir_core::window::slicing`), whatever `size / slide` is. A new
-//! slice registers an event-time timer at the last millisecond of every window it belongs to; when
-//! one fires, the window's result is merged from its slices. Allowed lateness keeps slices until
-//! `end - 1 + lateness`; a late record within it re-fires its already fired windows at once, as the
-//! event-time trigger does; a record later than that goes to the late side output or is dropped
-//! and counted. Results are identical to the general window operator's (tested).
+//! `gcd(size, slide)` long, `weir_core::window::slicing`), whatever `size / slide` is. Timers
+//! are chained as in Flink's slice-shared processor: a new slice asks for a timer at the end of
+//! the first window holding it; when a window fires, its result is merged from its slices, and
+//! the key's next window that holds any slice gets the next timer. Allowed lateness keeps slices
+//! until `end - 1 + lateness`; a late record within it re-fires its already fired windows at once,
+//! as the event-time trigger does; a record later than that goes to the late side output or is
+//! dropped and counted. Results are identical to the general window operator's (tested).
 //!
 //! It is **not** used with custom triggers, evictors, processing time or sessions: those take the
 //! general operator.
@@ -121,6 +122,10 @@ where
         self.set_key(key.clone())?;
         if time == end - 1 {
             self.emit(&key, end, out)?;
+            self.arm_next(&key, end)?;
+            if self.allowed_lateness > 0 && (end - 1).saturating_add(self.allowed_lateness) != i64::MAX {
+                self.timers.event_time.register((end - 1).saturating_add(self.allowed_lateness), key.clone(), end);
+            }
         }
         if time == (end - 1).saturating_add(self.allowed_lateness) {
             let next_start = self.aggregator.slicing().next_window_start(end);
@@ -136,6 +141,29 @@ where
             if empty {
                 value.clear();
             }
+        }
+        Ok(())
+    }
+}
+
+impl<K, T, W, ACC, R, O, A, P> SlicingWindowOperator<K, T, W, ACC, R, O, A, P>
+where
+    K: Key,
+    ACC: Data,
+    A: AggregateFunction<T, ACC, R>,
+{
+    /// After the window ending at `end` fired: a timer for the key's next window holding a slice.
+    fn arm_next(&mut self, key: &K, end: Timestamp) -> Result<()> {
+        let slicing = *self.aggregator.slicing();
+        let next_end = end + slicing.slide();
+        let next_start = slicing.next_window_start(end);
+        let state = scope(&mut self.state, self.max_parallelism, key.clone())?;
+        let holds = state
+            .value(&self.slices)?
+            .get()
+            .is_some_and(|slices| slices.iter().any(|(start, _)| start >= next_start && start < next_end));
+        if holds {
+            self.timers.event_time.register(next_end - 1, key.clone(), next_end);
         }
         Ok(())
     }
@@ -189,10 +217,17 @@ where
             })?;
             let watermark = self.timers.watermark.0;
             let slice_start = slicing.slice_start(timestamp)?;
-            let Some(last_end) = slicing.window_ends_of_slice(slice_start).last() else {
+            let Some(first_end) = slicing.window_ends_of_slice(slice_start).next() else {
                 continue; // in a gap between windows: no window holds it
             };
-            if (last_end - 1).saturating_add(lateness) <= watermark {
+            // In-order records take only this test; windows that fired already need the rest.
+            let some_fired = first_end - 1 <= watermark;
+            // The last window holding the slice ends on the slide grid at or before
+            // `slice_start + size` (computed, not walked: a slice may be in size/slide windows).
+            let last_end =
+                first_end + slicing.slide() * (slice_start + slicing.size() - first_end).div_euclid(slicing.slide());
+            let all_late = some_fired && (last_end - 1).saturating_add(lateness) <= watermark;
+            if all_late {
                 match &self.late_tag {
                     Some(tag) => out.emit_side(tag, record),
                     None => self.counters.add_late_records_dropped(1),
@@ -205,23 +240,21 @@ where
             let slices = value.get_or_insert_with(SliceAccumulators::new);
             let added = self.aggregator.add(slices, timestamp, &record.value)?;
             if added.is_new {
-                for end in slicing.window_ends_of_slice(slice_start) {
-                    let cleanup = (end - 1).saturating_add(lateness);
-                    if cleanup <= watermark {
-                        continue; // already cleaned up: this window is gone
-                    }
-                    if end - 1 > watermark {
-                        self.timers.event_time.register(end - 1, key.clone(), end);
-                    }
-                    if lateness > 0 && cleanup != i64::MAX {
-                        self.timers.event_time.register(cleanup, key.clone(), end);
-                    }
+                // The first window holding the slice that has not fired yet: later ones follow
+                // by chaining (`arm_next`).
+                if let Some(end) = slicing.window_ends_of_slice(slice_start).find(|end| end - 1 > watermark) {
+                    self.timers.event_time.register(end - 1, key.clone(), end);
                 }
             }
-            // Windows already fired but still within their lateness fire again at once.
-            for end in slicing.window_ends_of_slice(slice_start) {
-                if end - 1 <= watermark && (end - 1).saturating_add(lateness) > watermark {
-                    self.emit(&key, end, out)?;
+            if some_fired && lateness > 0 {
+                // Windows already fired but still within their lateness fire again at once.
+                for end in slicing.window_ends_of_slice(slice_start) {
+                    if end - 1 <= watermark && (end - 1).saturating_add(lateness) > watermark {
+                        self.emit(&key, end, out)?;
+                        if lateness > 0 {
+                            self.timers.event_time.register((end - 1).saturating_add(lateness), key.clone(), end);
+                        }
+                    }
                 }
             }
         }
