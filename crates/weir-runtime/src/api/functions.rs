@@ -8,6 +8,7 @@
 use super::output_tag::OutputTag;
 use crate::timers::{InternalTimerService, TimeDomain, TimerService};
 use weir_core::Record;
+use weir_core::clock::Clock;
 use weir_core::operator::{InputSide, OperatorContext};
 use weir_core::{Key, Output, Result, Timestamp};
 use weir_state::{
@@ -66,7 +67,8 @@ pub trait ProcessFunction<I, O>: Send + Sync + Clone + 'static {
 pub struct KeyedContext<'a, K, O> {
     pub(crate) state: &'a mut HeapKeyedStateBackend<K>,
     pub(crate) timers: &'a mut InternalTimerService<K, ()>,
-    pub(crate) processing_time: Timestamp,
+    /// Read only when a function asks for processing time (not per record).
+    pub(crate) clock: Option<&'a dyn Clock>,
     pub(crate) emit: ProcessContext<'a, O>,
 }
 
@@ -94,7 +96,7 @@ impl<K: Key, O> KeyedContext<'_, K, O> {
     pub fn timer_service(&mut self) -> TimerService<'_, K> {
         let key =
             self.state.current_key().expect("the keyed operator sets the current key before calling the function");
-        TimerService { timers: &mut *self.timers, key, processing_time: self.processing_time }
+        TimerService { timers: &mut *self.timers, key, clock: self.clock }
     }
 
     /// The value state of the current key.

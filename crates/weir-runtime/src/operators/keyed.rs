@@ -50,11 +50,15 @@ impl<K: Key> KeyedBackend<K> {
         out: &'a mut Output<O>,
         timestamp: Option<Timestamp>,
     ) -> Result<KeyedContext<'a, K, O>> {
-        let processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
         let group = assign_key_group(&key, self.max_parallelism)?;
         let state = self.state.as_mut().ok_or_else(|| Error::Internal("keyed state used before on_start".into()))?;
         state.set_current_key(key, group)?;
-        Ok(KeyedContext { state, timers: &mut self.timers, processing_time, emit: ProcessContext { out, timestamp } })
+        Ok(KeyedContext {
+            state,
+            timers: &mut self.timers,
+            clock: self.clock.as_deref(),
+            emit: ProcessContext { out, timestamp },
+        })
     }
 
     /// Moves event time to `watermark`, firing every event-time timer at or below it in order.

@@ -2,6 +2,7 @@
 
 use super::queue::TimerQueue;
 use std::hash::Hash;
+use weir_core::clock::Clock;
 use weir_core::{Timestamp, Watermark};
 
 /// Event-time and processing-time timers of one operator instance, with its current watermark.
@@ -26,7 +27,7 @@ impl<K, N> Default for InternalTimerService<K, N> {
 pub struct TimerService<'a, K: Hash + Eq + Clone> {
     pub(crate) timers: &'a mut InternalTimerService<K, ()>,
     pub(crate) key: &'a K,
-    pub(crate) processing_time: Timestamp,
+    pub(crate) clock: Option<&'a dyn Clock>,
 }
 
 impl<K: Hash + Eq + Clone> TimerService<'_, K> {
@@ -57,6 +58,6 @@ impl<K: Hash + Eq + Clone> TimerService<'_, K> {
 
     /// The current processing time (milliseconds since the epoch).
     pub fn current_processing_time(&self) -> Timestamp {
-        self.processing_time
+        self.clock.map_or(0, |c| c.now_millis())
     }
 }

@@ -33,6 +33,16 @@ use std::time::Duration;
 /// Which clock an assigner's windows follow (shared with timers).
 pub use crate::time::TimeDomain;
 
+/// The error for a record without a timestamp in event-time windows.
+pub fn missing_timestamp() -> Error {
+    Error::Unassignable {
+        assigner: "event-time windows",
+        message: "a record has no timestamp; event-time windows need one: set a watermark strategy with a \
+                  timestamp assigner at the source or with assign_timestamps_and_watermarks"
+            .into(),
+    }
+}
+
 /// Puts records into windows.
 ///
 /// Contract for implementations:
@@ -75,12 +85,7 @@ pub trait WindowAssigner<T>: Send + Sync {
         if !self.is_event_time() {
             return Ok(processing_time);
         }
-        record_timestamp.ok_or_else(|| Error::Unassignable {
-            assigner: "event-time windows",
-            message: "a record has no timestamp; event-time windows need one: set a watermark strategy with a \
-                      timestamp assigner at the source or with assign_timestamps_and_watermarks"
-                .into(),
-        })
+        record_timestamp.ok_or_else(missing_timestamp)
     }
 
     /// The windows of one record in a new `Vec`: a convenience for tests and cold paths.

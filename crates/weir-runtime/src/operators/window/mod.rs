@@ -320,12 +320,17 @@ where
     }
 
     /// Scopes everything to `key` for one step of processing.
-    fn scope<'a>(&'a mut self, key: &'a K, out: &'a mut Output<O>) -> Result<Scope<'a, K, T, W, O, C>> {
+    /// `processing_time` is read once per batch or timer pass by the caller, not per record.
+    fn scope<'a>(
+        &'a mut self,
+        key: &'a K,
+        processing_time: Timestamp,
+        out: &'a mut Output<O>,
+    ) -> Result<Scope<'a, K, T, W, O, C>> {
         let group = assign_key_group(key, self.max_parallelism)?;
         let state =
             self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
         state.set_current_key(key.clone(), group)?;
-        let processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
         Ok(Scope {
             spec: &self.spec,
             core: &mut self.core,
@@ -340,13 +345,14 @@ where
     }
 
     fn fire_timers(&mut self, domain: TimeDomain, until: Timestamp, out: &mut Output<O>) -> Result<()> {
+        let now = self.clock.as_ref().map_or(0, |c| c.now_millis());
         loop {
             let due = match domain {
                 TimeDomain::EventTime => self.timers.event_time.pop_due(until),
                 TimeDomain::ProcessingTime => self.timers.processing_time.pop_due(until),
             };
             let Some((time, key, window)) = due else { return Ok(()) };
-            self.scope(&key, out)?.on_timer(time, window, domain)?;
+            self.scope(&key, now, out)?.on_timer(time, window, domain)?;
         }
     }
 }
@@ -376,7 +382,7 @@ where
             self.spec.assigner.assign_windows(&record.value, time, &mut windows)?;
             let key = (self.spec.key_selector)(&record.value);
             let merging = self.spec.assigner.is_merging();
-            let mut scope = self.scope(&key, out)?;
+            let mut scope = self.scope(&key, now, out)?;
             let placed = if merging {
                 scope.place_merging(&windows, &record, time)?
             } else {

@@ -24,6 +24,7 @@ use weir_core::clock::Clock;
 use weir_core::key_group::assign_key_group;
 use weir_core::operator::{OneInputOperator, OperatorContext, OperatorCounters};
 use weir_core::record::Batch;
+use weir_core::window::assigner::missing_timestamp;
 use weir_core::window::{AggregateFunction, SliceAccumulators, SliceAggregator, Slicing, TimeWindow, Window};
 use weir_core::{Data, Error, Key, Output, Result, Timestamp, Watermark};
 use weir_state::{HeapKeyedStateBackend, ValueStateDescriptor};
@@ -209,12 +210,7 @@ where
         let slicing = *self.aggregator.slicing();
         let lateness = self.allowed_lateness;
         for record in batch {
-            let timestamp = record.timestamp.ok_or_else(|| Error::Unassignable {
-                assigner: "event-time windows",
-                message: "a record has no timestamp; event-time windows need one: set a watermark strategy with a \
-                          timestamp assigner at the source or with assign_timestamps_and_watermarks"
-                    .into(),
-            })?;
+            let timestamp = record.timestamp.ok_or_else(missing_timestamp)?;
             let watermark = self.timers.watermark.0;
             let slice_start = slicing.slice_start(timestamp)?;
             let Some(first_end) = slicing.window_ends_of_slice(slice_start).next() else {
