@@ -6,6 +6,7 @@
 //! that uses them, so a malformed value is reported with its key.
 
 use crate::error::JobError;
+use crate::recovery::RestartStrategyType;
 use std::path::Path;
 use std::time::Duration;
 use weir_core::config::{ConfigOption, Configuration, parse_bool, parse_duration, parse_positive};
@@ -98,6 +99,134 @@ pub const PROGRESS_INTERVAL: ConfigOption<Duration> = ConfigOption {
     parse: parse_duration,
 };
 
+// Restart strategies: Flink's `RestartStrategyOptions`, same keys and defaults (Flink 1.19/1.20).
+// Read by `recovery::RestartStrategyConfig::from_configuration`, which also checks the values
+// against each other (initial backoff not above the maximum).
+
+pub const RESTART_STRATEGY_TYPE: ConfigOption<Option<RestartStrategyType>> = ConfigOption {
+    key: "restart-strategy.type",
+    default: None,
+    description: "What happens when a job fails: none (also off, disable), fixed-delay (fixeddelay), failure-rate (failurerate) or exponential-delay (exponentialdelay). Unset: exponential-delay if checkpointing is enabled, else none.",
+    parse: parse_restart_strategy_type,
+};
+
+pub const FIXED_DELAY_ATTEMPTS: ConfigOption<u32> = ConfigOption {
+    key: "restart-strategy.fixed-delay.attempts",
+    default: 1,
+    description: "fixed-delay: how many times the job is restarted before it is declared failed.",
+    parse: parse_count,
+};
+
+pub const FIXED_DELAY_DELAY: ConfigOption<Duration> = ConfigOption {
+    key: "restart-strategy.fixed-delay.delay",
+    default: Duration::from_secs(1),
+    description: "fixed-delay: the wait before each restart.",
+    parse: parse_duration,
+};
+
+pub const FAILURE_RATE_MAX_FAILURES_PER_INTERVAL: ConfigOption<u32> = ConfigOption {
+    key: "restart-strategy.failure-rate.max-failures-per-interval",
+    default: 1,
+    description: "failure-rate: the most restarts within one failure-rate interval; one more failure in that interval fails the job.",
+    parse: parse_positive_count,
+};
+
+pub const FAILURE_RATE_INTERVAL: ConfigOption<Duration> = ConfigOption {
+    key: "restart-strategy.failure-rate.failure-rate-interval",
+    default: Duration::from_secs(60),
+    description: "failure-rate: the sliding interval over which failures are counted.",
+    parse: parse_positive_duration,
+};
+
+pub const FAILURE_RATE_DELAY: ConfigOption<Duration> = ConfigOption {
+    key: "restart-strategy.failure-rate.delay",
+    default: Duration::from_secs(1),
+    description: "failure-rate: the wait before each restart.",
+    parse: parse_duration,
+};
+
+pub const EXPONENTIAL_DELAY_INITIAL_BACKOFF: ConfigOption<Duration> = ConfigOption {
+    key: "restart-strategy.exponential-delay.initial-backoff",
+    default: Duration::from_secs(1),
+    description: "exponential-delay: the wait before the first restart (and after a reset).",
+    parse: parse_positive_duration,
+};
+
+pub const EXPONENTIAL_DELAY_MAX_BACKOFF: ConfigOption<Duration> = ConfigOption {
+    key: "restart-strategy.exponential-delay.max-backoff",
+    default: Duration::from_secs(60),
+    description: "exponential-delay: the longest wait between restarts, jitter included.",
+    parse: parse_positive_duration,
+};
+
+pub const EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER: ConfigOption<f64> = ConfigOption {
+    key: "restart-strategy.exponential-delay.backoff-multiplier",
+    default: 1.5,
+    description: "exponential-delay: the wait is multiplied by this after every restart, up to the maximum.",
+    parse: parse_backoff_multiplier,
+};
+
+pub const EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD: ConfigOption<Duration> = ConfigOption {
+    key: "restart-strategy.exponential-delay.reset-backoff-threshold",
+    default: Duration::from_secs(3600),
+    description: "exponential-delay: how long the job must run without failing for the wait and the attempt count to start over.",
+    parse: parse_positive_duration,
+};
+
+pub const EXPONENTIAL_DELAY_JITTER_FACTOR: ConfigOption<f64> = ConfigOption {
+    key: "restart-strategy.exponential-delay.jitter-factor",
+    default: 0.1,
+    description: "exponential-delay: up to this fraction of the wait is randomly added or subtracted, so that jobs failing together do not restart together.",
+    parse: parse_jitter_factor,
+};
+
+/// Flink's default is `Integer.MAX_VALUE`, documented as "infinite".
+pub const EXPONENTIAL_DELAY_ATTEMPTS_BEFORE_RESET_BACKOFF: ConfigOption<u32> = ConfigOption {
+    key: "restart-strategy.exponential-delay.attempts-before-reset-backoff",
+    default: i32::MAX as u32,
+    description: "exponential-delay: how many restarts are allowed before the job is declared failed; the count starts over when the backoff is reset.",
+    parse: parse_positive_count,
+};
+
+fn parse_restart_strategy_type(text: &str) -> Result<Option<RestartStrategyType>, String> {
+    RestartStrategyType::from_name(text)
+        .map(Some)
+        .ok_or_else(|| format!("expected one of {}", RestartStrategyType::ACCEPTED))
+}
+
+/// A whole number ≥ 0 (Flink's int options, without the negative half).
+fn parse_count(text: &str) -> Result<u32, String> {
+    text.parse::<u32>().map_err(|_| "expected a whole number (0 or more)".to_string())
+}
+
+fn parse_positive_count(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("expected a positive whole number".into()),
+    }
+}
+
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err("expected a duration of at least 1 ms".into()),
+        duration => Ok(duration),
+    }
+}
+
+fn parse_backoff_multiplier(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 1.0 => Ok(x),
+        _ => Err("expected a number greater than 1, such as 1.5".into()),
+    }
+}
+
+fn parse_jitter_factor(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err("expected a number from 0 to 1, such as 0.1".into()),
+    }
+}
+
 /// When live progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgressMode {
@@ -130,6 +259,42 @@ pub fn describe_options() -> Vec<(&'static str, String, &'static str)> {
         (WINDOW_SLICE_SHARING.key, "true".into(), WINDOW_SLICE_SHARING.description),
         (PROGRESS.key, "auto".into(), PROGRESS.description),
         (PROGRESS_INTERVAL.key, "1 s".into(), PROGRESS_INTERVAL.description),
+        (
+            RESTART_STRATEGY_TYPE.key,
+            "exponential-delay with checkpointing, else none".into(),
+            RESTART_STRATEGY_TYPE.description,
+        ),
+        (FIXED_DELAY_ATTEMPTS.key, FIXED_DELAY_ATTEMPTS.default.to_string(), FIXED_DELAY_ATTEMPTS.description),
+        (FIXED_DELAY_DELAY.key, "1 s".into(), FIXED_DELAY_DELAY.description),
+        (
+            FAILURE_RATE_MAX_FAILURES_PER_INTERVAL.key,
+            FAILURE_RATE_MAX_FAILURES_PER_INTERVAL.default.to_string(),
+            FAILURE_RATE_MAX_FAILURES_PER_INTERVAL.description,
+        ),
+        (FAILURE_RATE_INTERVAL.key, "1 min".into(), FAILURE_RATE_INTERVAL.description),
+        (FAILURE_RATE_DELAY.key, "1 s".into(), FAILURE_RATE_DELAY.description),
+        (EXPONENTIAL_DELAY_INITIAL_BACKOFF.key, "1 s".into(), EXPONENTIAL_DELAY_INITIAL_BACKOFF.description),
+        (EXPONENTIAL_DELAY_MAX_BACKOFF.key, "1 min".into(), EXPONENTIAL_DELAY_MAX_BACKOFF.description),
+        (
+            EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER.key,
+            EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER.default.to_string(),
+            EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER.description,
+        ),
+        (
+            EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD.key,
+            "1 h".into(),
+            EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD.description,
+        ),
+        (
+            EXPONENTIAL_DELAY_JITTER_FACTOR.key,
+            EXPONENTIAL_DELAY_JITTER_FACTOR.default.to_string(),
+            EXPONENTIAL_DELAY_JITTER_FACTOR.description,
+        ),
+        (
+            EXPONENTIAL_DELAY_ATTEMPTS_BEFORE_RESET_BACKOFF.key,
+            "unlimited (2147483647)".into(),
+            EXPONENTIAL_DELAY_ATTEMPTS_BEFORE_RESET_BACKOFF.description,
+        ),
     ]
 }
 

@@ -18,6 +18,7 @@ pub mod config;
 pub mod error;
 pub(crate) mod graph;
 pub(crate) mod operators;
+pub mod recovery;
 pub(crate) mod task;
 pub mod timers;
 
