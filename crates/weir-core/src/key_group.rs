@@ -66,6 +66,11 @@ impl KeyGroupRange {
         self.start <= group.0 && group.0 < self.end
     }
 
+    /// Whether the two ranges share a key group.
+    pub fn intersects(&self, other: &KeyGroupRange) -> bool {
+        self.start.max(other.start) < self.end.min(other.end)
+    }
+
     /// The position of `group` inside this range, for range-local storage.
     pub fn offset_of(&self, group: KeyGroup) -> Option<usize> {
         self.contains(group).then(|| (group.0 - self.start) as usize)

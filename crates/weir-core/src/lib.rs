@@ -20,6 +20,7 @@ pub mod operator;
 pub mod output;
 pub mod record;
 pub mod sink;
+pub mod snapshot;
 pub mod source;
 pub mod time;
 pub mod watermark;

@@ -4,8 +4,11 @@
 //! the runtime builds from closures. A custom operator implements only the lifecycle methods it
 //! needs; the others have no-op defaults (watermarks are forwarded unchanged).
 //!
-//! Lifecycle, on one subtask: `on_start` once, then `process_batch`/`handle_watermark` in stream
-//! order, then `on_end_of_input` when a bounded input ends, then `on_close` (also on failure).
+//! Lifecycle, on one subtask: `on_start` once (reading [`OperatorContext::restored`] when the job
+//! restores from a checkpoint), then `process_batch`/`handle_watermark` in stream order, with
+//! `snapshot_state` when a checkpoint barrier passes and `notify_checkpoint_complete`/`_aborted`
+//! when the coordinator decided, then `on_end_of_input` when a bounded input ends, then
+//! `on_close` (also on failure).
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Configuration;
@@ -14,6 +17,7 @@ use crate::ids::{OperatorUid, SubtaskIndex};
 use crate::key_group::KeyGroupRange;
 use crate::output::Output;
 use crate::record::Batch;
+use crate::snapshot::{CheckpointInfo, RestoredState, StateSnapshot};
 use crate::time::{Timestamp, Watermark};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +43,9 @@ pub struct OperatorContext {
     pub config: Arc<Configuration>,
     /// Counters the operator reports through (shown in the job result).
     pub counters: Arc<OperatorCounters>,
+    /// The state this instance restores, when the job (re)starts from a checkpoint or savepoint
+    /// that holds state of this operator's uid.
+    pub restored: Option<Arc<RestoredState>>,
 }
 
 /// Counts an operator reports beyond records in and out.
@@ -82,7 +89,14 @@ impl OperatorContext {
             clock: Arc::new(SystemClock::default()),
             config: Arc::new(Configuration::new()),
             counters: Arc::default(),
+            restored: None,
         }
+    }
+
+    /// The same context restoring `restored`.
+    pub fn with_restored(mut self, restored: Option<Arc<RestoredState>>) -> Self {
+        self.restored = restored;
+        self
     }
 
     /// The same context reporting through `counters`.
@@ -136,6 +150,28 @@ pub trait OneInputOperator<In, Out>: Send {
         Ok(())
     }
 
+    /// A checkpoint barrier passes: return this instance's state (`None` when it keeps none).
+    /// Processing is paused while this runs, so keep it short; heavy serialization belongs in a
+    /// [`crate::snapshot::SnapshotData::Deferred`] closure. Anything emitted goes downstream
+    /// before the barrier.
+    fn snapshot_state(
+        &mut self,
+        _checkpoint: &CheckpointInfo,
+        _out: &mut Output<Out>,
+    ) -> Result<Option<StateSnapshot>> {
+        Ok(None)
+    }
+
+    /// Checkpoint `id` is complete (its `_metadata` is durable): commit what it covers.
+    fn notify_checkpoint_complete(&mut self, _id: u64) -> Result<()> {
+        Ok(())
+    }
+
+    /// Checkpoint `id` was aborted: forget what was staged for it only.
+    fn notify_checkpoint_aborted(&mut self, _id: u64) -> Result<()> {
+        Ok(())
+    }
+
     /// Called once at the end, after success or failure; release resources here.
     fn on_close(&mut self) -> Result<()> {
         Ok(())
@@ -179,6 +215,28 @@ pub trait TwoInputOperator<In1, In2, Out>: Send {
 
     /// As [`OneInputOperator::on_processing_time`].
     fn on_processing_time(&mut self, _now: Timestamp, _out: &mut Output<Out>) -> Result<()> {
+        Ok(())
+    }
+
+    /// A checkpoint barrier passes: return this instance's state (`None` when it keeps none).
+    /// Processing is paused while this runs, so keep it short; heavy serialization belongs in a
+    /// [`crate::snapshot::SnapshotData::Deferred`] closure. Anything emitted goes downstream
+    /// before the barrier.
+    fn snapshot_state(
+        &mut self,
+        _checkpoint: &CheckpointInfo,
+        _out: &mut Output<Out>,
+    ) -> Result<Option<StateSnapshot>> {
+        Ok(None)
+    }
+
+    /// Checkpoint `id` is complete (its `_metadata` is durable): commit what it covers.
+    fn notify_checkpoint_complete(&mut self, _id: u64) -> Result<()> {
+        Ok(())
+    }
+
+    /// Checkpoint `id` was aborted: forget what was staged for it only.
+    fn notify_checkpoint_aborted(&mut self, _id: u64) -> Result<()> {
         Ok(())
     }
 

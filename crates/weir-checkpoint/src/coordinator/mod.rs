@@ -184,6 +184,18 @@ impl CheckpointCoordinator {
         }
     }
 
+    /// Brings the next periodic checkpoint forward to now (it still waits for `min_pause` and a
+    /// free slot below `max_concurrent`): the runtime asks for it when every task's input ended
+    /// and only a final checkpoint stands between the job and its end. No effect when periodic
+    /// checkpoints are off or the coordinator is not running.
+    pub fn request_checkpoint_soon(&mut self) {
+        if self.state == CoordinatorState::Running
+            && let Some(due) = self.next_periodic_at
+        {
+            self.next_periodic_at = Some(due.min(self.clock.monotonic()));
+        }
+    }
+
     /// Triggers a savepoint into `dir` (relative to the savepoint directory) now, regardless of
     /// the interval, `min_pause` and `max_concurrent`, as Flink does.
     pub fn trigger_savepoint(&mut self, dir: RelativePath) -> Vec<Action> {

@@ -67,3 +67,22 @@ fn only_the_newest_aborts_are_remembered() {
     assert_eq!(outcome, AckOutcome::Discarded);
     assert!(matches!(actions.as_slice(), [Action::DiscardLateState { .. }]));
 }
+
+#[test]
+fn a_checkpoint_requested_soon_is_triggered_on_the_next_tick() {
+    let config = CheckpointConfig { interval: Some(Duration::from_secs(60)), ..Default::default() };
+    let (mut c, clock) = coordinator(config);
+    clock.set(5);
+    assert!(c.tick().is_empty(), "not due for a minute");
+    c.request_checkpoint_soon();
+    assert!(matches!(c.tick().as_slice(), [Action::TriggerCheckpoint { id: CheckpointId(1), .. }]));
+    assert!(c.tick().is_empty(), "the next one is an interval away again");
+}
+
+#[test]
+fn requesting_soon_does_nothing_without_periodic_checkpoints() {
+    let (mut c, clock) = coordinator(CheckpointConfig::default());
+    c.request_checkpoint_soon();
+    clock.set(1_000);
+    assert!(c.tick().is_empty());
+}
