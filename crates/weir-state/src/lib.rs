@@ -14,7 +14,9 @@
 pub mod descriptor;
 pub mod error;
 pub mod heap;
+pub mod storage;
 
 pub use descriptor::{ListStateDescriptor, MapStateDescriptor, StateKind, ValueStateDescriptor};
 pub use error::{Result, StateError};
 pub use heap::{HeapKeyedStateBackend, ListState, MapState, ValueState};
+pub use storage::{FsCheckpointStorage, LoadedSnapshot, StorageError, find_latest_restorable, load_snapshot};
