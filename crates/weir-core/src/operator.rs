@@ -46,6 +46,10 @@ pub struct OperatorContext {
     /// The state this instance restores, when the job (re)starts from a checkpoint or savepoint
     /// that holds state of this operator's uid.
     pub restored: Option<Arc<RestoredState>>,
+    /// Whether the job takes checkpoints. Exactly-once sinks commit on checkpoint completion
+    /// when it does (the job's last output with its final checkpoint), and when their input
+    /// ends when it does not.
+    pub checkpointing: bool,
 }
 
 /// Counts an operator reports beyond records in and out.
@@ -90,7 +94,14 @@ impl OperatorContext {
             config: Arc::new(Configuration::new()),
             counters: Arc::default(),
             restored: None,
+            checkpointing: false,
         }
+    }
+
+    /// The same context in a job that takes checkpoints (`true`) or not.
+    pub fn with_checkpointing(mut self, checkpointing: bool) -> Self {
+        self.checkpointing = checkpointing;
+        self
     }
 
     /// The same context restoring `restored`.
