@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod faults;
 pub mod ids;
 pub mod key_group;
 pub mod operator;

@@ -25,6 +25,9 @@ pub enum JobError {
     /// cause chains would repeat it.)
     #[error("job '{job_name}' could not start: {operator}: {cause}")]
     Startup { job_name: String, operator: String, cause: weir_core::Error },
+    /// The job cannot be restored from a checkpoint or savepoint; the message names it and why.
+    #[error("cannot restore: {0}")]
+    Restore(String),
     /// A subtask failed; the job was cancelled. `failure` is the root cause.
     #[error("job '{job_name}' ({job_id}) failed: {failure}")]
     Failed { job_name: String, job_id: JobId, failure: Box<TaskFailure> },

@@ -5,7 +5,12 @@
 //! - `task`: what runs on a subtask's thread — the operator chain, input gate, record writers,
 //!   partitioners;
 //! - `operators`: the built-in operators, one per file;
-//! - `cluster`: the embedded mini-cluster (job manager + task manager in one process).
+//! - `checkpointing`: barriers, alignment and snapshots on the subtasks, and the driver of the
+//!   checkpoint coordinator on the job manager;
+//! - [`recovery`]: restart strategies;
+//! - `cluster`: the embedded mini-cluster (job manager + task manager in one process), which
+//!   restarts failed jobs from their latest checkpoint;
+//! - [`faults`]: named fault points for recovery tests.
 //!
 //! It is **not** where connectors live (`weir-connectors`), nor state backends (`weir-state`),
 //! nor the CLI (`weir`). Its I/O is limited to threads, bounded in-memory channels, reading a
@@ -13,9 +18,11 @@
 //! threads.
 
 pub mod api;
+pub(crate) mod checkpointing;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod faults;
 pub(crate) mod graph;
 pub(crate) mod operators;
 pub mod recovery;
@@ -34,9 +41,12 @@ pub use api::sink::DataStreamSink;
 pub use api::watermark_strategy::WatermarkStrategy;
 pub use api::window_function::{ProcessWindowFunction, WindowContext};
 pub use api::windowed_stream::WindowedStream;
-pub use cluster::{JobExecutionResult, OperatorResult};
+pub use checkpointing::restore::RestoreError;
+pub use cluster::{CheckpointSummary, JobExecutionResult, OperatorResult};
 pub use error::{FailureCause, JobError, TaskFailure};
+pub use faults::{FaultInjector, FaultPoint};
 pub use graph::job_graph::{JobPlan, PlanEdge, PlanVertex};
+pub use weir_checkpoint::CheckpointingMode;
 
 /// Everything a job needs, in one import.
 pub mod prelude {

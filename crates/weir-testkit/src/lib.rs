@@ -2,15 +2,16 @@
 //!
 //! - [`CollectSink`]: a sink that keeps every record in memory, readable after the job through a
 //!   cloneable handle (Flink's `CollectSink` / the `TestSink` of other engines);
-//! - [`ManualClock`]: a clock that moves only when the test moves it.
-//!
-//! Fault injection and the restore-equivalence harness will join them.
+//! - [`ManualClock`]: a clock that moves only when the test moves it;
+//! - [`RandomFaults`]: a seeded fault injector failing random subtasks at random fault points.
 //!
 //! It is **not** for production jobs: everything collected stays in memory until the handle is
 //! dropped. It does no I/O.
 
 mod collect_sink;
 mod manual_clock;
+mod random_faults;
 
 pub use collect_sink::CollectSink;
 pub use manual_clock::ManualClock;
+pub use random_faults::{ALL_FAULT_POINTS, InjectedFault, RandomFaults};

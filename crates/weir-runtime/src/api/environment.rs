@@ -6,6 +6,7 @@ use crate::cluster::JobExecutionResult;
 use crate::cluster::mini_cluster::{self, ClusterSettings};
 use crate::config;
 use crate::error::JobError;
+use crate::faults::{FaultInjector, Faults};
 use crate::graph::job_graph::{GraphSettings, JobGraph, JobPlan};
 use crate::graph::stream_graph::{NodeKind, StreamGraph};
 use crate::task::source_task::SourceAdapter;
@@ -14,6 +15,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
+use weir_checkpoint::CheckpointingMode;
 use weir_connectors::CollectionSource;
 use weir_core::Data;
 use weir_core::config::Configuration;
@@ -23,6 +25,7 @@ use weir_core::source::Source;
 pub(crate) struct EnvState {
     pub(crate) graph: StreamGraph,
     pub(crate) config: Configuration,
+    pub(crate) faults: Faults,
 }
 
 /// Where a job is described and from where it is run (Flink's `StreamExecutionEnvironment`).
@@ -48,7 +51,9 @@ impl StreamExecutionEnvironment {
 
     /// An environment with the given configuration.
     pub fn with_config(config: Configuration) -> Self {
-        StreamExecutionEnvironment { state: Rc::new(RefCell::new(EnvState { graph: StreamGraph::default(), config })) }
+        StreamExecutionEnvironment {
+            state: Rc::new(RefCell::new(EnvState { graph: StreamGraph::default(), config, faults: Faults::default() })),
+        }
     }
 
     /// An environment configured from command-line arguments, as a job binary receives them:
@@ -117,6 +122,26 @@ impl StreamExecutionEnvironment {
     }
 
     /// Turns operator chaining off for the whole job.
+    /// Takes a checkpoint every `interval` in `mode` (Flink's `enableCheckpointing`): the same as
+    /// setting `execution.checkpointing.interval` and `execution.checkpointing.mode`. The other
+    /// checkpoint settings (`execution.checkpointing.*`, `state.checkpoints.*`) are set with
+    /// [`Self::set_config`] or `-D`.
+    pub fn enable_checkpointing(&self, interval: Duration, mode: CheckpointingMode) -> &Self {
+        let mode = match mode {
+            CheckpointingMode::ExactlyOnce => "EXACTLY_ONCE",
+            CheckpointingMode::AtLeastOnce => "AT_LEAST_ONCE",
+        };
+        self.set_config("execution.checkpointing.interval", format!("{}ms", interval.as_millis()));
+        self.set_config("execution.checkpointing.mode", mode)
+    }
+
+    /// Installs a fault injector: at the engine's fault points ([`crate::FaultPoint`]) it may
+    /// make a subtask or the job manager fail. For tests of recovery.
+    pub fn set_fault_injector(&self, injector: Arc<dyn FaultInjector>) -> &Self {
+        self.state.borrow_mut().faults = Faults(Some(injector));
+        self
+    }
+
     pub fn disable_operator_chaining(&self) -> &Self {
         self.set_config(config::CHAINING_ENABLED.key, "false")
     }
@@ -162,7 +187,8 @@ impl StreamExecutionEnvironment {
     pub fn execute(&self, job_name: &str) -> Result<JobExecutionResult, JobError> {
         self.validate_config()?;
         let settings = self.graph_settings()?;
-        let cluster = ClusterSettings::from_config(&self.state.borrow().config)?;
+        let mut cluster = ClusterSettings::from_config(&self.state.borrow().config)?;
+        cluster.faults = self.state.borrow().faults.clone();
         let graph = std::mem::take(&mut self.state.borrow_mut().graph);
         let job = JobGraph::build(graph, settings)?;
         mini_cluster::execute(job, job_name, &cluster)

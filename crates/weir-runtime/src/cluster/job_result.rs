@@ -4,6 +4,8 @@ use std::fmt;
 use std::time::Duration;
 use weir_core::JobId;
 
+pub use crate::checkpointing::job_side::CheckpointSummary;
+
 /// The result of a job that finished.
 #[derive(Debug, Clone)]
 pub struct JobExecutionResult {
@@ -11,8 +13,13 @@ pub struct JobExecutionResult {
     pub job_name: String,
     /// Wall-clock time from deployment to the end of the last subtask.
     pub duration: Duration,
-    /// Every operator, in the order they were added to the job.
+    /// Every operator, in the order they were added to the job. Counts include records
+    /// processed again after a restart.
     pub operators: Vec<OperatorResult>,
+    /// How often the job was restarted after a failure.
+    pub restarts: u32,
+    /// Every checkpoint that completed or failed, oldest first.
+    pub checkpoints: Vec<CheckpointSummary>,
 }
 
 /// The record counts of one operator, summed over its subtasks.
@@ -43,6 +50,24 @@ impl fmt::Display for JobExecutionResult {
             write!(f, "  {:<width$}  {:>3}  {:>14}  {:>14}", o.name, o.parallelism, o.records_in, o.records_out)?;
             if o.late_records_dropped > 0 {
                 write!(f, "  ({} late records dropped)", o.late_records_dropped)?;
+            }
+            writeln!(f)?;
+        }
+        if self.restarts > 0 {
+            writeln!(f, "  restarted {} time(s) after failures", self.restarts)?;
+        }
+        let completed: Vec<&CheckpointSummary> = self.checkpoints.iter().filter(|c| c.completed).collect();
+        if !self.checkpoints.is_empty() {
+            let failed = self.checkpoints.len() - completed.len();
+            write!(f, "  checkpoints: {} completed, {failed} failed", completed.len())?;
+            if let Some(last) = completed.last() {
+                write!(
+                    f,
+                    "; last: {} in {} ms, {} bytes",
+                    last.id,
+                    last.duration.map_or(0, |d| d.as_millis()),
+                    last.state_size
+                )?;
             }
             writeln!(f)?;
         }

@@ -10,4 +10,4 @@ pub(crate) mod mini_cluster;
 pub(crate) mod progress;
 pub(crate) mod subtask;
 
-pub use job_result::{JobExecutionResult, OperatorResult};
+pub use job_result::{CheckpointSummary, JobExecutionResult, OperatorResult};

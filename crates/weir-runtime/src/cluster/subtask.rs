@@ -1,6 +1,10 @@
 //! One deployed subtask: what its thread is given, and the thread's body — build the chain on
 //! the thread, run it, close it, and report how it ended, naming the operator that failed.
 
+use crate::checkpointing::alignment::AlignmentMode;
+use crate::checkpointing::messages::{JobMessage, TaskCommand};
+use crate::checkpointing::snapshot_thread::SnapshotJob;
+use crate::checkpointing::task_side::TaskCheckpointing;
 use crate::error::{FailureCause, TaskFailure};
 use crate::graph::execution_graph::SubtaskChannels;
 use crate::task::chain::{ChainLink, OperatorChain};
@@ -10,8 +14,10 @@ use crate::task::metrics::OperatorMetrics;
 use crate::task::record_writer::{RecordWriter, WriterSetup, Writers};
 use crate::task::source_task::{self, ErasedSource, ErasedSourceReader, SplitAssignment};
 use crate::task::stream_task::{self, TaskEnvironment};
+use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use weir_checkpoint::TaskKey;
 use weir_core::operator::OperatorContext;
 use weir_core::{Error, Result};
 
@@ -37,10 +43,24 @@ pub(crate) struct SubtaskPlan {
     pub(crate) subtask: usize,
     pub(crate) parallelism: usize,
     pub(crate) max_parallelism: usize,
+    /// The uid of the source at the head, if the subtask reads one (its position is snapshotted
+    /// under that uid).
+    pub(crate) source_uid: weir_core::OperatorUid,
     pub(crate) source: Option<SourceHead>,
     pub(crate) operators: Vec<OperatorSpec>,
     pub(crate) channels: SubtaskChannels,
     pub(crate) env: TaskEnvironment,
+    /// The subtask's part in checkpoints, when the job takes them.
+    pub(crate) checkpointing: Option<SubtaskCheckpointing>,
+}
+
+/// What a subtask of a checkpointed job is given.
+pub(crate) struct SubtaskCheckpointing {
+    pub(crate) task: TaskKey,
+    pub(crate) mode: AlignmentMode,
+    pub(crate) commands: Receiver<TaskCommand>,
+    pub(crate) reports: Sender<JobMessage>,
+    pub(crate) snapshots: Sender<SnapshotJob>,
 }
 
 impl SubtaskPlan {
@@ -68,15 +88,18 @@ impl SubtaskPlan {
 pub(crate) fn run_subtask(mut plan: SubtaskPlan) -> std::result::Result<(), TaskFailure> {
     let head = plan.head_name().to_string();
     let built = catch_unwind(AssertUnwindSafe(|| build(&mut plan)));
-    let (mut chain, mut reader, gate) = match built {
+    let (mut chain, mut reader, gate, mut checkpointing) = match built {
         Ok(Ok(parts)) => parts,
         Ok(Err(error)) => return Err(plan.failure(&head, FailureCause::Error(error))),
         Err(panic) => return Err(plan.failure(&head, FailureCause::Panic(panic_message(&*panic)))),
     };
 
+    let source_uid = plan.source_uid.clone();
     let ran = catch_unwind(AssertUnwindSafe(|| match (&mut reader, gate) {
-        (Some(reader), _) => source_task::run(reader.as_mut(), &mut chain, &plan.env),
-        (None, Some(mut gate)) => stream_task::run(&mut chain, &mut gate, &plan.env),
+        (Some(reader), _) => {
+            source_task::run(reader.as_mut(), &mut chain, &plan.env, checkpointing.as_mut(), &source_uid)
+        }
+        (None, Some(mut gate)) => stream_task::run(&mut chain, &mut gate, &plan.env, checkpointing.as_mut()),
         (None, None) => Err(Error::Internal("a task with neither a source nor inputs".into())),
     }));
     // Which operator was running when it ended; a source reader runs outside the chain.
@@ -98,7 +121,7 @@ pub(crate) fn run_subtask(mut plan: SubtaskPlan) -> std::result::Result<(), Task
     }
 }
 
-type Parts = (OperatorChain, Option<Box<dyn ErasedSourceReader>>, Option<InputGate>);
+type Parts = (OperatorChain, Option<Box<dyn ErasedSourceReader>>, Option<InputGate>, Option<TaskCheckpointing>);
 
 /// Instantiates the subtask's operators, writers and reader on its own thread.
 fn build(plan: &mut SubtaskPlan) -> Result<Parts> {
@@ -123,12 +146,30 @@ fn build(plan: &mut SubtaskPlan) -> Result<Parts> {
         .collect();
     let chain = OperatorChain::new(links, Writers::new(writers));
     let inputs = std::mem::take(&mut plan.channels.inputs);
+    let task_name = format!("{} ({}/{})", plan.task_name, plan.subtask + 1, plan.parallelism);
+    let setup = plan.checkpointing.take();
+    let checkpointing = setup.as_ref().map(|c| {
+        TaskCheckpointing::new(
+            c.task,
+            task_name.clone(),
+            c.commands.clone(),
+            c.reports.clone(),
+            c.snapshots.clone(),
+            plan.env.faults.clone(),
+        )
+    });
     match plan.source.take() {
         Some(head) => {
             let reader = head.source.create_reader(&head.ctx, head.splits, head.metrics)?;
-            Ok((chain, Some(reader), None))
+            Ok((chain, Some(reader), None, checkpointing))
         }
-        None => Ok((chain, None, Some(InputGate::new(inputs).with_spin(plan.env.spin_before_blocking)))),
+        None => {
+            let mut gate = InputGate::new(inputs).with_spin(plan.env.spin_before_blocking);
+            if let Some(setup) = setup {
+                gate = gate.with_checkpointing(setup.mode, setup.commands);
+            }
+            Ok((chain, None, Some(gate), checkpointing))
+        }
     }
 }
 

@@ -47,6 +47,12 @@ pub(crate) struct GraphSettings {
 }
 
 impl JobGraph {
+    /// The uid of a node: the one the job set, or `auto-<node id>` (stable for an unchanged
+    /// graph only).
+    pub(crate) fn uid_of(&self, node: NodeId) -> weir_core::OperatorUid {
+        weir_core::OperatorUid(self.nodes[node].uid.clone().unwrap_or_else(|| format!("auto-{node}")))
+    }
+
     /// Validates the stream graph and chains it.
     pub(crate) fn build(graph: StreamGraph, settings: GraphSettings) -> Result<JobGraph, JobError> {
         let mut problems = graph.errors.clone();

@@ -1,10 +1,11 @@
-//! The sink operator: hands each batch to the subtask's [`SinkWriter`] and finishes it when the
-//! input ends.
+//! The sink operator: hands each batch to the subtask's [`SinkWriter`], passes checkpoints to its
+//! two-phase-commit hooks, and finishes it when the input ends.
 
 use std::sync::Arc;
 use weir_core::operator::{OneInputOperator, OperatorContext};
 use weir_core::record::Batch;
 use weir_core::sink::{Sink, SinkWriter};
+use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::{Error, Output, Result};
 
 pub(crate) struct SinkOperator<T> {
@@ -34,5 +35,14 @@ impl<T: Send + 'static> OneInputOperator<T, ()> for SinkOperator<T> {
 
     fn on_end_of_input(&mut self, _out: &mut Output<()>) -> Result<()> {
         self.writer()?.finish()
+    }
+
+    /// The barrier: the writer pre-commits (two-phase commit) and returns its state.
+    fn snapshot_state(&mut self, checkpoint: &CheckpointInfo, _out: &mut Output<()>) -> Result<Option<StateSnapshot>> {
+        Ok(self.writer()?.snapshot_state(checkpoint)?.map(StateSnapshot::operator))
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        self.writer()?.notify_checkpoint_complete(id)
     }
 }

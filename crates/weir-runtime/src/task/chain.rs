@@ -10,6 +10,7 @@ use super::erased_operator::ErasedOperator;
 use super::record_writer::{Control, Writers};
 use std::cell::Cell;
 use weir_core::operator::{InputSide, OperatorContext};
+use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::time::WatermarkStatus;
 use weir_core::{Result, Timestamp, Watermark};
 
@@ -117,6 +118,48 @@ impl OperatorChain {
             self.writers.control(Control::EndOfInput)?;
         }
         Ok(())
+    }
+
+    /// The synchronous part of checkpoint `info` on this chain: every operator snapshots, head
+    /// first (what one emits while snapshotting reaches the next before the next snapshots),
+    /// then the barrier goes to every consumer behind the data that preceded it — unless the
+    /// chain's output already ended (a subtask waiting for its final checkpoint).
+    pub(crate) fn snapshot_state(
+        &mut self,
+        info: &CheckpointInfo,
+        forward_barrier: bool,
+    ) -> Result<Vec<Option<StateSnapshot>>> {
+        let mut snapshots = Vec::with_capacity(self.links.len());
+        for i in 0..self.links.len() {
+            let (before, after) = self.links.split_at_mut(i + 1);
+            self.active.set(Some(i));
+            let mut next = Downstream { links: after, writers: &mut self.writers, active: &self.active, index: i + 1 };
+            snapshots.push(before[i].operator.snapshot_state(info, &mut next)?);
+        }
+        self.active.set(None);
+        if forward_barrier {
+            self.writers.control(Control::Barrier(*info))?;
+        }
+        Ok(snapshots)
+    }
+
+    /// Checkpoint `id` completed (`true`) or was aborted: tells every operator, head first.
+    pub(crate) fn notify_checkpoint(&mut self, id: u64, completed: bool) -> Result<()> {
+        for (i, link) in self.links.iter_mut().enumerate() {
+            self.active.set(Some(i));
+            if completed {
+                link.operator.notify_checkpoint_complete(id)?;
+            } else {
+                link.operator.notify_checkpoint_aborted(id)?;
+            }
+        }
+        self.active.set(None);
+        Ok(())
+    }
+
+    /// The contexts of the chained operators, head first.
+    pub(crate) fn contexts(&self) -> impl Iterator<Item = &OperatorContext> {
+        self.links.iter().map(|l| &l.ctx)
     }
 
     /// Closes every operator (also after a failure); returns the first error.

@@ -2,6 +2,7 @@
 
 use std::any::Any;
 use weir_core::record::Batch;
+use weir_core::snapshot::CheckpointInfo;
 use weir_core::time::{Watermark, WatermarkStatus};
 
 /// A `Batch<T>` whose `T` the holder does not know; the typed code at either end downcasts it.
@@ -13,6 +14,8 @@ pub(crate) enum ChannelElement {
     Batch(AnyBatch),
     Watermark(Watermark),
     WatermarkStatus(WatermarkStatus),
+    /// A checkpoint barrier: everything before it belongs to the checkpoint's snapshot.
+    Barrier(CheckpointInfo),
     /// The producer will send nothing more on this channel.
     EndOfInput,
 }

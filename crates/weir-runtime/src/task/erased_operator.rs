@@ -11,6 +11,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use weir_core::operator::{InputSide, OneInputOperator, OperatorContext, TwoInputOperator};
 use weir_core::output::{Emitted, Output};
+use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::{Data, Result, Timestamp, Watermark};
 
 /// An operator as the chain sees it.
@@ -23,6 +24,10 @@ pub(crate) trait ErasedOperator: Send {
     /// When the operator next wants `on_processing_time`.
     fn next_processing_time(&self) -> Option<Timestamp>;
     fn on_processing_time(&mut self, now: Timestamp, emit: &mut dyn Emit) -> Result<()>;
+    /// The synchronous part of a snapshot; what the operator emits goes downstream first.
+    fn snapshot_state(&mut self, info: &CheckpointInfo, emit: &mut dyn Emit) -> Result<Option<StateSnapshot>>;
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()>;
+    fn notify_checkpoint_aborted(&mut self, id: u64) -> Result<()>;
     /// How many inputs the operator has (1 or 2).
     fn input_count(&self) -> usize;
     fn attach_metrics(&mut self, metrics: Arc<OperatorMetrics>);
@@ -114,6 +119,20 @@ where
         drain(&mut self.output, &self.metrics, emit)
     }
 
+    fn snapshot_state(&mut self, info: &CheckpointInfo, emit: &mut dyn Emit) -> Result<Option<StateSnapshot>> {
+        let snapshot = self.operator.snapshot_state(info, &mut self.output)?;
+        drain(&mut self.output, &self.metrics, emit)?;
+        Ok(snapshot)
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        self.operator.notify_checkpoint_complete(id)
+    }
+
+    fn notify_checkpoint_aborted(&mut self, id: u64) -> Result<()> {
+        self.operator.notify_checkpoint_aborted(id)
+    }
+
     fn input_count(&self) -> usize {
         1
     }
@@ -199,6 +218,20 @@ where
     fn on_processing_time(&mut self, now: Timestamp, emit: &mut dyn Emit) -> Result<()> {
         self.operator.on_processing_time(now, &mut self.output)?;
         drain(&mut self.output, &self.metrics, emit)
+    }
+
+    fn snapshot_state(&mut self, info: &CheckpointInfo, emit: &mut dyn Emit) -> Result<Option<StateSnapshot>> {
+        let snapshot = self.operator.snapshot_state(info, &mut self.output)?;
+        drain(&mut self.output, &self.metrics, emit)?;
+        Ok(snapshot)
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        self.operator.notify_checkpoint_complete(id)
+    }
+
+    fn notify_checkpoint_aborted(&mut self, id: u64) -> Result<()> {
+        self.operator.notify_checkpoint_aborted(id)
     }
 
     fn input_count(&self) -> usize {

@@ -11,6 +11,13 @@
 //! - a channel that closes without end-of-input means its producer stopped abnormally (a failure
 //!   or a cancellation), which ends this subtask too.
 //!
+//! - a checkpoint **barrier** is aligned over the channels by a
+//!   [`BarrierAligner`](crate::checkpointing::alignment::BarrierAligner): in exactly-once mode a
+//!   channel that delivered the barrier is not read until every open channel did.
+//!
+//! The gate also listens to the subtask's command channel from the job manager (checkpoint
+//! notifications), so a subtask blocked on its inputs still hears them.
+//!
 //! Before blocking, a gate polls its channels for a short while ([`SPIN_WAIT`]): a consumer that
 //! keeps pace with its producer would otherwise park and be woken for every batch, and on this
 //! scale the futex round trip costs more than the batch (measured: 53% of the `rebalance`
@@ -18,6 +25,8 @@
 //! more, it yields between polls, so a producer waiting for the core runs first.
 
 use super::element::{AnyBatch, ChannelElement};
+use crate::checkpointing::alignment::{AlignmentEvent, AlignmentMode, BarrierAligner};
+use crate::checkpointing::messages::TaskCommand;
 use crossbeam_channel::{Receiver, Select, TryRecvError};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -25,6 +34,7 @@ use std::time::{Duration, Instant};
 /// How long a gate polls before it blocks.
 pub(crate) const SPIN_WAIT: Duration = Duration::from_micros(50);
 use weir_core::operator::InputSide;
+use weir_core::snapshot::CheckpointInfo;
 use weir_core::time::WatermarkStatus;
 use weir_core::{Error, Result, Watermark};
 
@@ -50,6 +60,17 @@ pub(crate) enum GateEvent {
     /// Every open channel went idle, or one became active again.
     WatermarkStatus(WatermarkStatus),
     EndOfInput(InputSide),
+    /// Barrier `info` arrived on every open channel: snapshot now.
+    Barrier {
+        info: CheckpointInfo,
+        alignment: Duration,
+    },
+    /// A newer barrier overtook checkpoint `id` during its alignment: decline it.
+    AlignmentAborted {
+        id: u64,
+    },
+    /// A command from the job manager.
+    Command(TaskCommand),
     /// Every input ended.
     Finished,
     /// The deadline passed with nothing to read.
@@ -67,6 +88,14 @@ pub(crate) struct InputGate {
     spin: bool,
     /// Whether this gate last reported itself idle.
     idle: bool,
+    aligner: BarrierAligner,
+    commands: Option<Receiver<TaskCommand>>,
+}
+
+/// Where an element came from.
+enum Source {
+    Channel(usize, ChannelElement),
+    Command(TaskCommand),
 }
 
 fn side_index(side: InputSide) -> usize {
@@ -79,6 +108,7 @@ fn side_index(side: InputSide) -> usize {
 impl InputGate {
     pub(crate) fn new(channels: Vec<InputChannel>) -> Self {
         let mut open = [0, 0];
+        let aligner = BarrierAligner::new(AlignmentMode::ExactlyOnce, channels.len());
         for c in &channels {
             open[side_index(c.side)] += 1;
         }
@@ -90,7 +120,21 @@ impl InputGate {
             pending: VecDeque::new(),
             spin: false,
             idle: false,
+            aligner,
+            commands: None,
         }
+    }
+
+    /// Aligns barriers in `mode` and listens to the job manager's `commands`.
+    pub(crate) fn with_checkpointing(mut self, mode: AlignmentMode, commands: Receiver<TaskCommand>) -> Self {
+        self.aligner = BarrierAligner::new(mode, self.channels.len());
+        self.commands = Some(commands);
+        self
+    }
+
+    /// The checkpoint being aligned, if any.
+    pub(crate) fn aligning(&self) -> Option<u64> {
+        self.aligner.aligning()
     }
 
     /// Spin rather than yield while polling before blocking (see the module docs).
@@ -118,12 +162,15 @@ impl InputGate {
                     },
                 },
             };
-            self.handle(received.0, received.1);
+            match received {
+                Source::Channel(i, element) => self.handle(i, element),
+                Source::Command(command) => return Ok(GateEvent::Command(command)),
+            }
         }
     }
 
     /// Polls for a short while, not past the deadline.
-    fn spin_receive(&mut self, deadline: Option<Instant>) -> Result<Option<(usize, ChannelElement)>> {
+    fn spin_receive(&mut self, deadline: Option<Instant>) -> Result<Option<Source>> {
         let start = Instant::now();
         let until = deadline.map_or(start + SPIN_WAIT, |d| d.min(start + SPIN_WAIT));
         loop {
@@ -143,18 +190,26 @@ impl InputGate {
         }
     }
 
-    /// Takes an element from the next channel (round-robin) that has one.
-    fn try_receive(&mut self) -> Result<Option<(usize, ChannelElement)>> {
+    /// Takes a command if one waits, else an element from the next readable channel
+    /// (round-robin) that has one.
+    fn try_receive(&mut self) -> Result<Option<Source>> {
+        if let Some(commands) = &self.commands {
+            match commands.try_recv() {
+                Ok(command) => return Ok(Some(Source::Command(command))),
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => self.commands = None,
+            }
+        }
         let n = self.channels.len();
         for k in 0..n {
             let i = (self.next_poll + k) % n;
-            if self.channels[i].ended {
+            if self.channels[i].ended || self.aligner.is_blocked(i) {
                 continue;
             }
             match self.channels[i].receiver.try_recv() {
                 Ok(element) => {
                     self.next_poll = (i + 1) % n;
-                    return Ok(Some((i, element)));
+                    return Ok(Some(Source::Channel(i, element)));
                 }
                 Err(TryRecvError::Empty) => {}
                 Err(TryRecvError::Disconnected) => return Err(Error::Cancelled),
@@ -163,16 +218,17 @@ impl InputGate {
         Ok(None)
     }
 
-    /// Blocks until a channel has an element or the deadline passes.
-    fn wait(&mut self, deadline: Option<Instant>) -> Result<Option<(usize, ChannelElement)>> {
+    /// Blocks until a readable channel has an element, a command comes, or the deadline passes.
+    fn wait(&mut self, deadline: Option<Instant>) -> Result<Option<Source>> {
         let mut select = Select::new();
         let mut indices = Vec::with_capacity(self.channels.len());
         for (i, channel) in self.channels.iter().enumerate() {
-            if !channel.ended {
+            if !channel.ended && !self.aligner.is_blocked(i) {
                 select.recv(&channel.receiver);
                 indices.push(i);
             }
         }
+        let command_index = self.commands.as_ref().map(|commands| select.recv(commands));
         let operation = match deadline {
             Some(deadline) => match select.select_deadline(deadline) {
                 Ok(operation) => operation,
@@ -180,10 +236,20 @@ impl InputGate {
             },
             None => select.select(),
         };
+        if Some(operation.index()) == command_index {
+            let commands = self.commands.as_ref().ok_or_else(|| Error::Internal("command channel vanished".into()))?;
+            return match operation.recv(commands) {
+                Ok(command) => Ok(Some(Source::Command(command))),
+                Err(_) => {
+                    self.commands = None;
+                    Ok(None)
+                }
+            };
+        }
         let i = indices[operation.index()];
         let element = operation.recv(&self.channels[i].receiver).map_err(|_| Error::Cancelled)?;
         self.next_poll = (i + 1) % self.channels.len();
-        Ok(Some((i, element)))
+        Ok(Some(Source::Channel(i, element)))
     }
 
     fn handle(&mut self, i: usize, element: ChannelElement) {
@@ -202,8 +268,14 @@ impl InputGate {
                 self.advance_watermark();
                 self.report_status();
             }
+            ChannelElement::Barrier(info) => {
+                let events = self.aligner.on_barrier(i, info, Instant::now());
+                self.push_alignment(events);
+            }
             ChannelElement::EndOfInput => {
                 self.channels[i].ended = true;
+                let completed = self.aligner.on_end_of_input(i, Instant::now());
+                self.push_alignment(completed);
                 self.open[side_index(side)] -= 1;
                 self.advance_watermark();
                 self.report_status();
@@ -211,6 +283,15 @@ impl InputGate {
                     self.pending.push_back(GateEvent::EndOfInput(side));
                 }
             }
+        }
+    }
+
+    fn push_alignment(&mut self, events: impl IntoIterator<Item = AlignmentEvent>) {
+        for event in events {
+            self.pending.push_back(match event {
+                AlignmentEvent::Completed { info, alignment } => GateEvent::Barrier { info, alignment },
+                AlignmentEvent::Aborted { id } => GateEvent::AlignmentAborted { id },
+            });
         }
     }
 

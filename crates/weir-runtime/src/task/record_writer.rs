@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use weir_core::key_group::subtask_for_key_group;
 use weir_core::record::Batch;
+use weir_core::snapshot::CheckpointInfo;
 use weir_core::time::{Watermark, WatermarkStatus};
 use weir_core::{Data, Error, KeyGroup, Result};
 
@@ -26,6 +27,7 @@ pub(crate) type KeyGroupFn<T> = Arc<dyn Fn(&T) -> Result<KeyGroup> + Send + Sync
 pub(crate) enum Control {
     Watermark(Watermark),
     WatermarkStatus(WatermarkStatus),
+    Barrier(CheckpointInfo),
     EndOfInput,
 }
 
@@ -225,6 +227,7 @@ impl<T: Data> RecordWriter for ChannelWriter<T> {
             let element = match control {
                 Control::Watermark(w) => ChannelElement::Watermark(w),
                 Control::WatermarkStatus(s) => ChannelElement::WatermarkStatus(s),
+                Control::Barrier(info) => ChannelElement::Barrier(info),
                 Control::EndOfInput => ChannelElement::EndOfInput,
             };
             self.out.send(channel, element)?;

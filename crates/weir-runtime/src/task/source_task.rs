@@ -11,12 +11,17 @@ use super::chain::OperatorChain;
 use super::element::Emit;
 use super::metrics::OperatorMetrics;
 use super::stream_task::TaskEnvironment;
+use crate::checkpointing::messages::TaskCommand;
+use crate::checkpointing::task_side::{SourcePosition, TaskCheckpointing};
+use crate::faults::FaultPoint;
+use crossbeam_channel::RecvTimeoutError;
 use std::any::Any;
 use std::sync::Arc;
+use std::time::Duration;
 use weir_core::operator::{InputSide, OperatorContext};
 use weir_core::output::{Emitted, Output};
 use weir_core::source::{Source, SourcePoll, SourceReader};
-use weir_core::{Data, Error, Result, Watermark};
+use weir_core::{Data, Error, OperatorUid, Result, Watermark};
 
 /// The splits given to one subtask, with their type erased.
 pub(crate) struct SplitAssignment(Box<dyn Any + Send>);
@@ -25,6 +30,10 @@ pub(crate) struct SplitAssignment(Box<dyn Any + Send>);
 pub(crate) trait ErasedSource: Send + Sync {
     /// Enumerates the splits and deals them out round-robin: one assignment per subtask.
     fn assign_splits(&self, parallelism: usize) -> Result<Vec<SplitAssignment>>;
+    /// The splits at the positions a checkpoint recorded, one serialized list per old subtask:
+    /// each subtask takes its own back at unchanged parallelism; otherwise they are dealt out
+    /// round-robin.
+    fn restore_splits(&self, parallelism: usize, snapshots: &[&[u8]]) -> Result<Vec<SplitAssignment>>;
     fn create_reader(
         &self,
         ctx: &OperatorContext,
@@ -36,6 +45,9 @@ pub(crate) trait ErasedSource: Send + Sync {
 /// A reader whose types are erased.
 pub(crate) trait ErasedSourceReader: Send {
     fn poll(&mut self, max_records: usize, emit: &mut dyn Emit) -> Result<SourcePoll>;
+    /// The unfinished splits with their positions, serialized (postcard): a checkpoint's
+    /// record of where this subtask is.
+    fn snapshot_splits(&self) -> Result<Vec<u8>>;
     fn on_close(&mut self) -> Result<()>;
 }
 
@@ -57,6 +69,30 @@ impl<T: Data, S: Source<T>> ErasedSource for SourceAdapter<T, S> {
         for (i, split) in splits.into_iter().enumerate() {
             per_subtask[i % parallelism].push(split);
         }
+        Ok(per_subtask.into_iter().map(|s| SplitAssignment(Box::new(s))).collect())
+    }
+
+    fn restore_splits(&self, parallelism: usize, snapshots: &[&[u8]]) -> Result<Vec<SplitAssignment>> {
+        let mut old = Vec::with_capacity(snapshots.len());
+        for (i, bytes) in snapshots.iter().enumerate() {
+            let splits: Vec<S::Split> = postcard::from_bytes(bytes).map_err(|e| {
+                Error::Internal(format!(
+                    "the checkpointed positions of source '{}' (old subtask {}) cannot be read: {e}",
+                    self.source.name(),
+                    i + 1
+                ))
+            })?;
+            old.push(splits);
+        }
+        let per_subtask: Vec<Vec<S::Split>> = if old.len() == parallelism {
+            old
+        } else {
+            let mut dealt: Vec<Vec<S::Split>> = (0..parallelism).map(|_| Vec::new()).collect();
+            for (i, split) in old.into_iter().flatten().enumerate() {
+                dealt[i % parallelism].push(split);
+            }
+            dealt
+        };
         Ok(per_subtask.into_iter().map(|s| SplitAssignment(Box::new(s))).collect())
     }
 
@@ -82,7 +118,7 @@ struct ReaderAdapter<T, S> {
     metrics: Arc<OperatorMetrics>,
 }
 
-impl<T: Data, S: Send> ErasedSourceReader for ReaderAdapter<T, S> {
+impl<T: Data, S: Data> ErasedSourceReader for ReaderAdapter<T, S> {
     fn poll(&mut self, max_records: usize, emit: &mut dyn Emit) -> Result<SourcePoll> {
         let poll = self.reader.poll_next(&mut self.output, max_records)?;
         while let Some(element) = self.output.pop() {
@@ -99,17 +135,35 @@ impl<T: Data, S: Send> ErasedSourceReader for ReaderAdapter<T, S> {
         Ok(poll)
     }
 
+    fn snapshot_splits(&self) -> Result<Vec<u8>> {
+        postcard::to_stdvec(&self.reader.snapshot_splits())
+            .map_err(|e| Error::Internal(format!("cannot serialize the source's split positions: {e}")))
+    }
+
     fn on_close(&mut self) -> Result<()> {
         self.reader.on_close()
     }
 }
 
-/// Runs a source subtask until its reader finishes. The caller closes reader and chain.
-pub(crate) fn run(reader: &mut dyn ErasedSourceReader, chain: &mut OperatorChain, env: &TaskEnvironment) -> Result<()> {
+/// Runs a source subtask until its reader finishes (and, with checkpoints, until its final
+/// checkpoint completed). The caller closes reader and chain.
+pub(crate) fn run(
+    reader: &mut dyn ErasedSourceReader,
+    chain: &mut OperatorChain,
+    env: &TaskEnvironment,
+    mut checkpointing: Option<&mut TaskCheckpointing>,
+    source_uid: &OperatorUid,
+) -> Result<()> {
     chain.on_start()?;
     loop {
         if env.cancel.is_cancelled() {
             return Err(Error::Cancelled);
+        }
+        if let Some(ckpt) = checkpointing.as_deref_mut() {
+            while let Ok(command) = ckpt.commands.try_recv() {
+                on_command(command, reader, chain, ckpt, source_uid)?;
+            }
+            env.faults.check(FaultPoint::Processing, &ckpt.task_name, ckpt.task.subtask.0)?;
         }
         match reader.poll(env.batch_size, &mut chain.entry())? {
             SourcePoll::MoreAvailable => {
@@ -120,13 +174,49 @@ pub(crate) fn run(reader: &mut dyn ErasedSourceReader, chain: &mut OperatorChain
                 env.fire_due_timers(chain)?;
                 chain.writers().flush()?;
                 let wait = env.until_next_timer(chain).map_or(retry_after, |timer| timer.min(retry_after));
-                if env.cancel.wait_timeout(wait) {
-                    return Err(Error::Cancelled);
+                match checkpointing.as_deref_mut() {
+                    // Commands wake the wait; cancellation closes the command channel.
+                    Some(ckpt) => match ckpt.commands.recv_timeout(wait) {
+                        Ok(command) => on_command(command, reader, chain, ckpt, source_uid)?,
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => {
+                            if env.cancel.wait_timeout(wait) {
+                                return Err(Error::Cancelled);
+                            }
+                        }
+                    },
+                    None => {
+                        if env.cancel.wait_timeout(wait) {
+                            return Err(Error::Cancelled);
+                        }
+                    }
                 }
             }
             SourcePoll::Finished => break,
         }
     }
     chain.handle_watermark(Watermark::MAX)?;
-    chain.on_end_of_input(InputSide::First)
+    chain.on_end_of_input(InputSide::First)?;
+    match checkpointing {
+        Some(ckpt) => ckpt.finish(chain, Some(source_uid)),
+        None => Ok(()),
+    }
+}
+
+/// A command from the job manager, between two polls.
+fn on_command(
+    command: TaskCommand,
+    reader: &mut dyn ErasedSourceReader,
+    chain: &mut OperatorChain,
+    ckpt: &mut TaskCheckpointing,
+    source_uid: &OperatorUid,
+) -> Result<()> {
+    match command {
+        TaskCommand::TriggerCheckpoint(info) => {
+            let position = SourcePosition { uid: source_uid.clone(), splits: reader.snapshot_splits()? };
+            ckpt.checkpoint(chain, info, Duration::ZERO, Some(position), false)
+        }
+        // The end of the job comes only after the inputs ended: a running source ignores it.
+        other => ckpt.on_notification(chain, &other).map(|_| ()),
+    }
 }

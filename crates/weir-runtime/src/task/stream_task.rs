@@ -4,8 +4,11 @@
 use super::cancel::CancelToken;
 use super::chain::OperatorChain;
 use super::input_gate::{GateEvent, InputGate};
+use crate::checkpointing::task_side::TaskCheckpointing;
+use crate::faults::{FaultPoint, Faults};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use weir_checkpoint::DeclineReason;
 use weir_core::clock::Clock;
 use weir_core::{Error, Result};
 
@@ -23,6 +26,8 @@ pub(crate) struct TaskEnvironment {
     pub(crate) spin_before_blocking: bool,
     /// Processing time, for operators' processing-time callbacks.
     pub(crate) clock: Arc<dyn Clock>,
+    /// Where tests inject failures.
+    pub(crate) faults: Faults,
 }
 
 impl TaskEnvironment {
@@ -69,19 +74,53 @@ impl TaskEnvironment {
     }
 }
 
-/// Runs a non-source subtask until its inputs end. The caller closes the chain.
-pub(crate) fn run(chain: &mut OperatorChain, gate: &mut InputGate, env: &TaskEnvironment) -> Result<()> {
+/// Runs a non-source subtask until its inputs end (and, with checkpoints, until its final
+/// checkpoint completed). The caller closes the chain.
+pub(crate) fn run(
+    chain: &mut OperatorChain,
+    gate: &mut InputGate,
+    env: &TaskEnvironment,
+    mut checkpointing: Option<&mut TaskCheckpointing>,
+) -> Result<()> {
     chain.on_start()?;
     loop {
         if env.cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
         match gate.next(env.wake_deadline(chain))? {
-            GateEvent::Batch(side, batch) => chain.process_batch(side, batch)?,
+            GateEvent::Batch(side, batch) => {
+                if let Some(ckpt) = checkpointing.as_deref() {
+                    let point = if gate.aligning().is_some() { FaultPoint::Alignment } else { FaultPoint::Processing };
+                    env.faults.check(point, &ckpt.task_name, ckpt.task.subtask.0)?;
+                }
+                chain.process_batch(side, batch)?
+            }
             GateEvent::Watermark(watermark) => chain.handle_watermark(watermark)?,
             GateEvent::WatermarkStatus(status) => chain.handle_watermark_status(status)?,
             GateEvent::EndOfInput(side) => chain.on_end_of_input(side)?,
-            GateEvent::Finished => return Ok(()),
+            GateEvent::Barrier { info, alignment } => {
+                if let Some(ckpt) = checkpointing.as_deref_mut() {
+                    ckpt.checkpoint(chain, info, alignment, None, false)?;
+                }
+            }
+            GateEvent::AlignmentAborted { id } => {
+                if let Some(ckpt) = checkpointing.as_deref_mut() {
+                    ckpt.decline(id, DeclineReason::Subsumed);
+                }
+            }
+            GateEvent::Command(command) => {
+                if let Some(ckpt) = checkpointing.as_deref_mut() {
+                    // Only subtasks whose inputs ended are triggered directly (a running one gets
+                    // barriers through its inputs), and the end of the job comes after that.
+                    ckpt.on_notification(chain, &command)?;
+                }
+            }
+            GateEvent::Finished => {
+                return match checkpointing {
+                    Some(ckpt) => ckpt.finish(chain, None),
+                    None => Ok(()),
+                };
+            }
             GateEvent::TimedOut => {}
         }
         env.fire_due_timers(chain)?;

@@ -6,10 +6,12 @@
 //! timers when the clock does. A timer's callback may emit and register further timers; one at
 //! or below the current time fires in the same pass.
 //!
-//! It is **not** persisted yet: timers join keyed state in snapshots with the checkpoint issue.
+//! Timers are keyed state: they are snapshotted with it ([`snapshot`]), and on restore each
+//! instance keeps the timers of the keys whose key groups it owns.
 
 mod queue;
 mod service;
+pub(crate) mod snapshot;
 
 pub(crate) use service::InternalTimerService;
 pub use service::TimerService;

@@ -76,6 +76,18 @@ impl<K: Hash + Eq + Clone, N: Hash + Eq + Clone> TimerQueue<K, N> {
     }
 
     /// How many timers are registered.
+    /// Every registered timer, in firing order (for snapshots).
+    pub(crate) fn live_timers(&self) -> impl Iterator<Item = (Timestamp, &K, &N)> {
+        self.by_time.iter().flat_map(move |(&time, timers)| {
+            timers
+                .iter()
+                .filter(move |(seq, key, namespace)| {
+                    self.live.get(&(time, key.clone(), namespace.clone())) == Some(seq)
+                })
+                .map(move |(_, key, namespace)| (time, key, namespace))
+        })
+    }
+
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.live.len()
@@ -100,6 +112,20 @@ mod tests {
         assert_eq!(fired, [(10, "b", ()), (10, "a", ()), (20, "a", ())]);
         assert_eq!(q.pop_due(25), None);
         assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn live_timers_are_listed_in_firing_order_without_deleted_ones() {
+        let mut q = TimerQueue::default();
+        q.register(20, "a", 1u8);
+        q.register(10, "b", 0u8);
+        q.register(10, "a", 0u8);
+        q.delete(20, &"a", &1);
+        q.register(20, "a", 1u8);
+        q.register(30, "c", 0u8);
+        q.delete(30, &"c", &0);
+        let listed: Vec<_> = q.live_timers().map(|(t, k, n)| (t, *k, *n)).collect();
+        assert_eq!(listed, [(10, "b", 0), (10, "a", 0), (20, "a", 1)]);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 use super::*;
+use crate::checkpointing::alignment::AlignmentMode;
+use crate::checkpointing::messages::TaskCommand;
 use crossbeam_channel::{Sender, unbounded};
 use std::time::Duration;
+use weir_core::snapshot::CheckpointInfo;
 
 fn gate(sides: &[InputSide]) -> (InputGate, Vec<Sender<ChannelElement>>) {
     let (senders, channels): (Vec<_>, Vec<_>) = sides
@@ -21,6 +24,9 @@ fn describe(event: GateEvent) -> String {
         GateEvent::EndOfInput(side) => format!("end{side:?}"),
         GateEvent::Finished => "finished".into(),
         GateEvent::TimedOut => "timeout".into(),
+        GateEvent::Barrier { info, .. } => format!("barrier{}", info.id),
+        GateEvent::AlignmentAborted { id } => format!("aborted{id}"),
+        GateEvent::Command(command) => format!("{command:?}"),
     }
 }
 
@@ -99,4 +105,48 @@ fn a_blocked_gate_wakes_for_data_from_another_thread() {
     let sender = std::thread::spawn(move || tx[0].send(ChannelElement::Watermark(Watermark(1))).expect("send"));
     assert_eq!(describe(g.next(Some(Instant::now() + Duration::from_secs(60))).expect("event")), "wm1");
     sender.join().expect("sender");
+}
+
+fn barrier(id: u64) -> ChannelElement {
+    ChannelElement::Barrier(CheckpointInfo { id, timestamp: 0, is_savepoint: false })
+}
+
+fn batch() -> ChannelElement {
+    ChannelElement::Batch(Box::new(Vec::<weir_core::Record<u8>>::new()))
+}
+
+#[test]
+fn exactly_once_holds_back_a_channel_behind_its_barrier_until_the_others_deliver_theirs() {
+    let (gate, tx) = gate(&[InputSide::First, InputSide::First]);
+    let (_commands_tx, commands) = unbounded();
+    let mut g = gate.with_checkpointing(AlignmentMode::ExactlyOnce, commands);
+    tx[0].send(barrier(1)).expect("send");
+    tx[0].send(batch()).expect("send");
+    tx[1].send(batch()).expect("send");
+    assert_eq!(next(&mut g), "batchFirst", "channel 1's record comes first: channel 0 is blocked");
+    assert_eq!(next(&mut g), "timeout", "channel 0's record after the barrier waits");
+    tx[1].send(barrier(1)).expect("send");
+    assert_eq!(next(&mut g), "barrier1");
+    assert_eq!(next(&mut g), "batchFirst", "released after the snapshot");
+}
+
+#[test]
+fn at_least_once_reads_on_behind_a_barrier() {
+    let (gate, tx) = gate(&[InputSide::First, InputSide::First]);
+    let (_commands_tx, commands) = unbounded();
+    let mut g = gate.with_checkpointing(AlignmentMode::AtLeastOnce, commands);
+    tx[0].send(barrier(1)).expect("send");
+    tx[0].send(batch()).expect("send");
+    assert_eq!(next(&mut g), "batchFirst");
+    tx[1].send(barrier(1)).expect("send");
+    assert_eq!(next(&mut g), "barrier1");
+}
+
+#[test]
+fn commands_reach_a_gate_waiting_on_its_inputs() {
+    let (gate, _tx) = gate(&[InputSide::First]);
+    let (commands_tx, commands) = unbounded();
+    let mut g = gate.with_checkpointing(AlignmentMode::ExactlyOnce, commands);
+    commands_tx.send(TaskCommand::CheckpointComplete(3)).expect("send");
+    assert_eq!(describe(g.next(None).expect("event")), "CheckpointComplete(3)");
 }

@@ -20,6 +20,7 @@ fn received(rx: &Receiver<ChannelElement>) -> Vec<String> {
             }
             ChannelElement::Watermark(w) => format!("wm{w}"),
             ChannelElement::WatermarkStatus(s) => format!("{s:?}"),
+            ChannelElement::Barrier(info) => format!("barrier{}", info.id),
             ChannelElement::EndOfInput => "end".into(),
         })
         .collect()

@@ -1,0 +1,139 @@
+//! The asynchronous part of every subtask's snapshots: one thread per job that produces the
+//! deferred bytes, writes each operator's state file into the checkpoint's directory, and sends
+//! the acknowledgement with the files' handles to the job manager — while the subtasks go on
+//! processing.
+//!
+//! Where a checkpoint's files go is registered by the job manager when it triggers the
+//! checkpoint ([`Locations`]); a job for a checkpoint that was aborted meanwhile is dropped
+//! without writing anything (the abort already deleted the directory).
+
+use super::messages::JobMessage;
+use crate::error::{FailureCause, TaskFailure};
+use crate::faults::{FaultPoint, Faults};
+use crossbeam_channel::{Receiver, Sender};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use weir_checkpoint::{
+    DeclineReason, OpaqueBytes, OperatorSnapshot, SnapshotLocation, SnapshotMetrics, SubtaskStateHandle, TaskKey,
+};
+use weir_core::OperatorUid;
+use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
+use weir_state::storage::FsCheckpointStorage;
+
+/// One operator's part of a subtask snapshot, as the synchronous part left it.
+pub(crate) struct OperatorStateToWrite {
+    pub(crate) uid: OperatorUid,
+    pub(crate) state: Option<StateSnapshot>,
+    pub(crate) source_splits: Option<Vec<u8>>,
+}
+
+/// A subtask's snapshot waiting for its asynchronous part.
+pub(crate) struct SnapshotJob {
+    pub(crate) info: CheckpointInfo,
+    pub(crate) task: TaskKey,
+    pub(crate) task_name: String,
+    pub(crate) operators: Vec<OperatorStateToWrite>,
+    pub(crate) metrics: SnapshotMetrics,
+}
+
+/// Where the files of each in-flight checkpoint go, registered at trigger time.
+#[derive(Clone, Default)]
+pub(crate) struct Locations(Arc<Mutex<HashMap<u64, SnapshotLocation>>>);
+
+impl Locations {
+    pub(crate) fn register(&self, id: u64, location: SnapshotLocation) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(id, location);
+    }
+
+    pub(crate) fn forget(&self, id: u64) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+    }
+
+    fn get(&self, id: u64) -> Option<SnapshotLocation> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
+    }
+}
+
+/// Runs the snapshot thread's loop until every sender is gone.
+pub(crate) fn run(
+    jobs: Receiver<SnapshotJob>,
+    storage: Arc<FsCheckpointStorage>,
+    locations: Locations,
+    reports: Sender<JobMessage>,
+    faults: Faults,
+) {
+    for job in jobs {
+        let Some(location) = locations.get(job.info.id) else { continue };
+        let id = job.info.id;
+        let task = job.task;
+        if let Err(error) = faults.check(FaultPoint::AsyncUpload, &job.task_name, task.subtask.0) {
+            let failure = TaskFailure {
+                operator: "asynchronous snapshot".into(),
+                task: job.task_name.clone(),
+                subtask: task.subtask.0,
+                parallelism: 0,
+                cause: FailureCause::Error(error),
+            };
+            let _ = reports.send(JobMessage::SnapshotFailed { task, failure });
+            continue;
+        }
+        let message = match write(job, &storage, &location) {
+            Ok(handle) => JobMessage::Acknowledge { id, task, handle },
+            Err(message) => JobMessage::Decline { id, task, reason: DeclineReason::SnapshotFailed { message } },
+        };
+        // The receiver is the job manager's loop; when it is gone the job is over.
+        let _ = reports.send(message);
+    }
+}
+
+/// Writes one subtask's state files and builds its handle.
+fn write(
+    job: SnapshotJob,
+    storage: &FsCheckpointStorage,
+    location: &SnapshotLocation,
+) -> Result<SubtaskStateHandle, String> {
+    let started = Instant::now();
+    let mut operators = Vec::with_capacity(job.operators.len());
+    for (position, op) in job.operators.into_iter().enumerate() {
+        let mut files = Vec::new();
+        if let Some(state) = op.state {
+            let key_groups = state.key_groups;
+            let bytes =
+                state.data.into_bytes().map_err(|e| format!("{}: operator '{}': {e}", job.task_name, op.uid))?;
+            let name = state_file_name(&op.uid, job.task, position);
+            let file = storage
+                .write_exclusive_file(location, &name, &bytes, key_groups)
+                .map_err(|e| format!("{}: operator '{}': {e}", job.task_name, op.uid))?;
+            files.push(file);
+        }
+        operators.push(OperatorSnapshot { uid: op.uid, files, source_splits: op.source_splits.map(OpaqueBytes) });
+    }
+    let metrics = SnapshotMetrics { async_duration: started.elapsed(), ..job.metrics };
+    Ok(SubtaskStateHandle { operators, metrics })
+}
+
+/// `op<position>-v<vertex>-s<subtask>-<uid>`: unique within a checkpoint (vertex and position
+/// name the operator; the uid, with characters unsafe in file names replaced, is for people).
+fn state_file_name(uid: &OperatorUid, task: TaskKey, position: usize) -> String {
+    let readable: String = uid
+        .0
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .take(64)
+        .collect();
+    format!("op{position}-v{}-s{}-{readable}", task.vertex.0, task.subtask.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_file_names_are_safe_and_unique_per_operator() {
+        let a = state_file_name(&OperatorUid("counts/per key".into()), TaskKey::new(2, 1), 0);
+        assert_eq!(a, "op0-v2-s1-counts_per_key");
+        let b = state_file_name(&OperatorUid("counts_per key".into()), TaskKey::new(2, 1), 1);
+        assert_ne!(a, b);
+    }
+}
