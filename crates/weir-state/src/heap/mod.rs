@@ -224,7 +224,8 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     /// since are written as they were restored (their types are unknown, so values that expired
     /// in the meantime are only dropped once a descriptor names them).
     pub fn snapshot(&self) -> Result<KeyedStateSnapshot> {
-        let now = self.has_ttl().then(|| self.clock.now_millis()).unwrap_or_default();
+        // The clock is read only when some state has a TTL.
+        let now = if self.has_ttl() { self.clock.now_millis() } else { 0 };
         let mut groups = Vec::new();
         for offset in 0..self.range.len() {
             let mut states = Vec::new();
@@ -405,10 +406,10 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     ) -> Result<Box<dyn ErasedTable>> {
         let Some(restored) = self.restored.get_mut(name) else { return Ok(Box::new(make(self.range.len()))) };
         check_restorable(name, (kind, ttl.is_some()), (restored.kind, restored.ttl))?;
-        if let Some((table, _)) = restored.decoded.take() {
-            if table.as_any().is::<StateTable<K, S>>() {
-                return Ok(table);
-            }
+        if let Some((table, _)) = restored.decoded.take()
+            && table.as_any().is::<StateTable<K, S>>()
+        {
+            return Ok(table);
         }
         let mut table = make(self.range.len());
         restored.decode_into(name, self.range, &mut table)?;
