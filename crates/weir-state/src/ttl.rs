@@ -8,7 +8,7 @@
 //! keeps its expired values in memory until the next restore (a snapshot drops them).
 //!
 //! It is **not** event-time TTL (Flink has none either) and reads no clock itself: callers pass
-//! the time in an [`Expiry`].
+//! the time in an `Expiry`.
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};

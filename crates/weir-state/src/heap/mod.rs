@@ -1,12 +1,12 @@
 //! The heap backend: keyed state as typed values in memory, one hash map per key group.
 //!
-//! Each registered state is a [`StateTable`]: a vector with one map per key group of the
+//! Each registered state is a `StateTable`: a vector with one map per key group of the
 //! subtask's range, from key to that key's state. Keeping the maps apart per key group is what
 //! lets a snapshot write key group by key group ([`KeyedStateSnapshot`]) and a restore at another
 //! parallelism pick exactly the key groups it owns.
 //!
 //! States register lazily, typed by the descriptor of their first access. A restore therefore
-//! keeps each state's entries serialized until a descriptor names it ([`restored`]), and a
+//! keeps each state's entries serialized until a descriptor names it (module `restored`), and a
 //! snapshot writes such untouched states back as they came.
 //!
 //! TTL state (see [`crate::ttl`]) stores a timestamp beside each value, read from the backend's
@@ -272,7 +272,7 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     /// ignores the others. Replaces all state the backend held.
     ///
     /// States registered already are decoded at once; the others stay serialized until their
-    /// descriptor is first used (see [`restored`]). A key group found in two snapshots is an
+    /// descriptor is first used (see the module docs). A key group found in two snapshots is an
     /// error. After an error the backend's contents are unspecified: the task should fail.
     pub fn restore(&mut self, snapshots: &[KeyedStateSnapshot]) -> Result<()> {
         self.states.iter_mut().for_each(|s| s.table.clear());

@@ -1,7 +1,7 @@
 //! Operator state: state of a subtask rather than of a key (a source's offsets, a buffer).
 //!
 //! Three kinds, distinguished by what a restore at another parallelism does with them
-//! ([`OperatorStateMode`], see [`redistribute`]):
+//! ([`OperatorStateMode`], see module `redistribute`):
 //! - **list state** (`split`): the elements of all old subtasks are dealt round-robin to the new
 //!   ones, so each gets a share and none is lost or duplicated;
 //! - **union list state**: every new subtask gets every element of every old subtask;
