@@ -124,3 +124,28 @@ fn snapshots_leave_expired_values_out_and_keep_timestamps() {
     clock.advance(Duration::from_millis(50));
     assert_eq!(r.value(&v).expect("v").value(), None, "the restored timestamp still counts");
 }
+
+#[test]
+fn read_only_access_to_restored_ttl_state_refreshes_and_is_kept() {
+    let clock = ManualClock::new(0);
+    let map =
+        MapStateDescriptor::<u32, u32>::new("m").with_ttl(ttl(100).with_update_type(TtlUpdateType::OnReadAndWrite));
+    let mut b = backend(&clock);
+    set(&mut b, 1);
+    b.map(&map).expect("m").put(1, 10);
+    let snapshot = b.snapshot().expect("snapshot");
+
+    let mut r = backend(&clock);
+    r.restore(&[snapshot]).expect("restore");
+    set(&mut r, 1);
+    clock.advance(Duration::from_millis(90));
+    assert_eq!(r.map_get(&map, &1).expect("read"), Some(&10), "decoded from the restored bytes");
+    clock.advance(Duration::from_millis(90));
+    // The refresh by the read-only access is in the next snapshot.
+    let again = r.snapshot().expect("snapshot");
+    assert_eq!(again.entry_count(), 1);
+    let mut s = backend(&clock);
+    s.restore(&[again]).expect("restore");
+    set(&mut s, 1);
+    assert_eq!(s.map(&map).expect("m").get(&1), Some(&10));
+}
