@@ -4,18 +4,29 @@
 //! The first access registers the state with the subtask's backend and caches the slot it got in
 //! the descriptor (an atomic, so descriptors can sit in functions shared across threads before
 //! deployment); later accesses skip the lookup by name.
+//!
+//! Every descriptor may carry a [`StateTtlConfig`]; reducing and aggregating descriptors also
+//! carry the function that folds added values into the stored one.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use serde::{Deserialize, Serialize};
+use weir_core::window::AggregateFunction;
+
+use crate::ttl::StateTtlConfig;
+
 /// The kinds of keyed state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StateKind {
     Value,
     List,
     Map,
+    Reducing,
+    Aggregating,
 }
 
 impl fmt::Display for StateKind {
@@ -24,6 +35,8 @@ impl fmt::Display for StateKind {
             StateKind::Value => "ValueState",
             StateKind::List => "ListState",
             StateKind::Map => "MapState",
+            StateKind::Reducing => "ReducingState",
+            StateKind::Aggregating => "AggregatingState",
         })
     }
 }
@@ -62,22 +75,41 @@ macro_rules! descriptor {
         pub struct $name<$($param),+> {
             name: Cow<'static, str>,
             pub(crate) slot: SlotCache,
+            ttl: Option<StateTtlConfig>,
             _types: PhantomData<fn() -> ($($param,)+)>,
         }
 
         impl<$($param),+> $name<$($param),+> {
             pub fn new(name: impl Into<Cow<'static, str>>) -> Self {
-                $name { name: name.into(), slot: SlotCache::new(), _types: PhantomData }
-            }
-            pub fn name(&self) -> &str {
-                &self.name
+                $name { name: name.into(), slot: SlotCache::new(), ttl: None, _types: PhantomData }
             }
             pub const KIND: StateKind = $kind;
         }
 
+        descriptor_common!($name < $($param),+ >);
+
         impl<$($param),+> Clone for $name<$($param),+> {
             fn clone(&self) -> Self {
-                $name { name: self.name.clone(), slot: self.slot.clone(), _types: PhantomData }
+                $name { name: self.name.clone(), slot: self.slot.clone(), ttl: self.ttl, _types: PhantomData }
+            }
+        }
+    };
+}
+
+/// Name and TTL accessors shared by every descriptor.
+macro_rules! descriptor_common {
+    ($name:ident < $($param:ident),+ >) => {
+        impl<$($param),+> $name<$($param),+> {
+            pub fn name(&self) -> &str {
+                &self.name
+            }
+            /// Gives the state a time-to-live (see [`crate::ttl`]).
+            pub fn with_ttl(mut self, config: StateTtlConfig) -> Self {
+                self.ttl = Some(config);
+                self
+            }
+            pub fn ttl(&self) -> Option<&StateTtlConfig> {
+                self.ttl.as_ref()
             }
         }
     };
@@ -89,12 +121,91 @@ descriptor!(
     StateKind::Value
 );
 descriptor!(
-    /// Declares a `ListState<V>`: a list of values per key.
+    /// Declares a `ListState<V>`: a list of values per key (and, with an operator state backend,
+    /// an operator list state).
     ListStateDescriptor<V>,
     StateKind::List
 );
 descriptor!(
-    /// Declares a `MapState<UK, UV>`: a map per key.
+    /// Declares a `MapState<UK, UV>`: a map per key (and, with an operator state backend, a
+    /// broadcast state).
     MapStateDescriptor<UK, UV>,
     StateKind::Map
 );
+
+/// The function of a reducing state: combines the stored value with an added one.
+pub type ReduceFn<V> = Arc<dyn Fn(&V, &V) -> V + Send + Sync>;
+
+/// Declares a `ReducingState<V>`: one value per key, into which added values are reduced.
+pub struct ReducingStateDescriptor<V> {
+    name: Cow<'static, str>,
+    pub(crate) slot: SlotCache,
+    ttl: Option<StateTtlConfig>,
+    pub(crate) reduce: ReduceFn<V>,
+}
+
+impl<V> ReducingStateDescriptor<V> {
+    pub fn new(name: impl Into<Cow<'static, str>>, reduce: impl Fn(&V, &V) -> V + Send + Sync + 'static) -> Self {
+        ReducingStateDescriptor { name: name.into(), slot: SlotCache::new(), ttl: None, reduce: Arc::new(reduce) }
+    }
+    pub const KIND: StateKind = StateKind::Reducing;
+}
+
+descriptor_common!(ReducingStateDescriptor<V>);
+
+impl<V> Clone for ReducingStateDescriptor<V> {
+    fn clone(&self) -> Self {
+        ReducingStateDescriptor {
+            name: self.name.clone(),
+            slot: self.slot.clone(),
+            ttl: self.ttl,
+            reduce: Arc::clone(&self.reduce),
+        }
+    }
+}
+
+impl<V> fmt::Debug for ReducingStateDescriptor<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReducingStateDescriptor").field("name", &self.name).field("ttl", &self.ttl).finish()
+    }
+}
+
+/// Declares an `AggregatingState<IN, ACC, OUT>`: one accumulator per key, into which added
+/// values are folded by an [`AggregateFunction`]; reads give its result.
+pub struct AggregatingStateDescriptor<IN, ACC, OUT> {
+    name: Cow<'static, str>,
+    pub(crate) slot: SlotCache,
+    ttl: Option<StateTtlConfig>,
+    pub(crate) aggregate: Arc<dyn AggregateFunction<IN, ACC, OUT>>,
+}
+
+impl<IN, ACC, OUT> AggregatingStateDescriptor<IN, ACC, OUT> {
+    pub fn new(name: impl Into<Cow<'static, str>>, aggregate: impl AggregateFunction<IN, ACC, OUT> + 'static) -> Self {
+        AggregatingStateDescriptor {
+            name: name.into(),
+            slot: SlotCache::new(),
+            ttl: None,
+            aggregate: Arc::new(aggregate),
+        }
+    }
+    pub const KIND: StateKind = StateKind::Aggregating;
+}
+
+descriptor_common!(AggregatingStateDescriptor<IN, ACC, OUT>);
+
+impl<IN, ACC, OUT> Clone for AggregatingStateDescriptor<IN, ACC, OUT> {
+    fn clone(&self) -> Self {
+        AggregatingStateDescriptor {
+            name: self.name.clone(),
+            slot: self.slot.clone(),
+            ttl: self.ttl,
+            aggregate: Arc::clone(&self.aggregate),
+        }
+    }
+}
+
+impl<IN, ACC, OUT> fmt::Debug for AggregatingStateDescriptor<IN, ACC, OUT> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AggregatingStateDescriptor").field("name", &self.name).field("ttl", &self.ttl).finish()
+    }
+}

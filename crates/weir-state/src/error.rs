@@ -20,6 +20,39 @@ pub enum StateError {
     /// A descriptor with an empty name.
     #[error("a state descriptor needs a non-empty name")]
     EmptyName,
+    /// A state was snapshotted with TTL and requested without, or the other way round.
+    #[error(
+        "state '{name}' was snapshotted {} a TTL but is now declared {} one; changing a state's TTL across a restore is not supported",
+        if *.snapshot_ttl { "with" } else { "without" },
+        if *.snapshot_ttl { "without" } else { "with" }
+    )]
+    TtlMismatch { name: String, snapshot_ttl: bool },
+    /// Two snapshots given to one restore hold the same key group (they came from overlapping
+    /// subtasks, which a consistent checkpoint never has).
+    #[error("key group {group} of state '{name}' appears in more than one of the restored snapshots")]
+    DuplicateKeyGroup { name: String, group: KeyGroup },
+    /// A state's entries could not be written.
+    #[error("state '{state}' could not be serialized: {source}")]
+    Encode { state: String, source: postcard::Error },
+    /// A state's entries in a snapshot could not be read: the snapshot is corrupt or was written
+    /// with other types.
+    #[error("state '{state}' (key group {group}) could not be deserialized from the snapshot: {source}")]
+    Decode { state: String, group: KeyGroup, source: postcard::Error },
+    /// An element of an operator state in a snapshot could not be read.
+    #[error("operator state '{state}' could not be deserialized from the snapshot (element {element}): {source}")]
+    DecodeOperatorState { state: String, element: usize, source: postcard::Error },
+    /// Operator state has no TTL (as in Flink); the descriptor asked for one.
+    #[error("operator state '{name}' was declared with a TTL; TTL is supported for keyed state only")]
+    TtlOnOperatorState { name: String },
+    /// The bytes are not a snapshot of the expected kind, or are cut short or changed.
+    #[error("{what}: {problem}")]
+    CorruptSnapshot { what: &'static str, problem: String },
+    /// The bytes are a snapshot of a format version this build cannot read.
+    #[error("{what} has format version {found}, but this build reads only version {supported}")]
+    UnsupportedVersion { what: &'static str, found: u16, supported: u16 },
+    /// An operator state restore got a subtask index outside the new parallelism.
+    #[error("subtask {subtask} is out of range for parallelism {parallelism}")]
+    SubtaskOutOfRange { subtask: usize, parallelism: usize },
 }
 
 impl StateError {
@@ -35,7 +68,9 @@ impl StateError {
 impl From<StateError> for weir_core::Error {
     fn from(error: StateError) -> Self {
         match error {
-            StateError::KeyGroupOutOfRange { .. } => weir_core::Error::Internal(error.to_string()),
+            StateError::KeyGroupOutOfRange { .. } | StateError::SubtaskOutOfRange { .. } => {
+                weir_core::Error::Internal(error.to_string())
+            }
             _ => weir_core::Error::user(error),
         }
     }

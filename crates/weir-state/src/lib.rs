@@ -1,34 +1,49 @@
 //! # weir-state: where working state lives, and where its snapshots go
 //!
-//! Keyed state (`ValueState`, `ListState`, `MapState`) scoped to the current key and stored **by
-//! key group**, so that a subtask's state divides exactly along the key-group ranges that
-//! rescaling moves between subtasks.
+//! - **Keyed state** ([`heap`]): `ValueState`, `ListState`, `MapState`, `ReducingState` and
+//!   `AggregatingState`, scoped to the current key and stored **by key group**, so that a
+//!   subtask's state divides exactly along the key-group ranges that rescaling moves between
+//!   subtasks. Declared through descriptors ([`descriptor`]), optionally with a time-to-live
+//!   ([`ttl`]).
+//! - **Operator state** ([`operator`]): per-subtask list state redistributed round-robin on
+//!   rescale, union list state, broadcast state.
+//! - **Snapshots**: [`KeyedStateSnapshot`] and [`OperatorStateSnapshot`], each with a versioned,
+//!   checksummed byte format (magic, version, crc32c), restorable at another parallelism.
 //!
-//! Now:
-//! - the in-memory [`heap`] backend;
-//! - [`storage`]: checkpoint storage on the local filesystem — [`FsCheckpointStorage`] writes a
-//!   job's state files and `_metadata` durably in the layout of DESIGN §7 and deletes what
-//!   retention discards; [`load_snapshot`] and [`find_latest_restorable`] read checkpoints and
-//!   savepoints back and verify every file (size, CRC32C) before a restore trusts them.
+//! - **Checkpoint storage** ([`storage`]): [`FsCheckpointStorage`] writes a job's state files and
+//!   `_metadata` durably in the layout of DESIGN §7 and deletes what retention discards;
+//!   [`load_snapshot`] and [`find_latest_restorable`] read checkpoints and savepoints back and
+//!   verify every file (size, CRC32C) before a restore trusts them.
 //!
-//! Coming with the checkpoint issue: snapshots of every key group, TTL, reducing/aggregating
-//! state and operator state; with the RocksDB issue, the embedded LSM backend behind the same API;
-//! later, object-store checkpoint storage.
+//! Now: the in-memory heap backend. Later: the embedded LSM backend behind the same API,
+//! snapshots that do not pause processing for long (copy-on-write), object-store storage.
 //!
-//! It is **not** the state *API* users see in process functions (that is `weir-runtime`'s keyed
-//! context, which hands out the handles defined here), nor the checkpoint protocol (what to
-//! write, when and what to delete is weir-checkpoint's pure logic; [`storage`] executes it). Its
-//! only I/O is in [`storage`], synchronous `std::fs`; the backends do none.
+//! It is **not**:
+//! - the state *API* users see in process functions (that is `weir-runtime`'s keyed context,
+//!   which hands out the handles defined here);
+//! - the checkpoint protocol (what to write, when and what to delete is weir-checkpoint's pure
+//!   logic; [`storage`] executes it). Its only I/O is in [`storage`], synchronous `std::fs`; the
+//!   backends do none.
 
 pub mod descriptor;
+mod envelope;
 pub mod error;
 pub mod heap;
+pub mod operator;
 pub mod storage;
+pub mod ttl;
 
-pub use descriptor::{ListStateDescriptor, MapStateDescriptor, StateKind, ValueStateDescriptor};
+pub use descriptor::{
+    AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReduceFn, ReducingStateDescriptor, StateKind,
+    ValueStateDescriptor,
+};
 pub use error::{Result, StateError};
-pub use heap::{HeapKeyedStateBackend, ListState, MapState, ValueState};
+pub use heap::{
+    AggregatingState, HeapKeyedStateBackend, KeyedStateSnapshot, ListState, MapState, ReducingState, ValueState,
+};
+pub use operator::{BroadcastState, OperatorListState, OperatorStateBackend, OperatorStateSnapshot};
 pub use storage::{
     FsCheckpointStorage, JobDirRemoval, LoadedSnapshot, SkippedSnapshot, StorageError, find_latest_restorable,
     load_snapshot,
 };
+pub use ttl::{StateTtlConfig, TtlUpdateType, TtlVisibility};

@@ -1,44 +1,101 @@
 //! The heap backend: keyed state as typed values in memory, one hash map per key group.
 //!
-//! Each registered state is a [`StateTable`]: a vector with one map per key group of the
+//! Each registered state is a `StateTable`: a vector with one map per key group of the
 //! subtask's range, from key to that key's state. Keeping the maps apart per key group is what
-//! will let a snapshot write key group by key group and a restore at another parallelism pick
-//! exactly the key groups it owns.
+//! lets a snapshot write key group by key group ([`KeyedStateSnapshot`]) and a restore at another
+//! parallelism pick exactly the key groups it owns.
+//!
+//! States register lazily, typed by the descriptor of their first access. A restore therefore
+//! keeps each state's entries serialized until a descriptor names it (module `restored`), and a
+//! snapshot writes such untouched states back as they came.
+//!
+//! TTL state (see [`crate::ttl`]) stores a timestamp beside each value, read from the backend's
+//! [`Clock`] only when a TTL state is accessed or snapshotted.
 //!
 //! It is **not** thread-safe and needs not be: one backend belongs to one subtask, used from that
-//! subtask's thread only. Snapshots (copy-on-write, so processing pauses only briefly) come with
-//! the checkpoint issue.
+//! subtask's thread only. [`snapshot`](HeapKeyedStateBackend::snapshot) serializes everything
+//! synchronously (its cost grows with the state; copy-on-write tables that make the pause short
+//! are a later step). It does no I/O: the bytes go to checkpoint storage elsewhere.
 
-mod handles;
+mod aggregating;
+mod list;
+mod map;
+mod reducing;
+mod restored;
+mod snapshot;
 mod table;
+mod value;
 
-pub use handles::{ListState, MapState, ValueState};
+pub use aggregating::AggregatingState;
+pub use list::ListState;
+pub use map::MapState;
+pub use reducing::ReducingState;
+pub use snapshot::{KEYED_SNAPSHOT_VERSION, KeyedStateSnapshot};
+pub use value::ValueState;
 
-use crate::descriptor::{ListStateDescriptor, MapStateDescriptor, SlotCache, StateKind, ValueStateDescriptor};
-use crate::error::{Result, StateError};
-use table::{ErasedTable, StateTable};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use weir_core::clock::{Clock, SystemClock};
 use weir_core::{Data, Key, KeyGroup, KeyGroupRange};
+
+use crate::descriptor::{
+    AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, SlotCache, StateKind,
+    ValueStateDescriptor,
+};
+use crate::error::{Result, StateError};
+use crate::ttl::{Stamped, StateTtlConfig, TtlList};
+use restored::{RestoredGroup, RestoredState};
+use snapshot::{KeyGroupSnapshot, StateEntries};
+use table::{ErasedTable, StateTable};
 
 /// One registered piece of state.
 struct RegisteredState {
     name: String,
     kind: StateKind,
     type_name: &'static str,
+    ttl: Option<StateTtlConfig>,
     table: Box<dyn ErasedTable>,
+}
+
+/// What a descriptor asks for when it is first used.
+struct Registration<'d> {
+    name: &'d str,
+    cache: &'d SlotCache,
+    kind: StateKind,
+    ttl: Option<StateTtlConfig>,
 }
 
 /// The in-memory keyed state of one subtask.
 pub struct HeapKeyedStateBackend<K> {
     range: KeyGroupRange,
     states: Vec<RegisteredState>,
+    /// Restored states no descriptor has registered yet, by name.
+    restored: BTreeMap<String, RestoredState>,
     /// The current key and the position of its key group in `range`.
     current: Option<(K, usize)>,
+    /// Processing time for TTL.
+    clock: Arc<dyn Clock>,
 }
 
 impl<K: Key> HeapKeyedStateBackend<K> {
-    /// A backend for the key groups of `range`.
+    /// A backend for the key groups of `range`, with the system clock for TTL.
     pub fn new(range: KeyGroupRange) -> Self {
-        HeapKeyedStateBackend { range, states: Vec::new(), current: None }
+        HeapKeyedStateBackend {
+            range,
+            states: Vec::new(),
+            restored: BTreeMap::new(),
+            current: None,
+            clock: Arc::new(SystemClock::default()),
+        }
+    }
+
+    /// Uses `clock` for TTL timestamps (a manual clock in tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn key_group_range(&self) -> KeyGroupRange {
@@ -59,14 +116,24 @@ impl<K: Key> HeapKeyedStateBackend<K> {
 
     /// The value state of the current key.
     pub fn value<V: Data>(&mut self, descriptor: &ValueStateDescriptor<V>) -> Result<ValueState<'_, K, V>> {
-        let (map, key) = self.table::<V>(descriptor.name(), &descriptor.slot, StateKind::Value)?;
-        Ok(ValueState::new(map, key))
+        let registration = Registration::new(descriptor.name(), &descriptor.slot, StateKind::Value, descriptor.ttl());
+        self.value_of(registration)
     }
 
     /// The list state of the current key.
     pub fn list<V: Data>(&mut self, descriptor: &ListStateDescriptor<V>) -> Result<ListState<'_, K, V>> {
-        let (map, key) = self.table::<Vec<V>>(descriptor.name(), &descriptor.slot, StateKind::List)?;
-        Ok(ListState::new(map, key))
+        let registration = Registration::new(descriptor.name(), &descriptor.slot, StateKind::List, descriptor.ttl());
+        match registration.ttl {
+            None => {
+                let (map, key) = self.table::<Vec<V>>(registration, StateTable::new)?;
+                Ok(ListState::new(map, key))
+            }
+            Some(ttl) => {
+                let expiry = ttl.expiry(self.clock.now_millis(), true);
+                let (map, key) = self.table::<TtlList<V>>(registration, StateTable::expiring)?;
+                Ok(ListState::with_ttl(map, key, expiry))
+            }
+        }
     }
 
     /// The map state of the current key.
@@ -74,13 +141,42 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         &mut self,
         descriptor: &MapStateDescriptor<UK, UV>,
     ) -> Result<MapState<'_, K, UK, UV>> {
-        let (map, key) =
-            self.table::<rustc_hash::FxHashMap<UK, UV>>(descriptor.name(), &descriptor.slot, StateKind::Map)?;
-        Ok(MapState::new(map, key))
+        let registration = Registration::new(descriptor.name(), &descriptor.slot, StateKind::Map, descriptor.ttl());
+        match registration.ttl {
+            None => {
+                let (map, key) = self.table::<FxHashMap<UK, UV>>(registration, StateTable::new)?;
+                Ok(MapState::new(map, key))
+            }
+            Some(ttl) => {
+                let expiry = ttl.expiry(self.clock.now_millis(), true);
+                let (map, key) = self.table::<FxHashMap<UK, Stamped<UV>>>(registration, StateTable::expiring)?;
+                Ok(MapState::with_ttl(map, key, expiry))
+            }
+        }
+    }
+
+    /// The reducing state of the current key.
+    pub fn reducing<'s, V: Data>(
+        &'s mut self,
+        descriptor: &'s ReducingStateDescriptor<V>,
+    ) -> Result<ReducingState<'s, K, V>> {
+        let registration =
+            Registration::new(descriptor.name(), &descriptor.slot, StateKind::Reducing, descriptor.ttl());
+        Ok(ReducingState::new(self.value_of(registration)?, &*descriptor.reduce))
+    }
+
+    /// The aggregating state of the current key.
+    pub fn aggregating<'s, IN, ACC: Data, OUT>(
+        &'s mut self,
+        descriptor: &'s AggregatingStateDescriptor<IN, ACC, OUT>,
+    ) -> Result<AggregatingState<'s, K, IN, ACC, OUT>> {
+        let registration =
+            Registration::new(descriptor.name(), &descriptor.slot, StateKind::Aggregating, descriptor.ttl());
+        Ok(AggregatingState::new(self.value_of(registration)?, &*descriptor.aggregate))
     }
 
     /// Reads one entry of the current key's map state without registering anything: `None` if
-    /// the state was never written.
+    /// the state was never written. Sees restored state too (decoding it on first use).
     pub fn map_get<UK: Key, UV: Data>(
         &self,
         descriptor: &MapStateDescriptor<UK, UV>,
@@ -89,18 +185,27 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         let name = descriptor.name();
         let (key, offset) =
             self.current.as_ref().ok_or_else(|| StateError::NoCurrentKey { state: name.to_string() })?;
-        let Some(registered) = self.states.iter().find(|s| s.name == name) else { return Ok(None) };
-        let table =
-            registered.table.as_any().downcast_ref::<StateTable<K, rustc_hash::FxHashMap<UK, UV>>>().ok_or_else(
-                || {
-                    StateError::mismatch(
-                        name,
-                        (registered.kind, registered.type_name),
-                        (StateKind::Map, std::any::type_name::<rustc_hash::FxHashMap<UK, UV>>()),
-                    )
-                },
-            )?;
-        Ok(table.group(*offset).get(key).and_then(|m| m.get(user_key)))
+        match descriptor.ttl() {
+            None => {
+                let Some(table) = self.readable::<FxHashMap<UK, UV>>(name, None, StateTable::new)? else {
+                    return Ok(None);
+                };
+                Ok(table.group(*offset).get(key).and_then(|m| m.get(user_key)))
+            }
+            Some(ttl) => {
+                let Some(table) =
+                    self.readable::<FxHashMap<UK, Stamped<UV>>>(name, Some(*ttl), StateTable::expiring)?
+                else {
+                    return Ok(None);
+                };
+                let expiry = ttl.expiry(self.clock.now_millis(), true);
+                let entry = table.group(*offset).get(key).and_then(|m| m.get(user_key));
+                Ok(entry.filter(|v| !expiry.is_expired(v.stamp.get())).map(|v| {
+                    expiry.read(&v.stamp);
+                    &v.value
+                }))
+            }
+        }
     }
 
     /// How many keys hold some state, over all registered states (for tests and metrics).
@@ -108,14 +213,141 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         self.states.iter().map(|s| s.table.entry_count()).sum()
     }
 
-    /// Finds (or registers) a state and returns its map for the current key group with the key.
-    fn table<S: Send + 'static>(
+    /// How many entries (keys per state) a snapshot would write, restored states not yet
+    /// accessed included; TTL values that expired but were not dropped yet count too.
+    pub fn snapshot_size_hint(&self) -> usize {
+        self.entry_count() + self.restored.values().map(|r| r.entry_count() as usize).sum::<usize>()
+    }
+
+    /// The synchronous part of a snapshot: every registered state of every key group of the
+    /// range, serialized. TTL values expired now are left out. Restored states not accessed
+    /// since are written as they were restored (their types are unknown, so values that expired
+    /// in the meantime are only dropped once a descriptor names them).
+    pub fn snapshot(&self) -> Result<KeyedStateSnapshot> {
+        // The clock is read only when some state has a TTL.
+        let now = if self.has_ttl() { self.clock.now_millis() } else { 0 };
+        let mut groups = Vec::new();
+        for offset in 0..self.range.len() {
+            let mut states = Vec::new();
+            for s in &self.states {
+                let expiry = s.ttl.map(|ttl| ttl.expiry(now, false));
+                let encoded = s
+                    .table
+                    .encode_group(offset, expiry.as_ref())
+                    .map_err(|source| StateError::Encode { state: s.name.clone(), source })?;
+                if let Some((entries, bytes)) = encoded {
+                    states.push(StateEntries {
+                        name: s.name.clone(),
+                        kind: s.kind,
+                        ttl: s.ttl.is_some(),
+                        entries,
+                        bytes,
+                    });
+                }
+            }
+            for (name, r) in &self.restored {
+                let entries = match r.decoded.get() {
+                    // Read since the restore: its reads may have refreshed TTL timestamps.
+                    Some((table, ttl)) => {
+                        let expiry = ttl.map(|ttl| ttl.expiry(now, false));
+                        table
+                            .encode_group(offset, expiry.as_ref())
+                            .map_err(|source| StateError::Encode { state: name.clone(), source })?
+                    }
+                    None => r.groups[offset].as_ref().map(|g| (g.entries, g.bytes.clone())),
+                };
+                if let Some((entries, bytes)) = entries {
+                    states.push(StateEntries { name: name.clone(), kind: r.kind, ttl: r.ttl, entries, bytes });
+                }
+            }
+            if !states.is_empty() {
+                groups.push(KeyGroupSnapshot { group: KeyGroup(self.range.start + offset as u32), states });
+            }
+        }
+        Ok(KeyedStateSnapshot { range: self.range, groups })
+    }
+
+    /// Restores from the snapshots of one or more previous subtasks (after rescaling their ranges
+    /// may overlap this range only partly): keeps exactly the key groups of this backend's range,
+    /// ignores the others. Replaces all state the backend held.
+    ///
+    /// States registered already are decoded at once; the others stay serialized until their
+    /// descriptor is first used (see the module docs). A key group found in two snapshots is an
+    /// error. After an error the backend's contents are unspecified: the task should fail.
+    pub fn restore(&mut self, snapshots: &[KeyedStateSnapshot]) -> Result<()> {
+        self.states.iter_mut().for_each(|s| s.table.clear());
+        self.restored.clear();
+        let mut decoded: FxHashSet<(usize, usize)> = FxHashSet::default();
+        for snapshot in snapshots {
+            for group in &snapshot.groups {
+                let Some(offset) = self.range.offset_of(group.group) else { continue };
+                for state in &group.states {
+                    self.restore_entries(group.group, offset, state, &mut decoded)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn restore_entries(
         &mut self,
-        name: &str,
-        cache: &SlotCache,
-        kind: StateKind,
-    ) -> Result<(&mut rustc_hash::FxHashMap<K, S>, &K)> {
-        let slot = self.slot_of::<S>(name, cache, kind)?;
+        group: KeyGroup,
+        offset: usize,
+        state: &StateEntries,
+        decoded: &mut FxHashSet<(usize, usize)>,
+    ) -> Result<()> {
+        let duplicate = || StateError::DuplicateKeyGroup { name: state.name.clone(), group };
+        if let Some(slot) = self.states.iter().position(|s| s.name == state.name) {
+            let registered = &mut self.states[slot];
+            check_restorable(&state.name, (registered.kind, registered.ttl.is_some()), (state.kind, state.ttl))?;
+            if !decoded.insert((slot, offset)) {
+                return Err(duplicate());
+            }
+            return registered.table.decode_group(offset, &state.bytes).map_err(|source| StateError::Decode {
+                state: state.name.clone(),
+                group,
+                source,
+            });
+        }
+        let len = self.range.len();
+        let restored =
+            self.restored.entry(state.name.clone()).or_insert_with(|| RestoredState::new(state.kind, state.ttl, len));
+        check_restorable(&state.name, (restored.kind, restored.ttl), (state.kind, state.ttl))?;
+        let slot = &mut restored.groups[offset];
+        if slot.is_some() {
+            return Err(duplicate());
+        }
+        *slot = Some(RestoredGroup { entries: state.entries, bytes: state.bytes.clone() });
+        Ok(())
+    }
+
+    fn has_ttl(&self) -> bool {
+        self.states.iter().any(|s| s.ttl.is_some()) || self.restored.values().any(|r| r.ttl)
+    }
+
+    /// A value-like state (value, reducing, aggregating) of the current key.
+    fn value_of<V: Data>(&mut self, registration: Registration<'_>) -> Result<ValueState<'_, K, V>> {
+        match registration.ttl {
+            None => {
+                let (map, key) = self.table::<V>(registration, StateTable::new)?;
+                Ok(ValueState::new(map, key))
+            }
+            Some(ttl) => {
+                let expiry = ttl.expiry(self.clock.now_millis(), true);
+                let (map, key) = self.table::<Stamped<V>>(registration, StateTable::expiring)?;
+                Ok(ValueState::with_ttl(map, key, expiry))
+            }
+        }
+    }
+
+    /// Finds (or registers) a state and returns its map for the current key group with the key.
+    fn table<S: Stored>(
+        &mut self,
+        registration: Registration<'_>,
+        make: fn(usize) -> StateTable<K, S>,
+    ) -> Result<(&mut FxHashMap<K, S>, &K)> {
+        let (name, kind) = (registration.name, registration.kind);
+        let slot = self.slot_of::<S>(registration, make)?;
         let (key, offset) =
             self.current.as_ref().ok_or_else(|| StateError::NoCurrentKey { state: name.to_string() })?;
         let registered = &mut self.states[slot];
@@ -125,7 +357,12 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         Ok((table.group_mut(*offset), key))
     }
 
-    fn slot_of<S: Send + 'static>(&mut self, name: &str, cache: &SlotCache, kind: StateKind) -> Result<usize> {
+    fn slot_of<S: Stored>(
+        &mut self,
+        registration: Registration<'_>,
+        make: fn(usize) -> StateTable<K, S>,
+    ) -> Result<usize> {
+        let Registration { name, cache, kind, ttl } = registration;
         if let Some(slot) = cache.get()
             && self.states.get(slot).is_some_and(|s| s.name == name && s.kind == kind)
         {
@@ -143,17 +380,91 @@ impl<K: Key> HeapKeyedStateBackend<K> {
                 slot
             }
             None => {
+                let table = self.new_table(name, kind, ttl, make)?;
+                self.restored.remove(name);
                 self.states.push(RegisteredState {
                     name: name.to_string(),
                     kind,
                     type_name: std::any::type_name::<S>(),
-                    table: Box::new(StateTable::<K, S>::new(self.range.len())),
+                    ttl,
+                    table,
                 });
                 self.states.len() - 1
             }
         };
         cache.set(slot);
         Ok(slot)
+    }
+
+    /// A table for a state registered now: empty, or holding what was restored for its name.
+    fn new_table<S: Stored>(
+        &mut self,
+        name: &str,
+        kind: StateKind,
+        ttl: Option<StateTtlConfig>,
+        make: fn(usize) -> StateTable<K, S>,
+    ) -> Result<Box<dyn ErasedTable>> {
+        let Some(restored) = self.restored.get_mut(name) else { return Ok(Box::new(make(self.range.len()))) };
+        check_restorable(name, (kind, ttl.is_some()), (restored.kind, restored.ttl))?;
+        if let Some((table, _)) = restored.decoded.take()
+            && table.as_any().is::<StateTable<K, S>>()
+        {
+            return Ok(table);
+        }
+        let mut table = make(self.range.len());
+        restored.decode_into(name, self.range, &mut table)?;
+        Ok(Box::new(table))
+    }
+
+    /// A registered or restored state's table for reading, `None` if neither exists.
+    fn readable<S: Stored>(
+        &self,
+        name: &str,
+        ttl: Option<StateTtlConfig>,
+        make: fn(usize) -> StateTable<K, S>,
+    ) -> Result<Option<&StateTable<K, S>>> {
+        let requested = (StateKind::Map, std::any::type_name::<S>());
+        if let Some(registered) = self.states.iter().find(|s| s.name == name) {
+            let table = registered.table.as_any().downcast_ref::<StateTable<K, S>>();
+            return table
+                .map(Some)
+                .ok_or_else(|| StateError::mismatch(name, (registered.kind, registered.type_name), requested));
+        }
+        let Some(restored) = self.restored.get(name) else { return Ok(None) };
+        check_restorable(name, (StateKind::Map, ttl.is_some()), (restored.kind, restored.ttl))?;
+        if restored.decoded.get().is_none() {
+            let mut table = make(self.range.len());
+            restored.decode_into(name, self.range, &mut table)?;
+            let _ = restored.decoded.set((Box::new(table), ttl));
+        }
+        let table = restored.decoded.get().and_then(|(table, _)| table.as_any().downcast_ref::<StateTable<K, S>>());
+        table.map(Some).ok_or_else(|| StateError::mismatch(name, (restored.kind, "restored entries"), requested))
+    }
+}
+
+/// What a state table may hold: serializable, and cloneable for TTL snapshots.
+trait Stored: Serialize + DeserializeOwned + Clone + Send + 'static {}
+
+impl<S: Serialize + DeserializeOwned + Clone + Send + 'static> Stored for S {}
+
+/// Checks that restored entries (`found`: kind, has TTL) fit the state they are restored into.
+fn check_restorable(name: &str, expected: (StateKind, bool), found: (StateKind, bool)) -> Result<()> {
+    if expected.0 != found.0 {
+        return Err(StateError::Mismatch {
+            name: name.to_string(),
+            registered: format!("{} (restored)", found.0),
+            requested: expected.0.to_string(),
+        });
+    }
+    if expected.1 != found.1 {
+        return Err(StateError::TtlMismatch { name: name.to_string(), snapshot_ttl: found.1 });
+    }
+    Ok(())
+}
+
+impl<'d> Registration<'d> {
+    fn new(name: &'d str, cache: &'d SlotCache, kind: StateKind, ttl: Option<&StateTtlConfig>) -> Self {
+        Registration { name, cache, kind, ttl: ttl.copied() }
     }
 }
 
