@@ -6,6 +6,7 @@ use crate::api::functions::{CoProcessFunction, KeyedCoProcessFunction, ProcessCo
 use std::marker::PhantomData;
 use weir_core::operator::{InputSide, OperatorContext, TwoInputOperator};
 use weir_core::record::Batch;
+use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::{Key, Output, Result, Timestamp, Watermark};
 
 pub(crate) struct CoProcessOperator<F, In1, In2, Out> {
@@ -62,8 +63,16 @@ where
     F: KeyedCoProcessFunction<K, In1, In2, Out>,
 {
     fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
-        self.backend.on_start(ctx);
+        self.backend.on_start(ctx)?;
         self.function.open(ctx)
+    }
+
+    fn snapshot_state(
+        &mut self,
+        _checkpoint: &CheckpointInfo,
+        _out: &mut Output<Out>,
+    ) -> Result<Option<StateSnapshot>> {
+        self.backend.snapshot()
     }
 
     fn process_batch1(&mut self, batch: Batch<In1>, out: &mut Output<Out>) -> Result<()> {

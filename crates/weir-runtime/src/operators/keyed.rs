@@ -2,6 +2,7 @@
 //! arithmetic) and `process` on a keyed stream: a [`KeyedProcessFunction`] with state and
 //! timers scoped to each record's key.
 
+use super::keyed_snapshot;
 use crate::api::functions::{KeyedContext, KeyedProcessFunction, ProcessContext};
 use crate::timers::{InternalTimerService, TimeDomain};
 use std::marker::PhantomData;
@@ -10,6 +11,7 @@ use weir_core::clock::Clock;
 use weir_core::key_group::assign_key_group;
 use weir_core::operator::{OneInputOperator, OperatorContext};
 use weir_core::record::Batch;
+use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::{Error, Key, Output, Result, Timestamp, Watermark};
 use weir_state::HeapKeyedStateBackend;
 
@@ -22,17 +24,36 @@ pub(crate) struct KeyedBackend<K> {
     timers: InternalTimerService<K, ()>,
     clock: Option<Arc<dyn Clock>>,
     max_parallelism: usize,
+    range: weir_core::KeyGroupRange,
 }
 
 impl<K: Key> KeyedBackend<K> {
     pub(crate) fn new() -> Self {
-        KeyedBackend { state: None, timers: InternalTimerService::default(), clock: None, max_parallelism: 0 }
+        KeyedBackend {
+            state: None,
+            timers: InternalTimerService::default(),
+            clock: None,
+            max_parallelism: 0,
+            range: weir_core::KeyGroupRange { start: 0, end: 0 },
+        }
     }
 
-    pub(crate) fn on_start(&mut self, ctx: &OperatorContext) {
+    /// Creates the state of the instance's key groups, restored if the job restores.
+    pub(crate) fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
         self.max_parallelism = ctx.max_parallelism;
-        self.state = Some(HeapKeyedStateBackend::new(ctx.key_group_range));
+        self.range = ctx.key_group_range;
+        let mut state = HeapKeyedStateBackend::new(ctx.key_group_range).with_clock(Arc::clone(&ctx.clock));
+        if let Some(restored) = &ctx.restored {
+            keyed_snapshot::restore(restored, &mut state, &mut self.timers, ctx.max_parallelism, ctx.key_group_range)?;
+        }
+        self.state = Some(state);
         self.clock = Some(Arc::clone(&ctx.clock));
+        Ok(())
+    }
+
+    /// The keyed state and timers, for a checkpoint.
+    pub(crate) fn snapshot(&self) -> Result<Option<StateSnapshot>> {
+        keyed_snapshot::snapshot(self.state.as_ref(), &self.timers, self.range)
     }
 
     /// Scopes state to `key` and returns the backend.
@@ -122,8 +143,16 @@ where
     F: KeyedProcessFunction<K, In, Out>,
 {
     fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
-        self.backend.on_start(ctx);
+        self.backend.on_start(ctx)?;
         self.function.open(ctx)
+    }
+
+    fn snapshot_state(
+        &mut self,
+        _checkpoint: &CheckpointInfo,
+        _out: &mut Output<Out>,
+    ) -> Result<Option<StateSnapshot>> {
+        self.backend.snapshot()
     }
 
     fn process_batch(&mut self, batch: Batch<In>, out: &mut Output<Out>) -> Result<()> {

@@ -5,6 +5,7 @@ pub(crate) mod co_process;
 pub(crate) mod filter;
 pub(crate) mod flat_map;
 pub(crate) mod keyed;
+pub(crate) mod keyed_snapshot;
 pub(crate) mod map;
 pub(crate) mod process;
 pub(crate) mod reduce;

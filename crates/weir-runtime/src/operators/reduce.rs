@@ -5,6 +5,7 @@ use super::keyed::{KeySelector, KeyedBackend};
 use std::sync::Arc;
 use weir_core::operator::{OneInputOperator, OperatorContext};
 use weir_core::record::{Batch, Record};
+use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::{Data, Key, Output, Result};
 use weir_state::ValueStateDescriptor;
 
@@ -33,8 +34,11 @@ where
     F: Fn(T, T) -> T + Send + Sync,
 {
     fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
-        self.backend.on_start(ctx);
-        Ok(())
+        self.backend.on_start(ctx)
+    }
+
+    fn snapshot_state(&mut self, _checkpoint: &CheckpointInfo, _out: &mut Output<T>) -> Result<Option<StateSnapshot>> {
+        self.backend.snapshot()
     }
 
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<T>) -> Result<()> {

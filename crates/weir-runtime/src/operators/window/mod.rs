@@ -17,6 +17,7 @@ pub(crate) mod contents;
 pub(crate) mod slicing;
 mod trigger_context;
 
+use crate::operators::keyed_snapshot;
 use crate::timers::InternalTimerService;
 use contents::{FireInfo, WindowCore};
 use std::any::Any;
@@ -27,6 +28,7 @@ use weir_core::clock::Clock;
 use weir_core::key_group::assign_key_group;
 use weir_core::operator::{OneInputOperator, OperatorContext, OperatorCounters};
 use weir_core::record::{Batch, Record};
+use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::time::TimeDomain;
 use weir_core::window::late::{cleanup_time_in, is_element_late, is_late_in};
 use weir_core::window::{MergeResult, MergingWindowSet, TimeWindow, Trigger, TriggerResult, Window, WindowAssigner};
@@ -66,6 +68,7 @@ pub(crate) struct WindowOperator<K, T, W, O, C: WindowCore<K, T, W, O>> {
     clock: Option<Arc<dyn Clock>>,
     counters: Arc<OperatorCounters>,
     max_parallelism: usize,
+    range: weir_core::KeyGroupRange,
     contents: MapStateDescriptor<W, C::Contents>,
     trigger_state: TriggerState<W>,
     /// Reused for the windows of each record.
@@ -312,6 +315,7 @@ where
             clock: None,
             counters: Arc::default(),
             max_parallelism: 0,
+            range: weir_core::KeyGroupRange { start: 0, end: 0 },
             contents: MapStateDescriptor::new("window-contents"),
             trigger_state: MapStateDescriptor::new("window-trigger-state"),
             windows: Vec::new(),
@@ -367,10 +371,20 @@ where
 {
     fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
         self.max_parallelism = ctx.max_parallelism;
-        self.state = Some(HeapKeyedStateBackend::new(ctx.key_group_range));
+        self.range = ctx.key_group_range;
+        let mut state = HeapKeyedStateBackend::new(ctx.key_group_range).with_clock(Arc::clone(&ctx.clock));
+        if let Some(restored) = &ctx.restored {
+            keyed_snapshot::restore(restored, &mut state, &mut self.timers, ctx.max_parallelism, ctx.key_group_range)?;
+        }
+        self.state = Some(state);
         self.clock = Some(Arc::clone(&ctx.clock));
         self.counters = Arc::clone(&ctx.counters);
         Ok(())
+    }
+
+    /// Window contents, trigger state and timers are keyed state: one snapshot.
+    fn snapshot_state(&mut self, _checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
+        keyed_snapshot::snapshot(self.state.as_ref(), &self.timers, self.range)
     }
 
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<O>) -> Result<()> {

@@ -16,6 +16,7 @@
 use super::contents::FireInfo;
 use crate::api::window_function::{ProcessWindowFunction, WindowContext};
 use crate::operators::keyed::KeySelector;
+use crate::operators::keyed_snapshot;
 use crate::timers::InternalTimerService;
 use std::any::Any;
 use std::marker::PhantomData;
@@ -24,6 +25,7 @@ use weir_core::clock::Clock;
 use weir_core::key_group::assign_key_group;
 use weir_core::operator::{OneInputOperator, OperatorContext, OperatorCounters};
 use weir_core::record::Batch;
+use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::window::assigner::missing_timestamp;
 use weir_core::window::{AggregateFunction, SliceAccumulators, SliceAggregator, Slicing, TimeWindow, Window};
 use weir_core::{Data, Error, Key, Output, Result, Timestamp, Watermark};
@@ -60,6 +62,7 @@ pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
     clock: Option<Arc<dyn Clock>>,
     counters: Arc<OperatorCounters>,
     max_parallelism: usize,
+    range: weir_core::KeyGroupRange,
     _types: PhantomData<fn() -> (W, O)>,
 }
 
@@ -94,6 +97,7 @@ where
             clock: None,
             counters: Arc::default(),
             max_parallelism: 0,
+            range: weir_core::KeyGroupRange { start: 0, end: 0 },
             _types: PhantomData,
         }
     }
@@ -200,10 +204,20 @@ where
 {
     fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
         self.max_parallelism = ctx.max_parallelism;
-        self.state = Some(HeapKeyedStateBackend::new(ctx.key_group_range));
+        self.range = ctx.key_group_range;
+        let mut state = HeapKeyedStateBackend::new(ctx.key_group_range).with_clock(Arc::clone(&ctx.clock));
+        if let Some(restored) = &ctx.restored {
+            keyed_snapshot::restore(restored, &mut state, &mut self.timers, ctx.max_parallelism, ctx.key_group_range)?;
+        }
+        self.state = Some(state);
         self.clock = Some(Arc::clone(&ctx.clock));
         self.counters = Arc::clone(&ctx.counters);
         Ok(())
+    }
+
+    /// Window contents, trigger state and timers are keyed state: one snapshot.
+    fn snapshot_state(&mut self, _checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
+        keyed_snapshot::snapshot(self.state.as_ref(), &self.timers, self.range)
     }
 
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<O>) -> Result<()> {
