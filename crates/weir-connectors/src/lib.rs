@@ -5,7 +5,7 @@
 //! | connector | source | sink | what it is |
 //! |---|---|---|---|
 //! | [`datagen`] | [`DataGenSource`] | | records computed from a sequence index, optionally rate-limited (Flink's `DataGeneratorSource`) |
-//! | [`mod@file`] | [`FileSource`] | [`FileSink`] | text lines of a file or directory; one part file per subtask |
+//! | [`mod@file`] | [`FileSource`] | [`FileSink`], [`ExactlyOnceFileSink`] | text lines of a file or directory; part files per subtask, plain or committed on checkpoint completion |
 //! | [`collection`] | [`CollectionSource`] | | the elements of an in-memory `Vec` (Flink's `fromCollection`) |
 //! | [`mod@print`] | | [`PrintSink`] | `{:?}` of every record on stdout or stderr (Flink's `print()`) |
 //! | [`blackhole`] | | [`BlackholeSink`] | discards everything, for benchmarks (Flink's `blackhole`) |
@@ -17,8 +17,6 @@
 //! This crate is **not**:
 //! - a runtime: nothing here spawns threads or schedules work; the runtime polls readers and
 //!   calls writers on each subtask's thread, and all I/O happens inside those calls;
-//! - the place for exactly-once sinks yet: [`FileSink`] is a plain, non-transactional sink until
-//!   checkpoints bring the two-phase-commit hooks;
 //! - the collecting sink for tests: that is `weir-testkit`'s `CollectSink`.
 
 pub mod blackhole;
@@ -33,5 +31,5 @@ mod testing;
 pub use blackhole::BlackholeSink;
 pub use collection::{CollectionSource, CollectionSplit};
 pub use datagen::{DataGenSource, DataGenSplit, random_f64, random_range, random_u64};
-pub use file::{FileSink, FileSource, FileSplit};
+pub use file::{ExactlyOnceFileSink, FileSink, FileSource, FileSplit};
 pub use print::PrintSink;

@@ -14,14 +14,16 @@
 //! It is **not**:
 //! - a `tail -f`: a file is read to its end once; lines appended later are not seen;
 //! - an exactly-once sink: `FileSink` truncates and writes its part files directly, so a failed
-//!   and restarted job rewrites them. The two-phase-commit version (in-progress files made visible
-//!   on checkpoint completion) comes with checkpoints;
+//!   and restarted job rewrites them. [`ExactlyOnceFileSink`] (also `FileSink::exactly_once`) is
+//!   the two-phase-commit version: hidden in-progress files, staged on checkpoint barriers and
+//!   made visible when the checkpoint completes (see [`exactly_once`]);
 //! - a parser: lines are text; CSV, JSON and friends are a `map` away.
 //!
 //! All I/O (listing, opening, reading, writing, fsync) happens in the calls of the `Source`,
 //! `SourceReader`, `Sink` and `SinkWriter` traits, on the subtask's thread; every error names the
 //! path and, when reading, the byte offset.
 
+pub mod exactly_once;
 mod listing;
 mod sink;
 mod source;
@@ -29,5 +31,6 @@ mod source;
 #[cfg(test)]
 mod tests;
 
+pub use exactly_once::ExactlyOnceFileSink;
 pub use sink::FileSink;
 pub use source::{FileSource, FileSplit};

@@ -1,5 +1,6 @@
 //! [`FileSink`]: one part file per subtask in a directory, written through an encoder.
 
+use super::exactly_once::ExactlyOnceFileSink;
 use std::fmt::{self, Display};
 use std::fs::{self, File};
 use std::io::Write;
@@ -14,7 +15,7 @@ use weir_core::{Error, Result};
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Appends the encoding of one record to a buffer.
-type Encoder<T> = Arc<dyn Fn(&T, &mut Vec<u8>) + Send + Sync>;
+pub(in crate::file) type Encoder<T> = Arc<dyn Fn(&T, &mut Vec<u8>) + Send + Sync>;
 
 /// A plain (non-transactional) sink writing `<dir>/part-<subtask>-0` on every subtask.
 pub struct FileSink<T> {
@@ -42,6 +43,12 @@ impl<T> FileSink<T> {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The exactly-once (two-phase-commit) version of this sink, with the same directory and
+    /// encoder: part files become visible when checkpoints complete.
+    pub fn exactly_once(self) -> ExactlyOnceFileSink<T> {
+        ExactlyOnceFileSink::with_encoder(self.dir, self.encoder)
     }
 
     /// The name of the part file of `subtask`: `part-<subtask>-0`.
