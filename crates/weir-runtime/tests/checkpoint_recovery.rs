@@ -39,7 +39,12 @@ impl ProcessWindowFunction<String, (String, u64), String, TimeWindow> for Summar
 const RECORDS: u64 = 60_000;
 
 /// Runs the job into `out`; `faults` make it fail, `checkpoint` turns checkpoints on.
-fn run_job(parallelism: usize, out: &Path, checkpoints: Option<&Path>, faults: Option<Arc<RandomFaults>>) -> JobExecutionResult {
+fn run_job(
+    parallelism: usize,
+    out: &Path,
+    checkpoints: Option<&Path>,
+    faults: Option<Arc<RandomFaults>>,
+) -> JobExecutionResult {
     let env = common::env(parallelism);
     if let Some(dir) = checkpoints {
         env.enable_checkpointing(Duration::from_millis(20), CheckpointingMode::ExactlyOnce)
