@@ -18,7 +18,7 @@ mod workloads;
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, Subcommand};
 use measure::{ResourceUsage, RssSampler};
-use report::{RssReport, RunReport};
+use report::{CheckpointFigures, RssReport, RunReport};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use weir_core::config::Configuration;
@@ -174,6 +174,7 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         seconds: elapsed.as_secs_f64(),
         cpu_seconds: after.cpu.saturating_sub(before.cpu).as_secs_f64(),
         peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
+        checkpoints: CheckpointFigures::from_history(&result.checkpoints),
     };
     println!("{report}");
     if let Some(samples_mb) = samples {

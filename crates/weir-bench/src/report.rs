@@ -19,6 +19,39 @@ pub struct RunReport {
     pub cpu_seconds: f64,
     /// The process's peak RSS (`ru_maxrss`) in MiB.
     pub peak_rss_mb: f64,
+    /// Checkpoint figures, when the job took checkpoints.
+    pub checkpoints: Option<CheckpointFigures>,
+}
+
+/// What the job's checkpoints cost: the `RESULT` line's checkpoint fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointFigures {
+    pub completed: usize,
+    /// Median trigger-to-completion time of the completed checkpoints.
+    pub p50_ms: u64,
+    pub max_ms: u64,
+    /// The longest synchronous pause of any subtask in any completed checkpoint.
+    pub sync_pause_max_ms: f64,
+    /// Bytes of state of the last completed checkpoint.
+    pub last_size_bytes: u64,
+}
+
+impl CheckpointFigures {
+    /// The figures of `history`'s completed checkpoints; `None` when there are none.
+    pub fn from_history(history: &[weir_runtime::CheckpointSummary]) -> Option<Self> {
+        let completed: Vec<_> = history.iter().filter(|c| c.completed).collect();
+        let last = completed.last()?;
+        let mut durations: Vec<u64> =
+            completed.iter().map(|c| c.duration.map_or(0, |d| d.as_millis() as u64)).collect();
+        durations.sort_unstable();
+        Some(CheckpointFigures {
+            completed: completed.len(),
+            p50_ms: durations[durations.len() / 2],
+            max_ms: durations.last().copied().unwrap_or(0),
+            sync_pause_max_ms: completed.iter().map(|c| c.max_sync.as_secs_f64() * 1000.0).fold(0.0, f64::max),
+            last_size_bytes: last.state_size,
+        })
+    }
 }
 
 impl RunReport {
@@ -39,7 +72,15 @@ impl fmt::Display for RunReport {
             self.events_per_second(),
             self.cpu_seconds,
             self.peak_rss_mb
-        )
+        )?;
+        if let Some(c) = &self.checkpoints {
+            write!(
+                f,
+                " checkpoints={} ckpt_p50_ms={} ckpt_max_ms={} sync_pause_max_ms={:.1} ckpt_size_bytes={}",
+                c.completed, c.p50_ms, c.max_ms, c.sync_pause_max_ms, c.last_size_bytes
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -79,11 +120,25 @@ mod tests {
             seconds: 0.5,
             cpu_seconds: 0.98765,
             peak_rss_mb: 12.34,
+            checkpoints: None,
         };
         assert_eq!(
             report.to_string(),
             "RESULT workload=stateless parallelism=2 events=1000000 seconds=0.500 events_per_s=2000000 cpu_s=0.988 peak_rss_mb=12.3"
         );
+        let with_checkpoints = RunReport {
+            checkpoints: Some(CheckpointFigures {
+                completed: 3,
+                p50_ms: 12,
+                max_ms: 40,
+                sync_pause_max_ms: 1.25,
+                last_size_bytes: 4096,
+            }),
+            ..report
+        };
+        assert!(with_checkpoints.to_string().ends_with(
+            "peak_rss_mb=12.3 checkpoints=3 ckpt_p50_ms=12 ckpt_max_ms=40 sync_pause_max_ms=1.2 ckpt_size_bytes=4096"
+        ));
     }
 
     #[test]

@@ -171,8 +171,12 @@ impl CheckpointDriver {
         &self.history
     }
 
+    /// Carries out `actions` and what they lead to. An injected job-manager failure is
+    /// returned only after the coordinator's state agrees with the disk (a checkpoint whose
+    /// `_metadata` was not written is aborted and deleted first).
     fn execute(&mut self, actions: Vec<Action>) -> Result<(), Failover> {
         let mut queue: std::collections::VecDeque<Action> = actions.into();
+        let mut failover = None;
         while let Some(action) = queue.pop_front() {
             match action {
                 Action::TriggerCheckpoint { id, timestamp, kind, location } => {
@@ -188,25 +192,23 @@ impl CheckpointDriver {
                     }
                 }
                 Action::WriteMetadata { id, location, metadata } => {
-                    if self.faults.check(FaultPoint::BeforeMetadata, JOB_MANAGER, 0).is_err() {
-                        return Err(Failover {
-                            message: format!("injected failure before writing checkpoint {id}'s _metadata"),
-                        });
-                    }
-                    let event = match self.storage.write_metadata(&location, &metadata) {
-                        Ok(()) => Event::MetadataWritten { id },
-                        Err(error) => Event::MetadataFailed { id, message: error.to_string() },
+                    let event = if self.faults.check(FaultPoint::BeforeMetadata, JOB_MANAGER, 0).is_err() {
+                        let message = format!("injected failure before writing checkpoint {id}'s _metadata");
+                        failover = Some(Failover { message: message.clone() });
+                        Event::MetadataFailed { id, message }
+                    } else {
+                        match self.storage.write_metadata(&location, &metadata) {
+                            Ok(()) => Event::MetadataWritten { id },
+                            Err(error) => Event::MetadataFailed { id, message: error.to_string() },
+                        }
                     };
                     let written = matches!(event, Event::MetadataWritten { .. });
-                    let next = self.coordinator.handle(event);
+                    let mut next = self.coordinator.handle(event);
                     if written && self.faults.check(FaultPoint::AfterMetadata, JOB_MANAGER, 0).is_err() {
                         // The checkpoint is complete and durable, but no subtask hears of it:
                         // recovery must commit what it staged.
-                        for action in next.into_iter().filter(|a| !matches!(a, Action::NotifyComplete { .. })) {
-                            queue.push_front(action);
-                        }
-                        self.record_history();
-                        return Err(Failover {
+                        next.retain(|a| !matches!(a, Action::NotifyComplete { .. }));
+                        failover = Some(Failover {
                             message: format!("injected failure after writing checkpoint {id}'s _metadata"),
                         });
                     }
@@ -262,15 +264,18 @@ impl CheckpointDriver {
                     }
                 }
                 Action::FailJob { reason } => {
-                    self.record_history();
-                    return Err(Failover { message: reason.to_string() });
+                    failover = Some(Failover { message: reason.to_string() });
                 }
                 Action::RejectSavepoint { dir, reason } => {
                     tracing::warn!("savepoint into {dir} rejected: {reason:?}");
                 }
             }
         }
-        Ok(())
+        self.record_history();
+        match failover {
+            Some(failover) => Err(failover),
+            None => Ok(()),
+        }
     }
 
     fn log_completed(&mut self, id: CheckpointId, kind: SnapshotKind) {

@@ -38,6 +38,10 @@ pub(crate) struct SnapshotJob {
 }
 
 /// Where the files of each in-flight checkpoint go, registered at trigger time.
+///
+/// The snapshot thread writes a checkpoint's files while holding the lock, and the job manager
+/// forgets an aborted checkpoint (before deleting its directory) under the same lock: so no
+/// file is ever written into a directory after its deletion.
 #[derive(Clone, Default)]
 pub(crate) struct Locations(Arc<Mutex<HashMap<u64, SnapshotLocation>>>);
 
@@ -50,8 +54,11 @@ impl Locations {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
     }
 
-    fn get(&self, id: u64) -> Option<SnapshotLocation> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
+    /// Runs `write` with checkpoint `id`'s location while no abort can delete it; `None` when
+    /// the checkpoint is no longer in flight.
+    fn while_registered<R>(&self, id: u64, write: impl FnOnce(&SnapshotLocation) -> R) -> Option<R> {
+        let locations = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        locations.get(&id).map(write)
     }
 }
 
@@ -64,7 +71,6 @@ pub(crate) fn run(
     faults: Faults,
 ) {
     for job in jobs {
-        let Some(location) = locations.get(job.info.id) else { continue };
         let id = job.info.id;
         let task = job.task;
         if let Err(error) = faults.check(FaultPoint::AsyncUpload, &job.task_name, task.subtask.0) {
@@ -78,7 +84,10 @@ pub(crate) fn run(
             let _ = reports.send(JobMessage::SnapshotFailed { task, failure });
             continue;
         }
-        let message = match write(job, &storage, &location) {
+        let Some(written) = locations.while_registered(id, |location| write(job, &storage, location)) else {
+            continue; // aborted meanwhile: its directory is gone, write nothing
+        };
+        let message = match written {
             Ok(handle) => JobMessage::Acknowledge { id, task, handle },
             Err(message) => JobMessage::Decline { id, task, reason: DeclineReason::SnapshotFailed { message } },
         };
