@@ -296,6 +296,28 @@ pub fn describe_options() -> Vec<(&'static str, String, &'static str)> {
             EXPONENTIAL_DELAY_ATTEMPTS_BEFORE_RESET_BACKOFF.description,
         ),
     ]
+    .into_iter()
+    .chain(checkpoint_options())
+    .collect()
+}
+
+/// The checkpoint options (weir-checkpoint reads them), with their defaults as shown.
+fn checkpoint_options() -> impl Iterator<Item = (&'static str, String, &'static str)> {
+    let default_of = |key: &str| match key {
+        "execution.checkpointing.interval" => "off",
+        "execution.checkpointing.mode" => "EXACTLY_ONCE",
+        "execution.checkpointing.timeout" => "10 min",
+        "execution.checkpointing.min-pause" => "0 ms",
+        "execution.checkpointing.max-concurrent-checkpoints" => "1",
+        "execution.checkpointing.tolerable-failed-checkpoints" => "0",
+        "execution.checkpointing.externalized-checkpoint-retention" => "NO_EXTERNALIZED_CHECKPOINTS",
+        "state.checkpoints.num-retained" => "1",
+        "state.checkpoints.dir" => "unset: <temp dir>/weir-checkpoints",
+        _ => "unset",
+    };
+    weir_checkpoint::config::option_descriptions()
+        .into_iter()
+        .map(move |(key, description)| (key, default_of(key).to_string(), description))
 }
 
 /// Reads a YAML configuration file (nested or flat keys) into a configuration.

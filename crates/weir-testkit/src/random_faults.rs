@@ -41,12 +41,17 @@ pub struct RandomFaults {
 }
 
 impl RandomFaults {
-    /// At most `failures` failures; by default a batch fails with probability 1/200 and every
-    /// other point with 1/4 per visit.
+    /// At most `failures` failures; by default a batch fails with probability 1/200, a batch
+    /// during alignment with 1/20, and every other point with 1/4 per visit.
     pub fn new(seed: u64, failures: u32) -> Self {
         let probabilities = ALL_FAULT_POINTS
             .iter()
-            .map(|&p| (p, if matches!(p, FaultPoint::Processing | FaultPoint::Alignment) { 0.005 } else { 0.25 }))
+            .map(|&p| match p {
+                FaultPoint::Processing => (p, 0.005),
+                // Visited only while a barrier is being aligned: rarer, so likelier per visit.
+                FaultPoint::Alignment => (p, 0.05),
+                _ => (p, 0.25),
+            })
             .collect();
         RandomFaults {
             seed,
