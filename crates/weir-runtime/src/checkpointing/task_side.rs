@@ -71,8 +71,11 @@ impl TaskCheckpointing {
         }
         self.newest = Some(info.id);
         let started = Instant::now();
-        let states = chain.snapshot_state(&info, !output_ended)?;
+        let states = chain.snapshot_state(&info)?;
         let sync_duration = started.elapsed();
+        if !output_ended {
+            chain.forward_barrier(&info)?;
+        }
         let mut operators = Vec::with_capacity(states.len() + 1);
         if let Some(source) = source {
             operators.push(OperatorStateToWrite { uid: source.uid, state: None, source_splits: Some(source.splits) });

@@ -121,14 +121,8 @@ impl OperatorChain {
     }
 
     /// The synchronous part of checkpoint `info` on this chain: every operator snapshots, head
-    /// first (what one emits while snapshotting reaches the next before the next snapshots),
-    /// then the barrier goes to every consumer behind the data that preceded it — unless the
-    /// chain's output already ended (a subtask waiting for its final checkpoint).
-    pub(crate) fn snapshot_state(
-        &mut self,
-        info: &CheckpointInfo,
-        forward_barrier: bool,
-    ) -> Result<Vec<Option<StateSnapshot>>> {
+    /// first (what one emits while snapshotting reaches the next before the next snapshots).
+    pub(crate) fn snapshot_state(&mut self, info: &CheckpointInfo) -> Result<Vec<Option<StateSnapshot>>> {
         let mut snapshots = Vec::with_capacity(self.links.len());
         for i in 0..self.links.len() {
             let (before, after) = self.links.split_at_mut(i + 1);
@@ -137,10 +131,13 @@ impl OperatorChain {
             snapshots.push(before[i].operator.snapshot_state(info, &mut next)?);
         }
         self.active.set(None);
-        if forward_barrier {
-            self.writers.control(Control::Barrier(*info))?;
-        }
         Ok(snapshots)
+    }
+
+    /// Sends barrier `info` to every consumer, behind the data that preceded it. (It may wait
+    /// for room in a full channel: backpressure, not part of the snapshot's pause.)
+    pub(crate) fn forward_barrier(&mut self, info: &CheckpointInfo) -> Result<()> {
+        self.writers.control(Control::Barrier(*info))
     }
 
     /// Checkpoint `id` completed (`true`) or was aborted: tells every operator, head first.
