@@ -62,5 +62,8 @@ pub mod prelude {
         TimeWindow, TumblingWindows, Window,
     };
     pub use weir_core::{Error, Record, Result, Timestamp, Watermark};
-    pub use weir_state::{ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor};
+    pub use weir_state::{
+        AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateTtlConfig,
+        ValueStateDescriptor,
+    };
 }

@@ -12,8 +12,8 @@ use weir_core::clock::Clock;
 use weir_core::operator::{InputSide, OperatorContext};
 use weir_core::{Key, Output, Result, Timestamp};
 use weir_state::{
-    HeapKeyedStateBackend, ListState, ListStateDescriptor, MapState, MapStateDescriptor, ValueState,
-    ValueStateDescriptor,
+    AggregatingState, AggregatingStateDescriptor, HeapKeyedStateBackend, ListState, ListStateDescriptor, MapState,
+    MapStateDescriptor, ReducingState, ReducingStateDescriptor, ValueState, ValueStateDescriptor,
 };
 
 /// What a process function emits into, with the timestamp of the record being processed.
@@ -115,6 +115,24 @@ impl<K: Key, O> KeyedContext<'_, K, O> {
         descriptor: &MapStateDescriptor<UK, UV>,
     ) -> Result<MapState<'_, K, UK, UV>> {
         Ok(self.state.map(descriptor)?)
+    }
+
+    /// The reducing state of the current key: values added are folded with the descriptor's
+    /// function.
+    pub fn reducing<'s, V: weir_core::Data>(
+        &'s mut self,
+        descriptor: &'s ReducingStateDescriptor<V>,
+    ) -> Result<ReducingState<'s, K, V>> {
+        Ok(self.state.reducing(descriptor)?)
+    }
+
+    /// The aggregating state of the current key: inputs added go into the descriptor's
+    /// accumulator.
+    pub fn aggregating<'s, IN, ACC: weir_core::Data, OUT>(
+        &'s mut self,
+        descriptor: &'s AggregatingStateDescriptor<IN, ACC, OUT>,
+    ) -> Result<AggregatingState<'s, K, IN, ACC, OUT>> {
+        Ok(self.state.aggregating(descriptor)?)
     }
 }
 
