@@ -67,7 +67,8 @@ pub(crate) struct CheckpointDriver {
     /// The first checkpoint triggered after every subtask's inputs ended: its completion ends
     /// the job.
     final_checkpoint: Option<CheckpointId>,
-    history: Vec<CheckpointSummary>,
+    /// Every checkpoint that ended, by id (the coordinator keeps only the newest few).
+    history: BTreeMap<u64, CheckpointSummary>,
 }
 
 impl CheckpointDriver {
@@ -84,7 +85,7 @@ impl CheckpointDriver {
             faults,
             tasks: BTreeMap::new(),
             final_checkpoint: None,
-            history: Vec::new(),
+            history: BTreeMap::new(),
         }
     }
 
@@ -167,8 +168,8 @@ impl CheckpointDriver {
     }
 
     /// The history of completed and failed checkpoints (oldest first), for the job result.
-    pub(crate) fn history(&self) -> &[CheckpointSummary] {
-        &self.history
+    pub(crate) fn history(&self) -> Vec<CheckpointSummary> {
+        self.history.values().cloned().collect()
     }
 
     /// Carries out `actions` and what they lead to. An injected job-manager failure is
@@ -208,6 +209,7 @@ impl CheckpointDriver {
                         // The checkpoint is complete and durable, but no subtask hears of it:
                         // recovery must commit what it staged.
                         next.retain(|a| !matches!(a, Action::NotifyComplete { .. }));
+                        self.record_history();
                         failover = Some(Failover {
                             message: format!("injected failure after writing checkpoint {id}'s _metadata"),
                         });
@@ -271,7 +273,6 @@ impl CheckpointDriver {
                 }
             }
         }
-        self.record_history();
         match failover {
             Some(failover) => Err(failover),
             None => Ok(()),
@@ -293,7 +294,8 @@ impl CheckpointDriver {
         self.record_history();
     }
 
-    /// Copies the coordinator's bounded history into the job's unbounded one.
+    /// Copies the coordinator's bounded history into the job's unbounded one; called when a
+    /// checkpoint ended (completed, failed) and at shutdown.
     fn record_history(&mut self) {
         for stats in self.coordinator.stats().history() {
             let summary = CheckpointSummary {
@@ -313,11 +315,7 @@ impl CheckpointDriver {
             if stats.status == CheckpointStatus::InProgress {
                 continue;
             }
-            match self.history.iter_mut().find(|h| h.id == summary.id) {
-                Some(known) => *known = summary,
-                None => self.history.push(summary),
-            }
+            self.history.insert(summary.id, summary);
         }
-        self.history.sort_by_key(|h| h.id);
     }
 }

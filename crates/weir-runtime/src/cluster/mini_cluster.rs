@@ -167,7 +167,7 @@ pub(crate) fn execute(
     let history = match checkpoints {
         Some(mut c) => {
             c.driver.shutdown(JobTermination::Finished);
-            let history = c.driver.history().to_vec();
+            let history = c.driver.history();
             c.stop();
             history
         }
@@ -392,7 +392,6 @@ impl Attempt<'_> {
             for (subtask, subtask_channels) in std::mem::take(&mut channels[v]).into_iter().enumerate() {
                 let mut source = None;
                 let mut operators = Vec::new();
-                let mut source_uid = job.uid_of(vertex.nodes[0]);
                 for &node in &vertex.nodes {
                     let m = Arc::clone(&shared.metrics[node][subtask]);
                     match &job.nodes[node].kind {
@@ -405,7 +404,6 @@ impl Attempt<'_> {
                                         "no split assignment for a source subtask".into(),
                                     ),
                                 })?;
-                            source_uid = job.uid_of(node);
                             source = Some(SourceHead {
                                 source: Arc::clone(s),
                                 ctx: context(node, subtask, &self.restore),
@@ -442,7 +440,6 @@ impl Attempt<'_> {
                     subtask,
                     parallelism: vertex.parallelism,
                     max_parallelism: job.max_parallelism,
-                    source_uid,
                     source,
                     operators,
                     channels: subtask_channels,

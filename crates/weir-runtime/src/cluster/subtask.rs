@@ -43,9 +43,6 @@ pub(crate) struct SubtaskPlan {
     pub(crate) subtask: usize,
     pub(crate) parallelism: usize,
     pub(crate) max_parallelism: usize,
-    /// The uid of the source at the head, if the subtask reads one (its position is snapshotted
-    /// under that uid).
-    pub(crate) source_uid: weir_core::OperatorUid,
     pub(crate) source: Option<SourceHead>,
     pub(crate) operators: Vec<OperatorSpec>,
     pub(crate) channels: SubtaskChannels,
@@ -87,6 +84,8 @@ impl SubtaskPlan {
 /// Runs a subtask to its end. Never panics: a panic in user code becomes a failure.
 pub(crate) fn run_subtask(mut plan: SubtaskPlan) -> std::result::Result<(), TaskFailure> {
     let head = plan.head_name().to_string();
+    // A source's position is snapshotted under its uid.
+    let source_uid = plan.source.as_ref().map(|s| s.ctx.uid.clone());
     let built = catch_unwind(AssertUnwindSafe(|| build(&mut plan)));
     let (mut chain, mut reader, gate, mut checkpointing) = match built {
         Ok(Ok(parts)) => parts,
@@ -94,13 +93,13 @@ pub(crate) fn run_subtask(mut plan: SubtaskPlan) -> std::result::Result<(), Task
         Err(panic) => return Err(plan.failure(&head, FailureCause::Panic(panic_message(&*panic)))),
     };
 
-    let source_uid = plan.source_uid.clone();
-    let ran = catch_unwind(AssertUnwindSafe(|| match (&mut reader, gate) {
-        (Some(reader), _) => {
-            source_task::run(reader.as_mut(), &mut chain, &plan.env, checkpointing.as_mut(), &source_uid)
+    let ran = catch_unwind(AssertUnwindSafe(|| match (&mut reader, gate, &source_uid) {
+        (Some(reader), _, Some(uid)) => {
+            source_task::run(reader.as_mut(), &mut chain, &plan.env, checkpointing.as_mut(), uid)
         }
-        (None, Some(mut gate)) => stream_task::run(&mut chain, &mut gate, &plan.env, checkpointing.as_mut()),
-        (None, None) => Err(Error::Internal("a task with neither a source nor inputs".into())),
+        (None, Some(mut gate), _) => stream_task::run(&mut chain, &mut gate, &plan.env, checkpointing.as_mut()),
+        (Some(_), _, None) => Err(Error::Internal("a source task without its source's uid".into())),
+        (None, None, _) => Err(Error::Internal("a task with neither a source nor inputs".into())),
     }));
     // Which operator was running when it ended; a source reader runs outside the chain.
     let culprit = chain.active_operator().map_or(head.clone(), |ctx| ctx.operator_name.clone());

@@ -42,11 +42,7 @@ impl<K: Key> KeyedBackend<K> {
     pub(crate) fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
         self.max_parallelism = ctx.max_parallelism;
         self.range = ctx.key_group_range;
-        let mut state = HeapKeyedStateBackend::new(ctx.key_group_range).with_clock(Arc::clone(&ctx.clock));
-        if let Some(restored) = &ctx.restored {
-            keyed_snapshot::restore(restored, &mut state, &mut self.timers, ctx.max_parallelism, ctx.key_group_range)?;
-        }
-        self.state = Some(state);
+        self.state = Some(keyed_snapshot::start(ctx, &mut self.timers)?);
         self.clock = Some(Arc::clone(&ctx.clock));
         Ok(())
     }

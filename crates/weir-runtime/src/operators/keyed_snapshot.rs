@@ -8,7 +8,9 @@ use crate::timers::InternalTimerService;
 use crate::timers::snapshot::TimersSnapshot;
 use serde::{Deserialize, Serialize};
 use std::hash::Hash;
+use std::sync::Arc;
 use weir_core::key_group::assign_key_group;
+use weir_core::operator::OperatorContext;
 use weir_core::snapshot::{RestoredState, StateSnapshot};
 use weir_core::{Data, Error, Key, KeyGroupRange, Result};
 use weir_state::{HeapKeyedStateBackend, KeyedStateSnapshot};
@@ -40,8 +42,21 @@ pub(crate) fn snapshot<K: Key, N: Data + Hash + Eq>(
     Ok(Some(StateSnapshot::keyed(blob, range)))
 }
 
+/// The keyed state of an operator instance that starts: its key groups, TTL time from the
+/// operator's clock, and — when the job restores — the state and timers of its key groups.
+pub(crate) fn start<K: Key, N: Data + Hash + Eq>(
+    ctx: &OperatorContext,
+    timers: &mut InternalTimerService<K, N>,
+) -> Result<HeapKeyedStateBackend<K>> {
+    let mut state = HeapKeyedStateBackend::new(ctx.key_group_range).with_clock(Arc::clone(&ctx.clock));
+    if let Some(restored) = &ctx.restored {
+        restore(restored, &mut state, timers, ctx.max_parallelism, ctx.key_group_range)?;
+    }
+    Ok(state)
+}
+
 /// Restores the key groups of `range` from `restored` into `state` and `timers`.
-pub(crate) fn restore<K: Key, N: Data + Hash + Eq>(
+fn restore<K: Key, N: Data + Hash + Eq>(
     restored: &RestoredState,
     state: &mut HeapKeyedStateBackend<K>,
     timers: &mut InternalTimerService<K, N>,
