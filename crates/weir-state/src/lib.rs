@@ -39,7 +39,8 @@ pub use descriptor::{
 };
 pub use error::{Result, StateError};
 pub use heap::{
-    AggregatingState, HeapKeyedStateBackend, KeyedStateSnapshot, ListState, MapState, ReducingState, ValueState,
+    AggregatingState, FrozenKeyedState, HeapKeyedStateBackend, KeyedStateSnapshot, ListState, MapState, ReducingState,
+    ValueState,
 };
 pub use operator::{BroadcastState, OperatorListState, OperatorStateBackend, OperatorStateSnapshot};
 pub use storage::{

@@ -13,8 +13,8 @@
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::cell::Cell;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use weir_core::Timestamp;
 
@@ -80,24 +80,64 @@ impl Expiry {
     }
 
     /// Marks a value as read: refreshes its timestamp under `OnReadAndWrite`.
-    pub(crate) fn read(&self, stamp: &Cell<Timestamp>) {
+    pub(crate) fn read(&self, stamp: &Stamp) {
         if self.refresh_on_read {
             stamp.set(self.now);
         }
     }
 }
 
-/// A value with the time of its last update. The timestamp is a `Cell` so that reads through a
-/// shared handle can refresh it (`OnReadAndWrite`); a backend is used from one thread only.
+/// The time of a value's last update. Reads through a shared handle refresh it
+/// (`OnReadAndWrite`), so it changes behind `&`: an atomic rather than a `Cell`, because a table
+/// frozen for a snapshot is read by the snapshot thread while the subtask goes on (relaxed
+/// loads and stores: only the value matters, nothing is ordered by it). Serialized as the bare
+/// timestamp.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(from = "Timestamp", into = "Timestamp")]
+pub(crate) struct Stamp(AtomicI64);
+
+impl Stamp {
+    pub(crate) fn new(at: Timestamp) -> Self {
+        Stamp(AtomicI64::new(at))
+    }
+
+    pub(crate) fn get(&self) -> Timestamp {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set(&self, at: Timestamp) {
+        self.0.store(at, Ordering::Relaxed);
+    }
+}
+
+impl Clone for Stamp {
+    fn clone(&self) -> Self {
+        Stamp::new(self.get())
+    }
+}
+
+impl From<Timestamp> for Stamp {
+    fn from(at: Timestamp) -> Self {
+        Stamp::new(at)
+    }
+}
+
+impl From<Stamp> for Timestamp {
+    fn from(stamp: Stamp) -> Self {
+        stamp.get()
+    }
+}
+
+/// A value with the time of its last update.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Stamped<V> {
     pub(crate) value: V,
-    pub(crate) stamp: Cell<Timestamp>,
+    pub(crate) stamp: Stamp,
 }
 
 impl<V> Stamped<V> {
     pub(crate) fn new(value: V, now: Timestamp) -> Self {
-        Stamped { value, stamp: Cell::new(now) }
+        Stamped { value, stamp: Stamp::new(now) }
     }
 }
 
@@ -106,7 +146,7 @@ impl<V> Stamped<V> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct TtlList<V> {
     pub(crate) values: Vec<V>,
-    pub(crate) stamps: Vec<Cell<Timestamp>>,
+    pub(crate) stamps: Vec<Stamp>,
 }
 
 /// Stored state with timestamps: what the backend needs to drop and skip expired parts.
@@ -187,7 +227,8 @@ mod tests {
 
     #[test]
     fn a_list_keeps_its_live_elements_in_order() {
-        let mut list = TtlList { values: vec![1, 2, 3], stamps: vec![Cell::new(100), Cell::new(95), Cell::new(101)] };
+        let mut list =
+            TtlList { values: vec![1, 2, 3], stamps: vec![Stamp::new(100), Stamp::new(95), Stamp::new(101)] };
         assert!(matches!(list.live(&expiry(104)), Some(Cow::Borrowed(_))));
         let live = list.live(&expiry(105)).expect("two live");
         assert_eq!(live.values, vec![1, 3]);

@@ -62,7 +62,7 @@ impl CollectionSplit {
     }
 }
 
-impl<T: Data + Sync> Source<T> for CollectionSource<T> {
+impl<T: Data> Source<T> for CollectionSource<T> {
     type Split = CollectionSplit;
 
     fn name(&self) -> &str {

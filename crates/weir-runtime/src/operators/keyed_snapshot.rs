@@ -11,7 +11,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 use weir_core::key_group::assign_key_group;
 use weir_core::operator::OperatorContext;
-use weir_core::snapshot::{RestoredState, StateSnapshot};
+use weir_core::snapshot::{RestoredState, SnapshotData, StateSnapshot};
 use weir_core::{Data, Error, Key, KeyGroupRange, Result};
 use weir_state::{HeapKeyedStateBackend, KeyedStateSnapshot};
 
@@ -25,21 +25,24 @@ struct Blob {
     timers: Vec<u8>,
 }
 
-/// Snapshots `state` and `timers` (the synchronous part: both are serialized here).
+/// Snapshots `state` and `timers`. The synchronous part freezes the state (no entry is copied,
+/// see weir-state's heap backend) and lists the timers; serializing the state is deferred to the
+/// snapshot thread.
 pub(crate) fn snapshot<K: Key, N: Data + Hash + Eq>(
     state: Option<&HeapKeyedStateBackend<K>>,
     timers: &InternalTimerService<K, N>,
     range: KeyGroupRange,
 ) -> Result<Option<StateSnapshot>> {
-    let state = match state {
-        Some(state) => state.snapshot()?.to_bytes(),
-        None => return Ok(None),
-    };
+    let Some(state) = state else { return Ok(None) };
+    let frozen = state.freeze();
     let timers = postcard::to_stdvec(&timers.snapshot())
         .map_err(|e| Error::Internal(format!("cannot serialize timers for a snapshot: {e}")))?;
-    let blob = postcard::to_stdvec(&Blob { version: VERSION, state, timers })
-        .map_err(|e| Error::Internal(format!("cannot serialize keyed state for a snapshot: {e}")))?;
-    Ok(Some(StateSnapshot::keyed(blob, range)))
+    let serialize = move || {
+        let state = frozen.encode()?.to_bytes();
+        postcard::to_stdvec(&Blob { version: VERSION, state, timers })
+            .map_err(|e| Error::Internal(format!("cannot serialize keyed state for a snapshot: {e}")))
+    };
+    Ok(Some(StateSnapshot { data: SnapshotData::Deferred(Box::new(serialize)), key_groups: Some(range) }))
 }
 
 /// The keyed state of an operator instance that starts: its key groups, TTL time from the

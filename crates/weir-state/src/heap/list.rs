@@ -1,10 +1,9 @@
 //! [`ListState`]: a list of values of the current key.
 
 use rustc_hash::FxHashMap;
-use std::cell::Cell;
 use std::hash::Hash;
 
-use crate::ttl::{Expiring, Expiry, TtlList};
+use crate::ttl::{Expiring, Expiry, Stamp, TtlList};
 
 /// The list state of the current key.
 ///
@@ -63,7 +62,7 @@ impl<'a, K: Eq + Hash + Clone, V: Clone> ListState<'a, K, V> {
                         .or_insert_with(|| TtlList { values: Vec::new(), stamps: Vec::new() }),
                 };
                 list.values.push(value);
-                list.stamps.push(Cell::new(expiry.now));
+                list.stamps.push(Stamp::new(expiry.now));
             }
         }
     }
@@ -79,7 +78,7 @@ impl<'a, K: Eq + Hash + Clone, V: Clone> ListState<'a, K, V> {
                 map.insert(self.key.clone(), values);
             }
             Store::Ttl(map, expiry) => {
-                let stamps = vec![Cell::new(expiry.now); values.len()];
+                let stamps = vec![Stamp::new(expiry.now); values.len()];
                 map.insert(self.key.clone(), TtlList { values, stamps });
             }
         }

@@ -13,11 +13,13 @@
 //! [`Clock`] only when a TTL state is accessed or snapshotted.
 //!
 //! It is **not** thread-safe and needs not be: one backend belongs to one subtask, used from that
-//! subtask's thread only. [`snapshot`](HeapKeyedStateBackend::snapshot) serializes everything
-//! synchronously (its cost grows with the state; copy-on-write tables that make the pause short
-//! are a later step). It does no I/O: the bytes go to checkpoint storage elsewhere.
+//! subtask's thread only. A snapshot is taken in two parts: [`freeze`](HeapKeyedStateBackend::freeze)
+//! on the subtask's thread, which costs one `Arc` clone per state and key group whatever the
+//! size of the state (copy-on-write, module `table`), then [`FrozenKeyedState::encode`] on any
+//! thread. It does no I/O: the bytes go to checkpoint storage elsewhere.
 
 mod aggregating;
+mod frozen;
 mod list;
 mod map;
 mod reducing;
@@ -27,6 +29,7 @@ mod table;
 mod value;
 
 pub use aggregating::AggregatingState;
+pub use frozen::FrozenKeyedState;
 pub use list::ListState;
 pub use map::MapState;
 pub use reducing::ReducingState;
@@ -47,8 +50,9 @@ use crate::descriptor::{
 };
 use crate::error::{Result, StateError};
 use crate::ttl::{Stamped, StateTtlConfig, TtlList};
+use frozen::{FrozenContents, FrozenState};
 use restored::{RestoredGroup, RestoredState};
-use snapshot::{KeyGroupSnapshot, StateEntries};
+use snapshot::StateEntries;
 use table::{ErasedTable, StateTable};
 
 /// One registered piece of state.
@@ -219,52 +223,41 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         self.entry_count() + self.restored.values().map(|r| r.entry_count() as usize).sum::<usize>()
     }
 
-    /// The synchronous part of a snapshot: every registered state of every key group of the
-    /// range, serialized. TTL values expired now are left out. Restored states not accessed
-    /// since are written as they were restored (their types are unknown, so values that expired
-    /// in the meantime are only dropped once a descriptor names them).
+    /// A snapshot of every registered state of every key group of the range, serialized now:
+    /// [`freeze`](Self::freeze) and [`FrozenKeyedState::encode`] in one go.
     pub fn snapshot(&self) -> Result<KeyedStateSnapshot> {
+        self.freeze().encode()
+    }
+
+    /// The synchronous part of a snapshot: the state as it is now, frozen without copying any
+    /// entry (see module `table`), to be serialized by [`FrozenKeyedState::encode`] on another
+    /// thread while this backend goes on. TTL values expired now are left out. Restored states
+    /// not accessed since are written as they were restored (their types are unknown, so values
+    /// that expired in the meantime are only dropped once a descriptor names them).
+    ///
+    /// One thing a later access can still change in a frozen table: a read-only
+    /// [`map_get`](Self::map_get) of TTL state under `OnReadAndWrite` refreshes the entry's
+    /// timestamp in place, so the snapshot may carry that later access time.
+    pub fn freeze(&self) -> FrozenKeyedState {
         // The clock is read only when some state has a TTL.
         let now = if self.has_ttl() { self.clock.now_millis() } else { 0 };
-        let mut groups = Vec::new();
-        for offset in 0..self.range.len() {
-            let mut states = Vec::new();
-            for s in &self.states {
-                let expiry = s.ttl.map(|ttl| ttl.expiry(now, false));
-                let encoded = s
-                    .table
-                    .encode_group(offset, expiry.as_ref())
-                    .map_err(|source| StateError::Encode { state: s.name.clone(), source })?;
-                if let Some((entries, bytes)) = encoded {
-                    states.push(StateEntries {
-                        name: s.name.clone(),
-                        kind: s.kind,
-                        ttl: s.ttl.is_some(),
-                        entries,
-                        bytes,
-                    });
-                }
-            }
-            for (name, r) in &self.restored {
-                let entries = match r.decoded.get() {
-                    // Read since the restore: its reads may have refreshed TTL timestamps.
-                    Some((table, ttl)) => {
-                        let expiry = ttl.map(|ttl| ttl.expiry(now, false));
-                        table
-                            .encode_group(offset, expiry.as_ref())
-                            .map_err(|source| StateError::Encode { state: name.clone(), source })?
-                    }
-                    None => r.groups[offset].as_ref().map(|g| (g.entries, g.bytes.clone())),
-                };
-                if let Some((entries, bytes)) = entries {
-                    states.push(StateEntries { name: name.clone(), kind: r.kind, ttl: r.ttl, entries, bytes });
-                }
-            }
-            if !states.is_empty() {
-                groups.push(KeyGroupSnapshot { group: KeyGroup(self.range.start + offset as u32), states });
-            }
+        let mut states = Vec::with_capacity(self.states.len() + self.restored.len());
+        for s in &self.states {
+            let expiry = s.ttl.map(|ttl| ttl.expiry(now, false));
+            let contents = FrozenContents::Table(s.table.freeze(expiry));
+            states.push(FrozenState { name: s.name.clone(), kind: s.kind, ttl: s.ttl.is_some(), contents });
         }
-        Ok(KeyedStateSnapshot { range: self.range, groups })
+        for (name, r) in &self.restored {
+            let contents = match r.decoded.get() {
+                // Read since the restore: its reads may have refreshed TTL timestamps.
+                Some((table, ttl)) => FrozenContents::Table(table.freeze(ttl.map(|ttl| ttl.expiry(now, false)))),
+                None => FrozenContents::Restored(
+                    r.groups.iter().map(|g| g.as_ref().map(|g| (g.entries, Arc::clone(&g.bytes)))).collect(),
+                ),
+            };
+            states.push(FrozenState { name: name.clone(), kind: r.kind, ttl: r.ttl, contents });
+        }
+        FrozenKeyedState { range: self.range, states }
     }
 
     /// Restores from the snapshots of one or more previous subtasks (after rescaling their ranges
@@ -317,7 +310,7 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         if slot.is_some() {
             return Err(duplicate());
         }
-        *slot = Some(RestoredGroup { entries: state.entries, bytes: state.bytes.clone() });
+        *slot = Some(RestoredGroup { entries: state.entries, bytes: Arc::new(state.bytes.clone()) });
         Ok(())
     }
 
@@ -442,10 +435,11 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     }
 }
 
-/// What a state table may hold: serializable, and cloneable for TTL snapshots.
-trait Stored: Serialize + DeserializeOwned + Clone + Send + 'static {}
+/// What a state table may hold: serializable, cloneable (copy-on-write and TTL snapshots) and
+/// shareable with the thread that serializes a frozen snapshot.
+trait Stored: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {}
 
-impl<S: Serialize + DeserializeOwned + Clone + Send + 'static> Stored for S {}
+impl<S: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Stored for S {}
 
 /// Checks that restored entries (`found`: kind, has TTL) fit the state they are restored into.
 fn check_restorable(name: &str, expected: (StateKind, bool), found: (StateKind, bool)) -> Result<()> {

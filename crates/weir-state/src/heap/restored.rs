@@ -7,6 +7,7 @@
 //! the next snapshot as it came, so it does not vanish because this run did not touch it.
 
 use std::cell::OnceCell;
+use std::sync::Arc;
 use weir_core::{KeyGroup, KeyGroupRange};
 
 use super::table::ErasedTable;
@@ -17,7 +18,8 @@ use crate::ttl::StateTtlConfig;
 /// The serialized entries of one state in one key group, and how many keys they hold.
 pub(crate) struct RestoredGroup {
     pub(crate) entries: u64,
-    pub(crate) bytes: Vec<u8>,
+    /// Shared with the snapshots that write them back.
+    pub(crate) bytes: Arc<Vec<u8>>,
 }
 
 /// One restored state not registered yet.

@@ -43,7 +43,7 @@ impl<T: Clone, K: Clone> Clone for FinalTopN<T, K> {
 
 impl<T, K> ProcessFunction<T, T> for FinalTopN<T, K>
 where
-    T: Data + Sync,
+    T: Data,
     K: Key,
 {
     fn process_element(&mut self, value: T, _ctx: &mut ProcessContext<'_, T>) -> weir_core::Result<()> {
