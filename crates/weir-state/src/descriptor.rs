@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use weir_core::window::AggregateFunction;
@@ -41,30 +41,46 @@ impl fmt::Display for StateKind {
     }
 }
 
-const UNREGISTERED: u32 = u32::MAX;
+const UNREGISTERED: u64 = u64::MAX;
+/// Bits of the cached word that hold the slot; the others hold the backend's id.
+const SLOT_BITS: u32 = 24;
 
-/// The slot a descriptor was registered at, cached.
+/// The slot a descriptor was registered at in one backend, cached, so that a state access finds
+/// its table without comparing names. Tagged with the backend's id (see
+/// [`next_backend_id`]): a descriptor used with another backend (another subtask, a restarted
+/// one) misses and falls back to the name.
 #[derive(Debug)]
-pub(crate) struct SlotCache(AtomicU32);
+pub(crate) struct SlotCache(AtomicU64);
 
 impl SlotCache {
     fn new() -> Self {
-        SlotCache(AtomicU32::new(UNREGISTERED))
+        SlotCache(AtomicU64::new(UNREGISTERED))
     }
-    pub(crate) fn get(&self) -> Option<usize> {
-        match self.0.load(Ordering::Relaxed) {
-            UNREGISTERED => None,
-            slot => Some(slot as usize),
+
+    /// The slot cached for backend `owner`.
+    pub(crate) fn get(&self, owner: u64) -> Option<usize> {
+        let word = self.0.load(Ordering::Relaxed);
+        (word != UNREGISTERED && word >> SLOT_BITS == owner).then_some((word & ((1 << SLOT_BITS) - 1)) as usize)
+    }
+
+    /// Caches `slot` of backend `owner`; a slot too large to cache is simply not cached.
+    pub(crate) fn set(&self, owner: u64, slot: usize) {
+        if slot < (1 << SLOT_BITS) && owner < (1 << (64 - SLOT_BITS)) - 1 {
+            self.0.store(owner << SLOT_BITS | slot as u64, Ordering::Relaxed);
         }
     }
-    pub(crate) fn set(&self, slot: usize) {
-        self.0.store(slot as u32, Ordering::Relaxed);
-    }
+}
+
+/// A fresh id for a state backend, unique in the process (2^40 of them before they run out,
+/// after which slots are no longer cached and accesses compare names).
+pub(crate) fn next_backend_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Clone for SlotCache {
     fn clone(&self) -> Self {
-        SlotCache(AtomicU32::new(self.0.load(Ordering::Relaxed)))
+        SlotCache(AtomicU64::new(self.0.load(Ordering::Relaxed)))
     }
 }
 

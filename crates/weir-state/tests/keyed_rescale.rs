@@ -58,9 +58,9 @@ fn expected_entries(state: &BTreeMap<u64, KeyState>) -> usize {
 }
 
 /// Snapshots every backend through bytes.
-fn snapshot_all(backends: &[HeapKeyedStateBackend<u64>]) -> Vec<KeyedStateSnapshot> {
+fn snapshot_all(backends: &mut [HeapKeyedStateBackend<u64>]) -> Vec<KeyedStateSnapshot> {
     backends
-        .iter()
+        .iter_mut()
         .map(|b| KeyedStateSnapshot::from_bytes(&b.snapshot().expect("snapshot").to_bytes()).expect("bytes"))
         .collect()
 }
@@ -118,11 +118,11 @@ proptest! {
         r_seed in any::<usize>(),
     ) {
         let (p, q, r) = (p_seed % max + 1, q_seed % max + 1, r_seed % max + 1);
-        let snapshots = snapshot_all(&write(&state, max, p));
+        let snapshots = snapshot_all(&mut write(&state, max, p));
         let mut at_q = restore_all(&snapshots, max, q);
         check(&mut at_q, &state, max)?;
         // Once more, from backends that were restored (and partly decoded) themselves.
-        let mut at_r = restore_all(&snapshot_all(&at_q), max, r);
+        let mut at_r = restore_all(&snapshot_all(&mut at_q), max, r);
         check(&mut at_r, &state, max)?;
     }
 
@@ -135,9 +135,9 @@ proptest! {
         r_seed in any::<usize>(),
     ) {
         let (p, q, r) = (p_seed % max + 1, q_seed % max + 1, r_seed % max + 1);
-        let at_q = restore_all(&snapshot_all(&write(&state, max, p)), max, q);
+        let mut at_q = restore_all(&snapshot_all(&mut write(&state, max, p)), max, q);
         // Nothing was accessed at q: its snapshots carry the restored bytes along.
-        let mut at_r = restore_all(&snapshot_all(&at_q), max, r);
+        let mut at_r = restore_all(&snapshot_all(&mut at_q), max, r);
         check(&mut at_r, &state, max)?;
     }
 }

@@ -48,8 +48,8 @@ impl<K: Key> KeyedBackend<K> {
     }
 
     /// The keyed state and timers, for a checkpoint.
-    pub(crate) fn snapshot(&self) -> Result<Option<StateSnapshot>> {
-        keyed_snapshot::snapshot(self.state.as_ref(), &self.timers, self.range)
+    pub(crate) fn snapshot(&mut self) -> Result<Option<StateSnapshot>> {
+        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range)
     }
 
     /// Scopes state to `key` and returns the backend.

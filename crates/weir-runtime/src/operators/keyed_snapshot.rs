@@ -29,7 +29,7 @@ struct Blob {
 /// see weir-state's heap backend) and lists the timers; serializing the state is deferred to the
 /// snapshot thread.
 pub(crate) fn snapshot<K: Key, N: Data + Hash + Eq>(
-    state: Option<&HeapKeyedStateBackend<K>>,
+    state: Option<&mut HeapKeyedStateBackend<K>>,
     timers: &InternalTimerService<K, N>,
     range: KeyGroupRange,
 ) -> Result<Option<StateSnapshot>> {

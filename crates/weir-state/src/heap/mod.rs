@@ -14,8 +14,8 @@
 //!
 //! It is **not** thread-safe and needs not be: one backend belongs to one subtask, used from that
 //! subtask's thread only. A snapshot is taken in two parts: [`freeze`](HeapKeyedStateBackend::freeze)
-//! on the subtask's thread, which costs one `Arc` clone per state and key group whatever the
-//! size of the state (copy-on-write, module `table`), then [`FrozenKeyedState::encode`] on any
+//! on the subtask's thread, which costs about one allocation per state and key group whatever
+//! the size of the state (copy-on-write, module `table`), then [`FrozenKeyedState::encode`] on any
 //! thread. It does no I/O: the bytes go to checkpoint storage elsewhere.
 
 mod aggregating;
@@ -46,7 +46,7 @@ use weir_core::{Data, Key, KeyGroup, KeyGroupRange};
 
 use crate::descriptor::{
     AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, SlotCache, StateKind,
-    ValueStateDescriptor,
+    ValueStateDescriptor, next_backend_id,
 };
 use crate::error::{Result, StateError};
 use crate::ttl::{Stamped, StateTtlConfig, TtlList};
@@ -82,6 +82,9 @@ pub struct HeapKeyedStateBackend<K> {
     current: Option<(K, usize)>,
     /// Processing time for TTL.
     clock: Arc<dyn Clock>,
+    /// Tags the slots descriptors cache (states are only ever appended to `states`, so a slot
+    /// cached for this backend stays valid).
+    id: u64,
 }
 
 impl<K: Key> HeapKeyedStateBackend<K> {
@@ -93,6 +96,7 @@ impl<K: Key> HeapKeyedStateBackend<K> {
             restored: BTreeMap::new(),
             current: None,
             clock: Arc::new(SystemClock::default()),
+            id: next_backend_id(),
         }
     }
 
@@ -225,7 +229,7 @@ impl<K: Key> HeapKeyedStateBackend<K> {
 
     /// A snapshot of every registered state of every key group of the range, serialized now:
     /// [`freeze`](Self::freeze) and [`FrozenKeyedState::encode`] in one go.
-    pub fn snapshot(&self) -> Result<KeyedStateSnapshot> {
+    pub fn snapshot(&mut self) -> Result<KeyedStateSnapshot> {
         self.freeze().encode()
     }
 
@@ -238,17 +242,17 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     /// One thing a later access can still change in a frozen table: a read-only
     /// [`map_get`](Self::map_get) of TTL state under `OnReadAndWrite` refreshes the entry's
     /// timestamp in place, so the snapshot may carry that later access time.
-    pub fn freeze(&self) -> FrozenKeyedState {
+    pub fn freeze(&mut self) -> FrozenKeyedState {
         // The clock is read only when some state has a TTL.
         let now = if self.has_ttl() { self.clock.now_millis() } else { 0 };
         let mut states = Vec::with_capacity(self.states.len() + self.restored.len());
-        for s in &self.states {
+        for s in &mut self.states {
             let expiry = s.ttl.map(|ttl| ttl.expiry(now, false));
             let contents = FrozenContents::Table(s.table.freeze(expiry));
             states.push(FrozenState { name: s.name.clone(), kind: s.kind, ttl: s.ttl.is_some(), contents });
         }
-        for (name, r) in &self.restored {
-            let contents = match r.decoded.get() {
+        for (name, r) in &mut self.restored {
+            let contents = match r.decoded.get_mut() {
                 // Read since the restore: its reads may have refreshed TTL timestamps.
                 Some((table, ttl)) => FrozenContents::Table(table.freeze(ttl.map(|ttl| ttl.expiry(now, false)))),
                 None => FrozenContents::Restored(
@@ -356,8 +360,8 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         make: fn(usize) -> StateTable<K, S>,
     ) -> Result<usize> {
         let Registration { name, cache, kind, ttl } = registration;
-        if let Some(slot) = cache.get()
-            && self.states.get(slot).is_some_and(|s| s.name == name && s.kind == kind)
+        if let Some(slot) = cache.get(self.id)
+            && self.states.get(slot).is_some_and(|s| s.kind == kind)
         {
             return Ok(slot);
         }
@@ -385,7 +389,7 @@ impl<K: Key> HeapKeyedStateBackend<K> {
                 self.states.len() - 1
             }
         };
-        cache.set(slot);
+        cache.set(self.id, slot);
         Ok(slot)
     }
 

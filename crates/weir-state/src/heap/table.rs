@@ -1,12 +1,14 @@
 //! A state table: one map per key group of the owning subtask's range, and how one key group of
 //! it is written to and read from snapshot bytes.
 //!
-//! Each key group's map sits behind an `Arc`, which is what keeps a snapshot's synchronous pause
-//! short: [`ErasedTable::freeze`] only clones the `Arc`s (one per key group), and the snapshot
-//! thread serializes the frozen maps while the subtask goes on. A write to a key group whose map
-//! a pending snapshot still holds copies that one map first (`Arc::make_mut`), so the copying is
-//! spread over the key groups written during the asynchronous part, and a key group not written
-//! then is never copied. Outside snapshots every map is unshared and writes go straight to it.
+//! What keeps a snapshot's synchronous pause short is that a key group's map can be *shared*:
+//! [`ErasedTable::freeze`] moves every map behind an `Arc` (no entry is copied) and hands the
+//! snapshot thread a clone of each `Arc`, to serialize while the subtask goes on. The first write
+//! to a shared key group takes its map back: without a copy if the snapshot is done with it
+//! (`Arc::try_unwrap`), with one if a pending snapshot still reads it. So copying is spread over
+//! the key groups written while a snapshot is being written, a key group not written then is never
+//! copied, and between snapshots a write costs what a plain map write costs (no atomic operation:
+//! an owned map is used directly).
 
 use rustc_hash::FxHashMap;
 use serde::de::DeserializeOwned;
@@ -23,14 +25,60 @@ type LiveFn<S> = for<'s> fn(&'s S, &Expiry) -> Option<Cow<'s, S>>;
 
 /// The state `S` of every key, split by key group (index = position in the subtask's range).
 pub(crate) struct StateTable<K, S: Clone> {
-    groups: Vec<Arc<FxHashMap<K, S>>>,
+    groups: Vec<Group<K, S>>,
     /// Set for TTL state: what of a stored state a snapshot writes.
     live: Option<LiveFn<S>>,
 }
 
-impl<K, S: Clone> StateTable<K, S> {
+/// One key group's map: owned by the table, or shared with snapshots since the last freeze.
+enum Group<K, S> {
+    Owned(FxHashMap<K, S>),
+    Shared(Arc<FxHashMap<K, S>>),
+}
+
+impl<K: Eq + Hash + Clone, S: Clone> Group<K, S> {
+    #[inline]
+    fn map(&self) -> &FxHashMap<K, S> {
+        match self {
+            Group::Owned(map) => map,
+            Group::Shared(map) => map,
+        }
+    }
+
+    #[inline]
+    fn map_mut(&mut self) -> &mut FxHashMap<K, S> {
+        if let Group::Shared(_) = self {
+            self.take_back();
+        }
+        match self {
+            Group::Owned(map) => map,
+            Group::Shared(_) => unreachable!("a shared group was made owned just above"),
+        }
+    }
+
+    /// Makes a shared group owned again: once per key group and snapshot, so kept out of line.
+    #[cold]
+    fn take_back(&mut self) {
+        if let Group::Shared(shared) = self {
+            let map = Arc::try_unwrap(std::mem::take(shared)).unwrap_or_else(|still_read| (*still_read).clone());
+            *self = Group::Owned(map);
+        }
+    }
+
+    fn share(&mut self) -> Arc<FxHashMap<K, S>> {
+        if let Group::Owned(map) = self {
+            *self = Group::Shared(Arc::new(std::mem::take(map)));
+        }
+        match self {
+            Group::Shared(map) => Arc::clone(map),
+            Group::Owned(_) => unreachable!("an owned group was made shared just above"),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone, S: Clone> StateTable<K, S> {
     pub(crate) fn new(key_groups: usize) -> Self {
-        StateTable { groups: (0..key_groups).map(|_| Arc::default()).collect(), live: None }
+        StateTable { groups: (0..key_groups).map(|_| Group::Owned(FxHashMap::default())).collect(), live: None }
     }
 
     /// A table of TTL state: snapshots skip what expired.
@@ -42,16 +90,15 @@ impl<K, S: Clone> StateTable<K, S> {
     }
 
     /// The map of one key group, for writing; `offset` was checked against the range when the
-    /// key was set. Copies the map first if a pending snapshot still reads it.
-    pub(crate) fn group_mut(&mut self, offset: usize) -> &mut FxHashMap<K, S>
-    where
-        K: Clone,
-    {
-        Arc::make_mut(&mut self.groups[offset])
+    /// key was set.
+    #[inline]
+    pub(crate) fn group_mut(&mut self, offset: usize) -> &mut FxHashMap<K, S> {
+        self.groups[offset].map_mut()
     }
 
+    #[inline]
     pub(crate) fn group(&self, offset: usize) -> &FxHashMap<K, S> {
-        &self.groups[offset]
+        self.groups[offset].map()
     }
 }
 
@@ -107,7 +154,7 @@ pub(crate) trait ErasedTable: Send {
     fn entry_count(&self) -> usize;
     /// The table as it is now, for a snapshot to serialize later (see the module docs).
     /// `expiry` is the snapshot's TTL check (`None` for state without TTL).
-    fn freeze(&self, expiry: Option<Expiry>) -> Box<dyn FrozenTable>;
+    fn freeze(&mut self, expiry: Option<Expiry>) -> Box<dyn FrozenTable>;
     /// Adds the entries of one key group from bytes written by a frozen table's `encode_group`.
     fn decode_group(&mut self, offset: usize, bytes: &[u8]) -> Result<(), postcard::Error>;
     fn clear(&mut self);
@@ -121,11 +168,12 @@ where
     S: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
 {
     fn entry_count(&self) -> usize {
-        self.groups.iter().map(|g| g.len()).sum()
+        self.groups.iter().map(|g| g.map().len()).sum()
     }
 
-    fn freeze(&self, expiry: Option<Expiry>) -> Box<dyn FrozenTable> {
-        Box::new(FrozenStateTable { groups: self.groups.clone(), live: self.live, expiry })
+    fn freeze(&mut self, expiry: Option<Expiry>) -> Box<dyn FrozenTable> {
+        let groups = self.groups.iter_mut().map(Group::share).collect();
+        Box::new(FrozenStateTable { groups, live: self.live, expiry })
     }
 
     fn decode_group(&mut self, offset: usize, bytes: &[u8]) -> Result<(), postcard::Error> {
@@ -139,7 +187,7 @@ where
 
     fn clear(&mut self) {
         // Fresh maps rather than clearing in place: a pending snapshot may still hold the old ones.
-        self.groups.iter_mut().for_each(|g| *g = Arc::default());
+        self.groups.iter_mut().for_each(|g| *g = Group::Owned(FxHashMap::default()));
     }
 
     fn as_any(&self) -> &dyn Any {

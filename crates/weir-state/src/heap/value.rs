@@ -32,6 +32,7 @@ impl<'a, K: Eq + Hash + Clone, V> ValueState<'a, K, V> {
     }
 
     /// The value, if one was set.
+    #[inline]
     pub fn get(&self) -> Option<&V> {
         match &self.store {
             Store::Plain(map) => map.get(self.key),
@@ -43,6 +44,7 @@ impl<'a, K: Eq + Hash + Clone, V> ValueState<'a, K, V> {
     }
 
     /// A copy of the value, if one was set.
+    #[inline]
     pub fn value(&self) -> Option<V>
     where
         V: Clone,
@@ -59,6 +61,7 @@ impl<'a, K: Eq + Hash + Clone, V> ValueState<'a, K, V> {
     }
 
     /// The value, to change in place (with a TTL, this counts as a write).
+    #[inline]
     pub fn get_mut(&mut self) -> Option<&mut V> {
         match &mut self.store {
             Store::Plain(map) => map.get_mut(self.key),
@@ -70,6 +73,7 @@ impl<'a, K: Eq + Hash + Clone, V> ValueState<'a, K, V> {
     }
 
     /// The value, created with `init` if there is none, to change in place.
+    #[inline]
     pub fn get_or_insert_with(&mut self, init: impl FnOnce() -> V) -> &mut V {
         // Looked up twice rather than through `entry`, so a hit does not clone the key.
         match &mut self.store {
@@ -91,6 +95,7 @@ impl<'a, K: Eq + Hash + Clone, V> ValueState<'a, K, V> {
     }
 
     /// Sets the value.
+    #[inline]
     pub fn update(&mut self, value: V) {
         match &mut self.store {
             Store::Plain(map) => match map.get_mut(self.key) {

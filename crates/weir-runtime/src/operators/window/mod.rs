@@ -380,7 +380,7 @@ where
 
     /// Window contents, trigger state and timers are keyed state: one snapshot.
     fn snapshot_state(&mut self, _checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
-        keyed_snapshot::snapshot(self.state.as_ref(), &self.timers, self.range)
+        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range)
     }
 
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<O>) -> Result<()> {
