@@ -41,7 +41,9 @@ pub use error::{Result, StateError};
 pub use heap::{
     AggregatingState, HeapKeyedStateBackend, KeyedStateSnapshot, ListState, MapState, ReducingState, ValueState,
 };
-pub use operator::{BroadcastState, OperatorListState, OperatorStateBackend, OperatorStateSnapshot};
+pub use operator::{
+    BroadcastState, OperatorListState, OperatorStateBackend, OperatorStateSnapshot, ReadOnlyBroadcastState,
+};
 pub use storage::{
     FsCheckpointStorage, JobDirRemoval, LoadedSnapshot, SkippedSnapshot, StorageError, find_latest_restorable,
     load_snapshot,
