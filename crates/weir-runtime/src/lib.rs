@@ -33,7 +33,8 @@ pub use api::connected::{ConnectedStreams, KeyedConnectedStreams};
 pub use api::datastream::DataStream;
 pub use api::environment::StreamExecutionEnvironment;
 pub use api::functions::{
-    CoProcessFunction, KeyedCoProcessFunction, KeyedContext, KeyedProcessFunction, ProcessContext, ProcessFunction,
+    CoProcessFunction, Collector, InitContext, KeyedCoProcessFunction, KeyedContext, KeyedProcessFunction,
+    ProcessContext, ProcessFunction,
 };
 pub use api::keyed_stream::KeyedStream;
 pub use api::output_tag::OutputTag;
@@ -52,9 +53,10 @@ pub use weir_checkpoint::CheckpointingMode;
 pub mod prelude {
     pub use crate::timers::TimeDomain;
     pub use crate::{
-        CoProcessFunction, ConnectedStreams, DataStream, JobError, JobExecutionResult, KeyedCoProcessFunction,
-        KeyedContext, KeyedProcessFunction, KeyedStream, OutputTag, ProcessContext, ProcessFunction,
-        ProcessWindowFunction, StreamExecutionEnvironment, WatermarkStrategy, WindowContext, WindowedStream,
+        CoProcessFunction, Collector, ConnectedStreams, DataStream, InitContext, JobError, JobExecutionResult,
+        KeyedCoProcessFunction, KeyedContext, KeyedProcessFunction, KeyedStream, OutputTag, ProcessContext,
+        ProcessFunction, ProcessWindowFunction, StreamExecutionEnvironment, WatermarkStrategy, WindowContext,
+        WindowedStream,
     };
     pub use weir_core::operator::OperatorContext;
     pub use weir_core::window::{

@@ -57,8 +57,7 @@ impl<A: Data, B: Data> ConnectedStreams<A, B> {
     where
         F: CoProcessFunction<A, B, O>,
     {
-        let factory: OperatorFactory =
-            Arc::new(move || TwoInput::boxed(CoProcessOperator { function: function.clone(), _types: PhantomData }));
+        let factory: OperatorFactory = Arc::new(move || TwoInput::boxed(CoProcessOperator::new(function.clone())));
         add_two_input(&self.first, &self.second, name, factory)
     }
 

@@ -149,12 +149,14 @@ impl<T: Data> DataStream<T> {
         self.one_input("Flat Map", move || FlatMapOperator { function: Arc::clone(&function) })
     }
 
-    /// A process function per record.
+    /// A process function per record, with operator state (see [`ProcessContext`]).
+    ///
+    /// [`ProcessContext`]: super::functions::ProcessContext
     pub fn process<U: Data, F>(&self, function: F) -> DataStream<U>
     where
         F: ProcessFunction<T, U>,
     {
-        self.one_input("Process", move || ProcessOperator { function: function.clone(), _types: PhantomData })
+        self.one_input("Process", move || ProcessOperator::new(function.clone()))
     }
 
     /// Stamps records with event timestamps and generates watermarks (Flink's

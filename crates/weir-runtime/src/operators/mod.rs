@@ -7,6 +7,7 @@ pub(crate) mod flat_map;
 pub(crate) mod keyed;
 pub(crate) mod keyed_snapshot;
 pub(crate) mod map;
+pub(crate) mod operator_state;
 pub(crate) mod process;
 pub(crate) mod reduce;
 pub(crate) mod sink;
