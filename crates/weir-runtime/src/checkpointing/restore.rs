@@ -177,3 +177,6 @@ impl RestorePlan {
         self.sources.remove(&node)
     }
 }
+
+#[cfg(test)]
+mod tests;
