@@ -145,6 +145,41 @@ impl<K, O> std::ops::DerefMut for KeyedReadOnlyContext<'_, K, O> {
 
 /// A function over a stream (`I`) connected with a broadcast stream (`B`): Flink's
 /// `BroadcastProcessFunction`. See the module docs for the contract.
+///
+/// ```no_run
+/// use weir_runtime::prelude::*;
+///
+/// /// Drops the words a broadcast blocklist names.
+/// #[derive(Clone)]
+/// struct Blocklist {
+///     blocked: MapStateDescriptor<String, ()>,
+/// }
+///
+/// impl BroadcastProcessFunction<String, String, String> for Blocklist {
+///     fn process_element(&mut self, word: String, ctx: &mut ReadOnlyContext<'_, String>) -> Result<()> {
+///         if !ctx.broadcast_state(&self.blocked)?.contains(&word) {
+///             ctx.collect(word);
+///         }
+///         Ok(())
+///     }
+///
+///     fn process_broadcast_element(&mut self, word: String, ctx: &mut BroadcastContext<'_, String>) -> Result<()> {
+///         ctx.broadcast_state(&self.blocked)?.put(word, ());
+///         Ok(())
+///     }
+/// }
+///
+/// let env = StreamExecutionEnvironment::new();
+/// let blocked = MapStateDescriptor::<String, ()>::new("blocked");
+/// let blocklist = env.from_collection(vec!["spam".to_string()]).broadcast_state(&blocked);
+/// env.from_collection(vec!["ham".to_string(), "spam".to_string()])
+///     .connect(&blocklist)
+///     .process(Blocklist { blocked })
+///     .uid("blocklist")
+///     .print();
+/// env.execute("blocklist")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait BroadcastProcessFunction<I, B, O>: Send + Sync + Clone + 'static {
     /// Called once per subtask before the first record.
     fn open(&mut self, _ctx: &OperatorContext) -> Result<()> {
