@@ -131,6 +131,7 @@ impl Job {
                 checkpoint_id: c.id,
                 snapshots: vec![Arc::new(c.state.clone())],
                 rescaled: false,
+                ..RestoredState::default()
             }))),
         };
         // The failed writer is gone before the new one starts (the crash).

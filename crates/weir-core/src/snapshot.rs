@@ -83,6 +83,9 @@ impl StateSnapshot {
 /// - After a change of parallelism: for keyed state, every old snapshot whose key groups overlap
 ///   this instance's range (the instance keeps exactly its own key groups); for operator state,
 ///   the snapshots of every old subtask (the instance picks its share by its index).
+///
+/// Operator (non-keyed) state also gets [`all_subtasks`](Self::all_subtasks) at any parallelism,
+/// for state every subtask restores whole (union list state).
 #[derive(Debug, Clone, Default)]
 pub struct RestoredState {
     /// The checkpoint (or savepoint) restored from.
@@ -91,4 +94,8 @@ pub struct RestoredState {
     pub snapshots: Vec<Arc<Vec<u8>>>,
     /// Whether the parallelism differs from the snapshot's.
     pub rescaled: bool,
+    /// For operator state (snapshots without key groups): the bytes of every old subtask that
+    /// kept state, in old subtask order, also at unchanged parallelism (then `snapshots` holds
+    /// only this instance's own). Empty for keyed state.
+    pub all_subtasks: Vec<Arc<Vec<u8>>>,
 }

@@ -29,11 +29,17 @@ pub mod recovery;
 pub(crate) mod task;
 pub mod timers;
 
-pub use api::connected::{ConnectedStreams, KeyedConnectedStreams};
+pub use api::broadcast_functions::{
+    BroadcastContext, BroadcastProcessFunction, KeyedBroadcastProcessFunction, KeyedReadOnlyContext, ReadOnlyContext,
+    UndeclaredBroadcastState,
+};
+pub use api::broadcast_stream::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream};
+pub use api::connected::{ConnectWith, ConnectedStreams, KeyedConnectedStreams};
 pub use api::datastream::DataStream;
 pub use api::environment::StreamExecutionEnvironment;
 pub use api::functions::{
-    CoProcessFunction, KeyedCoProcessFunction, KeyedContext, KeyedProcessFunction, ProcessContext, ProcessFunction,
+    CoProcessFunction, Collector, InitContext, KeyedCoProcessFunction, KeyedContext, KeyedProcessFunction,
+    ProcessContext, ProcessFunction,
 };
 pub use api::keyed_stream::KeyedStream;
 pub use api::output_tag::OutputTag;
@@ -52,9 +58,12 @@ pub use weir_checkpoint::CheckpointingMode;
 pub mod prelude {
     pub use crate::timers::TimeDomain;
     pub use crate::{
-        CoProcessFunction, ConnectedStreams, DataStream, JobError, JobExecutionResult, KeyedCoProcessFunction,
-        KeyedContext, KeyedProcessFunction, KeyedStream, OutputTag, ProcessContext, ProcessFunction,
-        ProcessWindowFunction, StreamExecutionEnvironment, WatermarkStrategy, WindowContext, WindowedStream,
+        BroadcastConnectedStream, BroadcastContext, BroadcastProcessFunction, BroadcastStream, CoProcessFunction,
+        Collector, ConnectedStreams, DataStream, InitContext, JobError, JobExecutionResult,
+        KeyedBroadcastConnectedStream, KeyedBroadcastProcessFunction, KeyedCoProcessFunction, KeyedContext,
+        KeyedProcessFunction, KeyedReadOnlyContext, KeyedStream, OutputTag, ProcessContext, ProcessFunction,
+        ProcessWindowFunction, ReadOnlyContext, StreamExecutionEnvironment, WatermarkStrategy, WindowContext,
+        WindowedStream,
     };
     pub use weir_core::operator::OperatorContext;
     pub use weir_core::window::{

@@ -42,7 +42,9 @@ pub use heap::{
     AggregatingState, FrozenKeyedState, HeapKeyedStateBackend, KeyedStateSnapshot, ListState, MapState, ReducingState,
     ValueState,
 };
-pub use operator::{BroadcastState, OperatorListState, OperatorStateBackend, OperatorStateSnapshot};
+pub use operator::{
+    BroadcastState, OperatorListState, OperatorStateBackend, OperatorStateSnapshot, ReadOnlyBroadcastState,
+};
 pub use storage::{
     FsCheckpointStorage, JobDirRemoval, LoadedSnapshot, SkippedSnapshot, StorageError, find_latest_restorable,
     load_snapshot,

@@ -1,5 +1,7 @@
-//! Connected streams: two streams, possibly of different types, feeding one two-input operator.
+//! Connected streams: two streams, possibly of different types, feeding one two-input operator,
+//! and [`ConnectWith`], which lets `connect` take a stream or a broadcast stream.
 
+use super::broadcast_stream::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream};
 use super::datastream::DataStream;
 use super::functions::{CoMap, CoProcessFunction, KeyedCoProcessFunction};
 use super::keyed_stream::KeyedStream;
@@ -24,7 +26,55 @@ fn two_input_edges<A: Data, B: Data>(first: &DataStream<A>, second: &DataStream<
     edges
 }
 
-fn add_two_input<A: Data, B: Data, O: Data>(
+/// What `connect` accepts: for [`DataStream::connect`], another [`DataStream`] (giving
+/// [`ConnectedStreams`], for a co-process function) or a [`BroadcastStream`] (giving a
+/// [`BroadcastConnectedStream`], for the broadcast state pattern); for
+/// [`KeyedStream::connect`], another [`KeyedStream`] with the same key type or a
+/// `BroadcastStream`. Implemented by those types only.
+pub trait ConnectWith<S>: sealed::Sealed {
+    /// What connecting `S` with `Self` gives.
+    type Connected;
+
+    /// `first` connected with `self`.
+    fn connected_to(&self, first: &S) -> Self::Connected;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<T> Sealed for super::DataStream<T> {}
+    impl<K, T> Sealed for super::KeyedStream<K, T> {}
+    impl<T> Sealed for super::BroadcastStream<T> {}
+}
+
+impl<A: Data, B: Data> ConnectWith<DataStream<A>> for DataStream<B> {
+    type Connected = ConnectedStreams<A, B>;
+    fn connected_to(&self, first: &DataStream<A>) -> ConnectedStreams<A, B> {
+        ConnectedStreams { first: first.clone(), second: self.clone() }
+    }
+}
+
+impl<A: Data, B: Data> ConnectWith<DataStream<A>> for BroadcastStream<B> {
+    type Connected = BroadcastConnectedStream<A, B>;
+    fn connected_to(&self, first: &DataStream<A>) -> BroadcastConnectedStream<A, B> {
+        BroadcastConnectedStream { first: first.clone(), broadcast: self.clone() }
+    }
+}
+
+impl<K: Key, A: Data, B: Data> ConnectWith<KeyedStream<K, A>> for KeyedStream<K, B> {
+    type Connected = KeyedConnectedStreams<K, A, B>;
+    fn connected_to(&self, first: &KeyedStream<K, A>) -> KeyedConnectedStreams<K, A, B> {
+        KeyedConnectedStreams { first: first.clone(), second: self.clone() }
+    }
+}
+
+impl<K: Key, A: Data, B: Data> ConnectWith<KeyedStream<K, A>> for BroadcastStream<B> {
+    type Connected = KeyedBroadcastConnectedStream<K, A, B>;
+    fn connected_to(&self, first: &KeyedStream<K, A>) -> KeyedBroadcastConnectedStream<K, A, B> {
+        KeyedBroadcastConnectedStream { first: first.clone(), broadcast: self.clone() }
+    }
+}
+
+pub(crate) fn add_two_input<A: Data, B: Data, O: Data>(
     first: &DataStream<A>,
     second: &DataStream<B>,
     name: &str,
@@ -57,8 +107,7 @@ impl<A: Data, B: Data> ConnectedStreams<A, B> {
     where
         F: CoProcessFunction<A, B, O>,
     {
-        let factory: OperatorFactory =
-            Arc::new(move || TwoInput::boxed(CoProcessOperator { function: function.clone(), _types: PhantomData }));
+        let factory: OperatorFactory = Arc::new(move || TwoInput::boxed(CoProcessOperator::new(function.clone())));
         add_two_input(&self.first, &self.second, name, factory)
     }
 

@@ -1,6 +1,6 @@
 //! `DataStream<T>`: a stream of records of type `T`, and the transformations on it.
 
-use super::connected::ConnectedStreams;
+use super::connected::ConnectWith;
 use super::environment::StreamExecutionEnvironment;
 use super::functions::ProcessFunction;
 use super::keyed_stream::KeyedStream;
@@ -149,12 +149,14 @@ impl<T: Data> DataStream<T> {
         self.one_input("Flat Map", move || FlatMapOperator { function: Arc::clone(&function) })
     }
 
-    /// A process function per record.
+    /// A process function per record, with operator state (see [`ProcessContext`]).
+    ///
+    /// [`ProcessContext`]: super::functions::ProcessContext
     pub fn process<U: Data, F>(&self, function: F) -> DataStream<U>
     where
         F: ProcessFunction<T, U>,
     {
-        self.one_input("Process", move || ProcessOperator { function: function.clone(), _types: PhantomData })
+        self.one_input("Process", move || ProcessOperator::new(function.clone()))
     }
 
     /// Stamps records with event timestamps and generates watermarks (Flink's
@@ -216,9 +218,16 @@ impl<T: Data> DataStream<T> {
         }
     }
 
-    /// Two streams of possibly different types, for an operator with two inputs.
-    pub fn connect<U: Data>(&self, other: &DataStream<U>) -> ConnectedStreams<T, U> {
-        ConnectedStreams { first: self.clone(), second: other.clone() }
+    /// This stream and `other` for an operator with two inputs: with another [`DataStream`],
+    /// of possibly another type, [`ConnectedStreams`] for a co-process function; with a
+    /// [`BroadcastStream`] (from [`broadcast_state`](Self::broadcast_state)), a
+    /// [`BroadcastConnectedStream`] for a broadcast process function.
+    ///
+    /// [`ConnectedStreams`]: super::connected::ConnectedStreams
+    /// [`BroadcastStream`]: super::broadcast_stream::BroadcastStream
+    /// [`BroadcastConnectedStream`]: super::broadcast_stream::BroadcastConnectedStream
+    pub fn connect<S: ConnectWith<DataStream<T>>>(&self, other: &S) -> S::Connected {
+        other.connected_to(self)
     }
 
     fn partitioned(&self, partition: PartitionKind) -> DataStream<T> {

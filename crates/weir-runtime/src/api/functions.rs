@@ -2,27 +2,34 @@
 //! and the contexts those functions receive.
 //!
 //! A function value is cloned once per parallel subtask (as Flink deserializes one copy of a
-//! function per subtask), so fields hold per-subtask state; keyed state lives behind the
-//! [`KeyedContext`] and is scoped to the current key.
+//! function per subtask), so fields hold per-subtask state. State that must survive a failure
+//! lives behind the contexts: keyed state in the [`KeyedContext`], scoped to the current key;
+//! operator state (a subtask's list, or a union list every subtask restores whole) in the
+//! [`ProcessContext`] of non-keyed functions and the [`InitContext`] they are initialized with.
+//! Both are snapshotted at every checkpoint and restored after a failure. (Broadcast state is in
+//! `broadcast_functions`.)
+//!
+//! Every context derefs to a [`Collector`], so `ctx.collect(value)` works in all of them.
 
 use super::output_tag::OutputTag;
 use crate::timers::{InternalTimerService, TimeDomain, TimerService};
-use weir_core::Record;
 use weir_core::clock::Clock;
 use weir_core::operator::{InputSide, OperatorContext};
-use weir_core::{Key, Output, Result, Timestamp};
+use weir_core::{Data, Key, Output, Record, Result, Timestamp};
 use weir_state::{
     AggregatingState, AggregatingStateDescriptor, HeapKeyedStateBackend, ListState, ListStateDescriptor, MapState,
-    MapStateDescriptor, ReducingState, ReducingStateDescriptor, ValueState, ValueStateDescriptor,
+    MapStateDescriptor, OperatorListState, OperatorStateBackend, ReducingState, ReducingStateDescriptor, ValueState,
+    ValueStateDescriptor,
 };
 
-/// What a process function emits into, with the timestamp of the record being processed.
-pub struct ProcessContext<'a, O> {
+/// What a function emits into — the main output and side outputs — with the timestamp of the
+/// record being processed (Flink's `Collector` and the emitting half of its contexts).
+pub struct Collector<'a, O> {
     pub(crate) out: &'a mut Output<O>,
     pub(crate) timestamp: Option<Timestamp>,
 }
 
-impl<O> ProcessContext<'_, O> {
+impl<O> Collector<'_, O> {
     /// Emits a value with the current record's timestamp.
     pub fn collect(&mut self, value: O) {
         match self.timestamp {
@@ -47,8 +54,128 @@ impl<O> ProcessContext<'_, O> {
     }
 }
 
+/// The context of a non-keyed process function ([`ProcessFunction`], [`CoProcessFunction`]):
+/// everything a [`Collector`] offers (through `Deref`), and the subtask's operator state.
+///
+/// Operator state is the state of the subtask, not of a key: a buffer, an offset, a counter.
+/// It is snapshotted as it is when a checkpoint barrier passes, so keep it current rather than
+/// in fields of the function. On a restore at another parallelism, list state is dealt out
+/// round-robin and union list state goes whole to every subtask.
+///
+/// ```no_run
+/// use weir_runtime::prelude::*;
+///
+/// /// Emits records in groups of 10; the group being filled survives failures.
+/// #[derive(Clone)]
+/// struct Batcher {
+///     buffer: ListStateDescriptor<u64>,
+/// }
+///
+/// impl ProcessFunction<u64, Vec<u64>> for Batcher {
+///     fn process_element(&mut self, value: u64, ctx: &mut ProcessContext<'_, Vec<u64>>) -> Result<()> {
+///         let mut buffer = ctx.list_state(&self.buffer)?;
+///         buffer.add(value);
+///         if buffer.get().len() == 10 {
+///             let full = buffer.take();
+///             ctx.collect(full);
+///         }
+///         Ok(())
+///     }
+///
+///     fn on_end_of_input(&mut self, ctx: &mut ProcessContext<'_, Vec<u64>>) -> Result<()> {
+///         let rest = ctx.list_state(&self.buffer)?.take();
+///         if !rest.is_empty() {
+///             ctx.collect(rest);
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let env = StreamExecutionEnvironment::new();
+/// env.from_collection((0..100u64).collect())
+///     .process(Batcher { buffer: ListStateDescriptor::new("buffer") })
+///     .uid("batcher")
+///     .print();
+/// env.execute("batches")?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ProcessContext<'a, O> {
+    pub(crate) emit: Collector<'a, O>,
+    pub(crate) state: &'a mut OperatorStateBackend,
+}
+
+impl<'a, O> std::ops::Deref for ProcessContext<'a, O> {
+    type Target = Collector<'a, O>;
+    fn deref(&self) -> &Self::Target {
+        &self.emit
+    }
+}
+
+impl<O> std::ops::DerefMut for ProcessContext<'_, O> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.emit
+    }
+}
+
+impl<O> ProcessContext<'_, O> {
+    /// The subtask's list state `descriptor` names; on a restore at another parallelism its
+    /// elements are dealt out round-robin (Flink's `getListState` of operator state).
+    pub fn list_state<V: Data>(&mut self, descriptor: &ListStateDescriptor<V>) -> Result<OperatorListState<'_, V>> {
+        Ok(self.state.list_state(descriptor)?)
+    }
+
+    /// The subtask's union list state `descriptor` names: on every restore, each subtask gets
+    /// the elements of all subtasks (Flink's `getUnionListState`).
+    pub fn union_list_state<V: Data>(
+        &mut self,
+        descriptor: &ListStateDescriptor<V>,
+    ) -> Result<OperatorListState<'_, V>> {
+        Ok(self.state.union_list_state(descriptor)?)
+    }
+}
+
+/// What a non-keyed process function is initialized with, before `open` (Flink's
+/// `FunctionInitializationContext` of `CheckpointedFunction::initializeState`): the subtask's
+/// operator state, restored when the job restores, and whether it was.
+pub struct InitContext<'a> {
+    pub(crate) state: &'a mut OperatorStateBackend,
+    pub(crate) operator: &'a OperatorContext,
+}
+
+impl InitContext<'_> {
+    /// Whether the job restored this operator's state from a checkpoint (false on a fresh
+    /// start, and when the checkpoint held no state of this operator).
+    pub fn is_restored(&self) -> bool {
+        self.operator.restored.is_some()
+    }
+
+    /// Where the subtask runs: its index, the parallelism, the operator's name.
+    pub fn operator(&self) -> &OperatorContext {
+        self.operator
+    }
+
+    /// As [`ProcessContext::list_state`].
+    pub fn list_state<V: Data>(&mut self, descriptor: &ListStateDescriptor<V>) -> Result<OperatorListState<'_, V>> {
+        Ok(self.state.list_state(descriptor)?)
+    }
+
+    /// As [`ProcessContext::union_list_state`].
+    pub fn union_list_state<V: Data>(
+        &mut self,
+        descriptor: &ListStateDescriptor<V>,
+    ) -> Result<OperatorListState<'_, V>> {
+        Ok(self.state.union_list_state(descriptor)?)
+    }
+}
+
 /// A function called for every record of a (non-keyed) stream.
 pub trait ProcessFunction<I, O>: Send + Sync + Clone + 'static {
+    /// Called once per subtask, before `open`, with its operator state (restored when the job
+    /// restores): read what fields need from state here.
+    fn initialize_state(&mut self, _ctx: &mut InitContext<'_>) -> Result<()> {
+        Ok(())
+    }
+
     /// Called once per subtask before the first record.
     fn open(&mut self, _ctx: &OperatorContext) -> Result<()> {
         Ok(())
@@ -63,17 +190,17 @@ pub trait ProcessFunction<I, O>: Send + Sync + Clone + 'static {
 }
 
 /// The context of a keyed function: state and timers scoped to the current key, plus everything
-/// a [`ProcessContext`] offers for emitting (`collect`, `output`, `timestamp`, through `Deref`).
+/// a [`Collector`] offers (`collect`, `output`, `timestamp`, through `Deref`).
 pub struct KeyedContext<'a, K, O> {
     pub(crate) state: &'a mut HeapKeyedStateBackend<K>,
     pub(crate) timers: &'a mut InternalTimerService<K, ()>,
     /// Read only when a function asks for processing time (not per record).
     pub(crate) clock: Option<&'a dyn Clock>,
-    pub(crate) emit: ProcessContext<'a, O>,
+    pub(crate) emit: Collector<'a, O>,
 }
 
 impl<'a, K, O> std::ops::Deref for KeyedContext<'a, K, O> {
-    type Target = ProcessContext<'a, O>;
+    type Target = Collector<'a, O>;
     fn deref(&self) -> &Self::Target {
         &self.emit
     }
@@ -100,17 +227,17 @@ impl<K: Key, O> KeyedContext<'_, K, O> {
     }
 
     /// The value state of the current key.
-    pub fn value<V: weir_core::Data>(&mut self, descriptor: &ValueStateDescriptor<V>) -> Result<ValueState<'_, K, V>> {
+    pub fn value<V: Data>(&mut self, descriptor: &ValueStateDescriptor<V>) -> Result<ValueState<'_, K, V>> {
         Ok(self.state.value(descriptor)?)
     }
 
     /// The list state of the current key.
-    pub fn list<V: weir_core::Data>(&mut self, descriptor: &ListStateDescriptor<V>) -> Result<ListState<'_, K, V>> {
+    pub fn list<V: Data>(&mut self, descriptor: &ListStateDescriptor<V>) -> Result<ListState<'_, K, V>> {
         Ok(self.state.list(descriptor)?)
     }
 
     /// The map state of the current key.
-    pub fn map<UK: Key, UV: weir_core::Data>(
+    pub fn map<UK: Key, UV: Data>(
         &mut self,
         descriptor: &MapStateDescriptor<UK, UV>,
     ) -> Result<MapState<'_, K, UK, UV>> {
@@ -119,7 +246,7 @@ impl<K: Key, O> KeyedContext<'_, K, O> {
 
     /// The reducing state of the current key: values added are folded with the descriptor's
     /// function.
-    pub fn reducing<'s, V: weir_core::Data>(
+    pub fn reducing<'s, V: Data>(
         &'s mut self,
         descriptor: &'s ReducingStateDescriptor<V>,
     ) -> Result<ReducingState<'s, K, V>> {
@@ -128,7 +255,7 @@ impl<K: Key, O> KeyedContext<'_, K, O> {
 
     /// The aggregating state of the current key: inputs added go into the descriptor's
     /// accumulator.
-    pub fn aggregating<'s, IN, ACC: weir_core::Data, OUT>(
+    pub fn aggregating<'s, IN, ACC: Data, OUT>(
         &'s mut self,
         descriptor: &'s AggregatingStateDescriptor<IN, ACC, OUT>,
     ) -> Result<AggregatingState<'s, K, IN, ACC, OUT>> {
@@ -158,6 +285,11 @@ pub trait KeyedProcessFunction<K, I, O>: Send + Sync + Clone + 'static {
 
 /// A function over two connected streams.
 pub trait CoProcessFunction<I1, I2, O>: Send + Sync + Clone + 'static {
+    /// As [`ProcessFunction::initialize_state`].
+    fn initialize_state(&mut self, _ctx: &mut InitContext<'_>) -> Result<()> {
+        Ok(())
+    }
+
     fn open(&mut self, _ctx: &OperatorContext) -> Result<()> {
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! `KeyedStream<K, T>`: a stream partitioned by key, whose operators have keyed state.
 
-use super::connected::KeyedConnectedStreams;
+use super::connected::ConnectWith;
 use super::datastream::DataStream;
 use super::functions::KeyedProcessFunction;
 use crate::operators::keyed::{KeySelector, KeyedProcessOperator};
@@ -46,9 +46,15 @@ impl<K: Key, T: Data> KeyedStream<K, T> {
         self.stream.add_operator("Keyed Reduce", factory, self.stream.edges(InputSide::First))
     }
 
-    /// Two keyed streams with the same key type, for a function whose two inputs share keyed
-    /// state (joins, enrichment, control streams).
-    pub fn connect<U: Data>(&self, other: &KeyedStream<K, U>) -> KeyedConnectedStreams<K, T, U> {
-        KeyedConnectedStreams { first: self.clone(), second: other.clone() }
+    /// This keyed stream and `other` for an operator with two inputs: with another keyed
+    /// stream of the same key type, [`KeyedConnectedStreams`] for a function whose two inputs
+    /// share keyed state (joins, enrichment, control streams); with a [`BroadcastStream`], a
+    /// [`KeyedBroadcastConnectedStream`] for a keyed broadcast process function.
+    ///
+    /// [`KeyedConnectedStreams`]: super::connected::KeyedConnectedStreams
+    /// [`BroadcastStream`]: super::broadcast_stream::BroadcastStream
+    /// [`KeyedBroadcastConnectedStream`]: super::broadcast_stream::KeyedBroadcastConnectedStream
+    pub fn connect<S: ConnectWith<KeyedStream<K, T>>>(&self, other: &S) -> S::Connected {
+        other.connected_to(self)
     }
 }

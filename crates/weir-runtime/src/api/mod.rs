@@ -2,12 +2,15 @@
 //!
 //! A [`StreamExecutionEnvironment`] creates source streams; [`DataStream`] methods add operators;
 //! `key_by` gives a [`KeyedStream`] whose operators have keyed state; `connect` gives
-//! [`ConnectedStreams`]; `sink_to`/`print` end a stream. Nothing runs until
-//! [`StreamExecutionEnvironment::execute`], which chains, deploys and runs the job.
+//! [`ConnectedStreams`], or with a [`BroadcastStream`](broadcast_stream::BroadcastStream)
+//! (`broadcast_state`) the broadcast state pattern; `sink_to`/`print` end a stream. Nothing
+//! runs until [`StreamExecutionEnvironment::execute`], which chains, deploys and runs the job.
 //!
 //! Builder methods never panic on misuse: a problem (say, naming a union) is recorded and
 //! reported by `execute` together with every other problem found.
 
+pub mod broadcast_functions;
+pub mod broadcast_stream;
 pub mod connected;
 pub mod datastream;
 pub mod environment;

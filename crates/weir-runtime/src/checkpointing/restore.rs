@@ -4,7 +4,8 @@
 //! State is matched to operators by uid. At unchanged parallelism every instance gets back the
 //! snapshot of its own subtask index; at another parallelism a keyed instance gets every old
 //! snapshot whose key groups overlap its range, and a non-keyed one gets all of them (it takes
-//! its share by its index); source positions are dealt out by split. Every file is read and
+//! its share by its index; it also gets all of them at unchanged parallelism, next to its own,
+//! for union list state); source positions are dealt out by split. Every file is read and
 //! checked (size, CRC32C) before the job is deployed, so a damaged checkpoint fails here, with
 //! its name, and never half-restores.
 
@@ -33,6 +34,54 @@ pub enum RestoreError {
     Read { dir: String, uid: String, cause: String },
     #[error("the checkpointed positions of source '{uid}' do not fit the job: {cause}")]
     Splits { uid: String, cause: weir_core::Error },
+}
+
+/// One state file an old subtask of an operator wrote.
+pub(crate) struct OldState {
+    pub(crate) subtask: usize,
+    /// The key groups of its keyed state; `None` for operator state.
+    pub(crate) key_groups: Option<KeyGroupRange>,
+    pub(crate) bytes: Arc<Vec<u8>>,
+}
+
+/// What each of the `parallelism` new instances of one operator restores from the files its
+/// `old_parallelism` old subtasks wrote: the pure part of [`RestorePlan::build`].
+///
+/// At unchanged parallelism an instance gets its own old subtask's file; otherwise a keyed
+/// instance gets the files whose key groups overlap its range and a non-keyed one every file.
+/// Non-keyed instances also get every file as [`RestoredState::all_subtasks`], so union list
+/// state is whole at any parallelism.
+pub(crate) fn deal(
+    checkpoint_id: u64,
+    mut files: Vec<OldState>,
+    old_parallelism: usize,
+    parallelism: usize,
+    max_parallelism: usize,
+) -> Vec<Option<Arc<RestoredState>>> {
+    files.sort_by_key(|f| f.subtask);
+    let rescaled = old_parallelism != parallelism;
+    let all_operator_state: Vec<Arc<Vec<u8>>> =
+        files.iter().filter(|f| f.key_groups.is_none()).map(|f| Arc::clone(&f.bytes)).collect();
+    (0..parallelism)
+        .map(|i| {
+            let range = KeyGroupRange::for_subtask(max_parallelism, parallelism, i);
+            let snapshots: Vec<Arc<Vec<u8>>> = files
+                .iter()
+                .filter(|f| match (rescaled, f.key_groups) {
+                    (false, _) => f.subtask == i,
+                    (true, Some(groups)) => groups.intersects(&range),
+                    (true, None) => true,
+                })
+                .map(|f| Arc::clone(&f.bytes))
+                .collect();
+            Some(Arc::new(RestoredState {
+                checkpoint_id,
+                snapshots,
+                rescaled,
+                all_subtasks: all_operator_state.clone(),
+            }))
+        })
+        .collect()
 }
 
 /// What every node's instances start from.
@@ -83,7 +132,6 @@ impl RestorePlan {
         for op in &metadata.operators {
             let Some(&node) = node_of.get(&op.uid.0) else { continue };
             let parallelism = job.node_parallelism[node];
-            let rescaled = op.parallelism as usize != parallelism;
             let read_err = |cause: String| RestoreError::Read { dir: dir.clone(), uid: op.uid.0.clone(), cause };
 
             if let NodeKind::Source(source) = &job.nodes[node].kind {
@@ -102,27 +150,18 @@ impl RestorePlan {
             for subtask in &op.subtasks {
                 for file in &subtask.files {
                     let bytes = snapshot.read_file(file).map_err(|e| read_err(e.to_string()))?;
-                    files.push((subtask.subtask.0, file.key_groups, Arc::new(bytes)));
+                    files.push(OldState {
+                        subtask: subtask.subtask.0,
+                        key_groups: file.key_groups,
+                        bytes: Arc::new(bytes),
+                    });
                 }
             }
             if files.is_empty() {
                 continue;
             }
-            let per_subtask = (0..parallelism)
-                .map(|i| {
-                    let range = KeyGroupRange::for_subtask(job.max_parallelism, parallelism, i);
-                    let snapshots: Vec<Arc<Vec<u8>>> = files
-                        .iter()
-                        .filter(|(old, groups, _)| match (rescaled, groups) {
-                            (false, _) => *old == i,
-                            (true, Some(groups)) => groups.intersects(&range),
-                            (true, None) => true,
-                        })
-                        .map(|(_, _, bytes)| Arc::clone(bytes))
-                        .collect();
-                    Some(Arc::new(RestoredState { checkpoint_id: plan.checkpoint_id, snapshots, rescaled }))
-                })
-                .collect();
+            let per_subtask =
+                deal(plan.checkpoint_id, files, op.parallelism as usize, parallelism, job.max_parallelism);
             plan.operators.insert(node, per_subtask);
         }
         Ok(plan)
@@ -138,3 +177,6 @@ impl RestorePlan {
         self.sources.remove(&node)
     }
 }
+
+#[cfg(test)]
+mod tests;

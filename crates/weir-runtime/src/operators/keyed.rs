@@ -3,7 +3,7 @@
 //! timers scoped to each record's key.
 
 use super::keyed_snapshot;
-use crate::api::functions::{KeyedContext, KeyedProcessFunction, ProcessContext};
+use crate::api::functions::{Collector, KeyedContext, KeyedProcessFunction};
 use crate::timers::{InternalTimerService, TimeDomain};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -74,21 +74,22 @@ impl<K: Key> KeyedBackend<K> {
             state,
             timers: &mut self.timers,
             clock: self.clock.as_deref(),
-            emit: ProcessContext { out, timestamp },
+            emit: Collector { out, timestamp },
         })
     }
 
     /// Moves event time to `watermark`, firing every event-time timer at or below it in order.
+    /// `on_timer` gets the timer's context (to use, or to wrap in a wider one).
     pub(crate) fn advance_watermark<O>(
         &mut self,
         watermark: Watermark,
         out: &mut Output<O>,
-        mut on_timer: impl FnMut(Timestamp, TimeDomain, &mut KeyedContext<'_, K, O>) -> Result<()>,
+        mut on_timer: impl FnMut(Timestamp, TimeDomain, KeyedContext<'_, K, O>) -> Result<()>,
     ) -> Result<()> {
         self.timers.watermark = self.timers.watermark.max(watermark);
         while let Some((time, key, ())) = self.timers.event_time.pop_due(watermark.0) {
-            let mut ctx = self.context(key, out, Some(time))?;
-            on_timer(time, TimeDomain::EventTime, &mut ctx)?;
+            let ctx = self.context(key, out, Some(time))?;
+            on_timer(time, TimeDomain::EventTime, ctx)?;
         }
         Ok(())
     }
@@ -105,11 +106,11 @@ impl<K: Key> KeyedBackend<K> {
         &mut self,
         now: Timestamp,
         out: &mut Output<O>,
-        mut on_timer: impl FnMut(Timestamp, TimeDomain, &mut KeyedContext<'_, K, O>) -> Result<()>,
+        mut on_timer: impl FnMut(Timestamp, TimeDomain, KeyedContext<'_, K, O>) -> Result<()>,
     ) -> Result<()> {
         while let Some((time, key, ())) = self.timers.processing_time.pop_due(now) {
-            let mut ctx = self.context(key, out, None)?;
-            on_timer(time, TimeDomain::ProcessingTime, &mut ctx)?;
+            let ctx = self.context(key, out, None)?;
+            on_timer(time, TimeDomain::ProcessingTime, ctx)?;
         }
         Ok(())
     }
@@ -162,7 +163,8 @@ where
 
     fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<Out>) -> Result<()> {
         let function = &mut self.function;
-        self.backend.advance_watermark(watermark, out, |time, domain, ctx| function.on_timer(time, domain, ctx))?;
+        self.backend
+            .advance_watermark(watermark, out, |time, domain, mut ctx| function.on_timer(time, domain, &mut ctx))?;
         out.emit_watermark(watermark);
         Ok(())
     }
@@ -173,6 +175,7 @@ where
 
     fn on_processing_time(&mut self, now: Timestamp, out: &mut Output<Out>) -> Result<()> {
         let function = &mut self.function;
-        self.backend.advance_processing_time(now, out, |time, domain, ctx| function.on_timer(time, domain, ctx))
+        self.backend
+            .advance_processing_time(now, out, |time, domain, mut ctx| function.on_timer(time, domain, &mut ctx))
     }
 }

@@ -55,3 +55,63 @@ pub fn keyed_events(
 pub fn events(list: &[(&str, i64)]) -> Vec<(String, i64)> {
     list.iter().map(|(k, t)| (k.to_string(), *t)).collect()
 }
+
+/// Turns on exactly-once checkpoints every `interval` into `dir`, with restarts without limit
+/// or delay: a job under injected failures always recovers.
+pub fn checkpoint_and_restart(env: &StreamExecutionEnvironment, interval: std::time::Duration, dir: &std::path::Path) {
+    env.enable_checkpointing(interval, weir_runtime::CheckpointingMode::ExactlyOnce)
+        .set_config("state.checkpoints.dir", dir.display().to_string())
+        .set_config("restart-strategy.type", "fixed-delay")
+        .set_config("restart-strategy.fixed-delay.attempts", "100000")
+        .set_config("restart-strategy.fixed-delay.delay", "0 ms");
+}
+
+/// Every line committed to `dir` by an exactly-once file sink, sorted; fails on uncommitted
+/// (hidden) files left behind.
+pub fn committed_lines(dir: &std::path::Path) -> Vec<String> {
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("output dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().to_string();
+        assert!(!name.starts_with('.'), "uncommitted file {name} left behind in {}", dir.display());
+        let text = std::fs::read_to_string(entry.path()).expect("part file");
+        lines.extend(text.lines().map(str::to_string));
+    }
+    lines.sort();
+    lines
+}
+
+/// Random faults, plus one sure failure mid-stream: the first batch processed after `commits`
+/// checkpoint completions reached the subtasks (counted at their `AfterCommit` fault point)
+/// fails, so the job restores from a completed checkpoint at least once, however the random
+/// failures fell.
+pub struct FailAfterCommits {
+    random: std::sync::Arc<weir_testkit::RandomFaults>,
+    commits: usize,
+    seen: std::sync::atomic::AtomicUsize,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl FailAfterCommits {
+    pub fn new(random: std::sync::Arc<weir_testkit::RandomFaults>, commits: usize) -> Self {
+        FailAfterCommits { random, commits, seen: Default::default(), failed: Default::default() }
+    }
+}
+
+impl weir_runtime::FaultInjector for FailAfterCommits {
+    fn should_fail(&self, point: weir_runtime::FaultPoint, task: &str, subtask: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        use weir_runtime::FaultPoint;
+        if point == FaultPoint::AfterCommit {
+            self.seen.fetch_add(1, Ordering::SeqCst);
+        }
+        if point == FaultPoint::Processing
+            && self.seen.load(Ordering::SeqCst) >= self.commits
+            && !self.failed.swap(true, Ordering::SeqCst)
+        {
+            println!("sure failure: {task} after {} commit notifications", self.commits);
+            return true;
+        }
+        self.random.should_fail(point, task, subtask)
+    }
+}

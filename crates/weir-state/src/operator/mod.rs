@@ -9,6 +9,10 @@
 //!   the copy of the lowest old subtask that has one (subtask 0 normally: as the copies are equal,
 //!   any would do, and taking a fixed one keeps restores deterministic).
 //!
+//! At unchanged parallelism ([`OperatorStateBackend::restore_in_place`]) a subtask keeps its own
+//! list and broadcast state, and union list state is still the union of every old subtask's (as
+//! Flink's: a union list is "all elements on restore", whatever the parallelism).
+//!
 //! States are typed on first access, like keyed state: restored elements stay serialized until
 //! a descriptor names them, and are written back unchanged if none does. Operator state has no
 //! TTL (as in Flink). It is **not** thread-safe (one backend per subtask) and does no I/O.
@@ -18,7 +22,7 @@ mod list;
 mod redistribute;
 mod snapshot;
 
-pub use broadcast::BroadcastState;
+pub use broadcast::{BroadcastState, ReadOnlyBroadcastState};
 pub use list::OperatorListState;
 pub use snapshot::{OPERATOR_SNAPSHOT_VERSION, OperatorStateMode, OperatorStateSnapshot};
 
@@ -109,11 +113,35 @@ impl OperatorStateBackend {
         new_parallelism: usize,
     ) -> Result<()> {
         let shares = redistribute::share_of(snapshots_of_all_old_subtasks, new_subtask, new_parallelism)?;
+        self.set_restored(shares);
+        Ok(())
+    }
+
+    /// Restores a subtask at unchanged parallelism from its own old snapshot (`None` if it kept
+    /// no state) and the snapshots of all old subtasks, in old subtask order (its own among
+    /// them): list and broadcast state from its own, union list state from all. Replaces all
+    /// state the backend held.
+    pub fn restore_in_place(
+        &mut self,
+        own: Option<&OperatorStateSnapshot>,
+        snapshots_of_all_old_subtasks: &[OperatorStateSnapshot],
+    ) -> Result<()> {
+        let shares = redistribute::share_in_place(own, snapshots_of_all_old_subtasks)?;
+        self.set_restored(shares);
+        Ok(())
+    }
+
+    fn set_restored(&mut self, shares: redistribute::Shares) {
         self.states = shares
             .into_iter()
             .map(|(name, (mode, elements))| (name, NamedState { mode, contents: Contents::Serialized(elements) }))
             .collect();
-        Ok(())
+    }
+
+    /// Whether the backend holds no state at all (none named, none restored); a snapshot of it
+    /// would be empty.
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
     }
 
     /// How many elements (list elements, broadcast entries) all states hold.

@@ -5,22 +5,24 @@
 //! dealt round-robin: element `i` goes to new subtask `i % new_parallelism`. Every element lands
 //! in exactly one new subtask and shares differ by at most one element. (Flink hands out
 //! contiguous runs instead; either keeps the elements, and dealing keeps this one line.)
+//!
+//! At unchanged parallelism nothing moves but union lists: a subtask keeps its own split lists
+//! and broadcast copies, and gets every old subtask's union list elements, as after a rescale.
 
 use std::collections::BTreeMap;
 
 use super::snapshot::{OperatorStateMode, OperatorStateSnapshot};
 use crate::error::{Result, StateError};
 
-/// A new subtask's share of every state: by name, its mode and elements.
-pub(crate) fn share_of(
-    old: &[OperatorStateSnapshot],
-    subtask: usize,
-    parallelism: usize,
-) -> Result<BTreeMap<String, (OperatorStateMode, Vec<Vec<u8>>)>> {
+/// A subtask's share of every state: by name, its mode and elements.
+pub(crate) type Shares = BTreeMap<String, (OperatorStateMode, Vec<Vec<u8>>)>;
+
+/// A new subtask's share of every state after a change of parallelism.
+pub(crate) fn share_of(old: &[OperatorStateSnapshot], subtask: usize, parallelism: usize) -> Result<Shares> {
     if subtask >= parallelism {
         return Err(StateError::SubtaskOutOfRange { subtask, parallelism });
     }
-    let mut shares: BTreeMap<String, (OperatorStateMode, Vec<Vec<u8>>)> = BTreeMap::new();
+    let mut shares = Shares::new();
     // Elements of each split state seen so far, to continue the deal across old subtasks.
     let mut dealt: BTreeMap<&str, usize> = BTreeMap::new();
     for snapshot in old {
@@ -53,6 +55,30 @@ pub(crate) fn share_of(
                         elements.extend(state.elements.iter().cloned());
                     }
                 }
+            }
+        }
+    }
+    Ok(shares)
+}
+
+/// A subtask's share at unchanged parallelism: its own split lists and broadcast copies
+/// (`own`: its old snapshot, if it had one), and the union lists of all old subtasks.
+pub(crate) fn share_in_place(own: Option<&OperatorStateSnapshot>, all: &[OperatorStateSnapshot]) -> Result<Shares> {
+    // Dealing everything to one subtask of one is the union of all: keep only its union lists.
+    let mut shares = share_of(all, 0, 1)?;
+    shares.retain(|_, (mode, _)| *mode == OperatorStateMode::UnionList);
+    for state in own.map_or(&[][..], |own| &own.states) {
+        match shares.get(&state.name) {
+            Some((mode, _)) if *mode != state.mode => {
+                return Err(StateError::Mismatch {
+                    name: state.name.clone(),
+                    registered: mode.to_string(),
+                    requested: format!("{} (in this subtask's own snapshot)", state.mode),
+                });
+            }
+            Some(_) => {}
+            None => {
+                shares.insert(state.name.clone(), (state.mode, state.elements.clone()));
             }
         }
     }
@@ -93,6 +119,28 @@ mod tests {
         assert_eq!(share(&old, 4, 5), vec![1, 2, 3]);
         let old = [snapshot(OperatorStateMode::Broadcast, &[1, 2]), snapshot(OperatorStateMode::Broadcast, &[1, 2])];
         assert_eq!(share(&old, 2, 3), vec![1, 2]);
+    }
+
+    #[test]
+    fn in_place_keeps_own_lists_and_copies_and_unions_union_lists() {
+        let own = snapshot(OperatorStateMode::SplitList, &[1, 2]);
+        let other = snapshot(OperatorStateMode::SplitList, &[3]);
+        let shares = share_in_place(Some(&own), &[own.clone(), other.clone()]).expect("share");
+        assert_eq!(shares["s"].1, vec![vec![1], vec![2]]);
+        let shares = share_in_place(None, &[own, other]).expect("share");
+        assert!(shares.is_empty(), "a subtask that kept nothing gets no split list");
+
+        let own = snapshot(OperatorStateMode::Broadcast, &[1]);
+        let other = snapshot(OperatorStateMode::Broadcast, &[2]);
+        let shares = share_in_place(Some(&other), &[own, other.clone()]).expect("share");
+        assert_eq!(shares["s"].1, vec![vec![2]], "its own copy, not the lowest subtask's");
+
+        let own = snapshot(OperatorStateMode::UnionList, &[1]);
+        let other = snapshot(OperatorStateMode::UnionList, &[2, 3]);
+        let shares = share_in_place(Some(&own), &[own.clone(), other.clone()]).expect("share");
+        assert_eq!(shares["s"].1, vec![vec![1], vec![2], vec![3]]);
+        let shares = share_in_place(None, &[own, other]).expect("share");
+        assert_eq!(shares["s"].1.len(), 3, "union lists reach a subtask that kept nothing");
     }
 
     #[test]

@@ -57,3 +57,31 @@ fn operator_state_has_no_ttl() {
     let with_ttl = list().with_ttl(crate::ttl::StateTtlConfig::new(std::time::Duration::from_secs(1)));
     assert!(matches!(backend.list_state(&with_ttl), Err(StateError::TtlOnOperatorState { .. })));
 }
+
+#[test]
+fn in_place_restore_keeps_own_lists_and_unions_union_lists() {
+    let union = ListStateDescriptor::<u32>::new("union");
+    let snapshots: Vec<OperatorStateSnapshot> = (0..2u32)
+        .map(|subtask| {
+            let mut backend = OperatorStateBackend::new();
+            backend.list_state(&list()).expect("list").update(vec![subtask * 10, subtask * 10 + 1]);
+            backend.union_list_state(&union).expect("union").add(subtask);
+            backend.snapshot().expect("snapshot")
+        })
+        .collect();
+    let mut restored = OperatorStateBackend::new();
+    restored.restore_in_place(Some(&snapshots[1]), &snapshots).expect("restore");
+    assert_eq!(restored.list_state(&list()).expect("list").get(), &[10, 11]);
+    assert_eq!(restored.union_list_state(&union).expect("union").get(), &[0, 1]);
+}
+
+#[test]
+fn a_read_only_view_sees_the_broadcast_state() {
+    let rules = MapStateDescriptor::<String, u8>::new("rules");
+    let mut backend = OperatorStateBackend::new();
+    assert!(backend.is_empty());
+    backend.broadcast_state(&rules).expect("bcast").put("r".into(), 7);
+    let view = backend.broadcast_state(&rules).expect("bcast").into_read_only();
+    assert_eq!((view.get(&"r".into()), view.len(), view.contains(&"x".into())), (Some(&7), 1, false));
+    assert!(!backend.is_empty());
+}

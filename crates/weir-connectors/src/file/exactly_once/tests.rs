@@ -27,6 +27,7 @@ fn restoring(subtask: usize, parallelism: usize, id: u64, snapshots: &[&[u8]], r
         checkpoint_id: id,
         snapshots,
         rescaled,
+        ..RestoredState::default()
     })))
 }
 
