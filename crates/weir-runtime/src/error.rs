@@ -12,6 +12,9 @@ pub enum JobError {
     /// A configuration value is malformed; the message names the key and the value.
     #[error(transparent)]
     Config(weir_core::Error),
+    /// A checkpoint setting is malformed or out of range; the message names the key.
+    #[error(transparent)]
+    Checkpoint(#[from] weir_checkpoint::CheckpointError),
     /// A configuration file could not be read or parsed.
     #[error("configuration file {path}: {message}")]
     ConfigFile { path: String, message: String },

@@ -29,6 +29,7 @@ pub mod recovery;
 pub(crate) mod task;
 pub mod timers;
 
+pub use api::checkpoint_config::CheckpointConfigBuilder;
 pub use api::connected::{ConnectedStreams, KeyedConnectedStreams};
 pub use api::datastream::DataStream;
 pub use api::environment::StreamExecutionEnvironment;
@@ -46,7 +47,7 @@ pub use cluster::{CheckpointSummary, JobExecutionResult, OperatorResult};
 pub use error::{FailureCause, JobError, TaskFailure};
 pub use faults::{FaultInjector, FaultPoint};
 pub use graph::job_graph::{JobPlan, PlanEdge, PlanVertex};
-pub use weir_checkpoint::CheckpointingMode;
+pub use weir_checkpoint::{CheckpointConfig, CheckpointingMode, RetentionPolicy};
 
 /// Everything a job needs, in one import.
 pub mod prelude {

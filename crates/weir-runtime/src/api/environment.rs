@@ -1,5 +1,6 @@
 //! The execution environment: configuration, sources, and `execute`.
 
+use super::checkpoint_config::{self, CheckpointConfigBuilder};
 use super::datastream::DataStream;
 use super::watermark_strategy::WatermarkStrategy;
 use crate::cluster::JobExecutionResult;
@@ -121,18 +122,22 @@ impl StreamExecutionEnvironment {
         self.set_config(config::BUFFER_TIMEOUT.key, format!("{} ms", timeout.as_millis()))
     }
 
-    /// Turns operator chaining off for the whole job.
     /// Takes a checkpoint every `interval` in `mode` (Flink's `enableCheckpointing`): the same as
-    /// setting `execution.checkpointing.interval` and `execution.checkpointing.mode`. The other
-    /// checkpoint settings (`execution.checkpointing.*`, `state.checkpoints.*`) are set with
-    /// [`Self::set_config`] or `-D`.
+    /// setting `execution.checkpointing.interval` and `execution.checkpointing.mode`. An interval
+    /// below 10 ms is reported when the job is submitted; [`Self::checkpoint_config`] refuses it
+    /// at once and sets the other checkpoint settings.
     pub fn enable_checkpointing(&self, interval: Duration, mode: CheckpointingMode) -> &Self {
-        let mode = match mode {
-            CheckpointingMode::ExactlyOnce => "EXACTLY_ONCE",
-            CheckpointingMode::AtLeastOnce => "AT_LEAST_ONCE",
-        };
-        self.set_config("execution.checkpointing.interval", format!("{}ms", interval.as_millis()));
-        self.set_config("execution.checkpointing.mode", mode)
+        self.set_config(weir_checkpoint::config::INTERVAL.key, checkpoint_config::duration_text(interval));
+        self.checkpoint_config().set_checkpointing_mode(mode);
+        self
+    }
+
+    /// The checkpoint settings of this environment's jobs (Flink's `getCheckpointConfig()`):
+    /// interval, mode, timeout, min pause, concurrency, tolerable failures, retention on
+    /// cancellation, storage directory and how many checkpoints are kept. It writes the same
+    /// keys as `-D` and [`Self::set_config`]; whichever is set last wins.
+    pub fn checkpoint_config(&self) -> CheckpointConfigBuilder {
+        CheckpointConfigBuilder::new(self.clone())
     }
 
     /// Installs a fault injector: at the engine's fault points ([`crate::FaultPoint`]) it may
@@ -142,6 +147,7 @@ impl StreamExecutionEnvironment {
         self
     }
 
+    /// Turns operator chaining off for the whole job.
     pub fn disable_operator_chaining(&self) -> &Self {
         self.set_config(config::CHAINING_ENABLED.key, "false")
     }
@@ -207,7 +213,9 @@ impl StreamExecutionEnvironment {
     /// Checks every known option's value, so a typo'd value fails before the job starts.
     fn validate_config(&self) -> Result<(), JobError> {
         self.graph_settings()?;
-        ClusterSettings::from_config(&self.state.borrow().config)?;
+        let state = self.state.borrow();
+        ClusterSettings::from_config(&state.config)?;
+        weir_checkpoint::CheckpointConfig::from_configuration(&state.config)?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@
 //! Builder methods never panic on misuse: a problem (say, naming a union) is recorded and
 //! reported by `execute` together with every other problem found.
 
+pub mod checkpoint_config;
 pub mod connected;
 pub mod datastream;
 pub mod environment;

@@ -99,8 +99,7 @@ pub(crate) fn execute(
     if required > settings.slots {
         return Err(JobError::NotEnoughSlots { required, available: settings.slots });
     }
-    let checkpoint_config = CheckpointConfig::from_configuration(&settings.config)
-        .map_err(|e| JobError::Config(weir_core::Error::Config(e.to_string())))?;
+    let checkpoint_config = CheckpointConfig::from_configuration(&settings.config)?;
     let checkpointing = checkpoint_config.interval.is_some();
     let mut restart = RestartStrategy::new(RestartStrategyConfig::from_configuration(&settings.config, checkpointing)?);
 
@@ -264,8 +263,7 @@ impl JobCheckpoints {
                 })
                 .collect(),
         };
-        let coordinator = CheckpointCoordinator::new(config, plan, Arc::clone(&settings.clock))
-            .map_err(|e| JobError::Config(weir_core::Error::Config(e.to_string())))?;
+        let coordinator = CheckpointCoordinator::new(config, plan, Arc::clone(&settings.clock))?;
         let storage = Arc::new(FsCheckpointStorage::new(dir, job_id));
         let locations = Locations::default();
         let (snapshots, jobs) = unbounded::<SnapshotJob>();
