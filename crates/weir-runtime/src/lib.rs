@@ -43,7 +43,7 @@ pub use api::watermark_strategy::WatermarkStrategy;
 pub use api::window_function::{ProcessWindowFunction, WindowContext};
 pub use api::windowed_stream::WindowedStream;
 pub use checkpointing::restore::RestoreError;
-pub use cluster::{CheckpointSummary, JobExecutionResult, OperatorResult};
+pub use cluster::{CancelOutcome, CheckpointSummary, JobClient, JobExecutionResult, JobStatus, OperatorResult};
 pub use error::{FailureCause, JobError, TaskFailure};
 pub use faults::{FaultInjector, FaultPoint};
 pub use graph::job_graph::{JobPlan, PlanEdge, PlanVertex};
@@ -53,9 +53,10 @@ pub use weir_checkpoint::{CheckpointConfig, CheckpointingMode, RetentionPolicy};
 pub mod prelude {
     pub use crate::timers::TimeDomain;
     pub use crate::{
-        CoProcessFunction, ConnectedStreams, DataStream, JobError, JobExecutionResult, KeyedCoProcessFunction,
-        KeyedContext, KeyedProcessFunction, KeyedStream, OutputTag, ProcessContext, ProcessFunction,
-        ProcessWindowFunction, StreamExecutionEnvironment, WatermarkStrategy, WindowContext, WindowedStream,
+        CoProcessFunction, ConnectedStreams, DataStream, JobClient, JobError, JobExecutionResult, JobStatus,
+        KeyedCoProcessFunction, KeyedContext, KeyedProcessFunction, KeyedStream, OutputTag, ProcessContext,
+        ProcessFunction, ProcessWindowFunction, StreamExecutionEnvironment, WatermarkStrategy, WindowContext,
+        WindowedStream,
     };
     pub use weir_core::operator::OperatorContext;
     pub use weir_core::window::{

@@ -1,10 +1,11 @@
-//! The execution environment: configuration, sources, and `execute`.
+//! The execution environment: configuration, sources, and running the job (`execute`, or
+//! `execute_async` for a [`JobClient`] that can cancel it).
 
 use super::checkpoint_config::{self, CheckpointConfigBuilder};
 use super::datastream::DataStream;
 use super::watermark_strategy::WatermarkStrategy;
-use crate::cluster::JobExecutionResult;
 use crate::cluster::mini_cluster::{self, ClusterSettings};
+use crate::cluster::{JobClient, JobExecutionResult};
 use crate::config;
 use crate::error::JobError;
 use crate::faults::{FaultInjector, Faults};
@@ -188,16 +189,26 @@ impl StreamExecutionEnvironment {
         Ok(JobGraph::build(graph, settings)?.plan())
     }
 
-    /// Runs the job on the embedded mini-cluster and waits for it to finish. The streams built
-    /// so far are consumed: the environment is empty afterwards.
+    /// Runs the job on the embedded mini-cluster and waits for it to end: the same as
+    /// [`Self::execute_async`] followed by [`JobClient::wait`]. The streams built so far are
+    /// consumed: the environment is empty afterwards.
     pub fn execute(&self, job_name: &str) -> Result<JobExecutionResult, JobError> {
+        self.execute_async(job_name)?.wait()
+    }
+
+    /// Submits the job to the embedded mini-cluster and returns at once with its client (Flink's
+    /// `executeAsync`): its id and status, cancelling it, waiting for its result. An invalid job
+    /// or configuration is an error here; what goes wrong once it runs comes from
+    /// [`JobClient::wait`]. The streams built so far are consumed: the environment is empty
+    /// afterwards.
+    pub fn execute_async(&self, job_name: &str) -> Result<JobClient, JobError> {
         self.validate_config()?;
         let settings = self.graph_settings()?;
         let mut cluster = ClusterSettings::from_config(&self.state.borrow().config)?;
         cluster.faults = self.state.borrow().faults.clone();
         let graph = std::mem::take(&mut self.state.borrow_mut().graph);
         let job = JobGraph::build(graph, settings)?;
-        mini_cluster::execute(job, job_name, &cluster)
+        mini_cluster::submit(job, job_name, cluster)
     }
 
     fn graph_settings(&self) -> Result<GraphSettings, JobError> {
