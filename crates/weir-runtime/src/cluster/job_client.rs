@@ -75,6 +75,19 @@ impl JobClient {
         self.control.lock().status
     }
 
+    /// Waits until the job's status is `status` or the job has ended, for at most `timeout`,
+    /// and returns the status then (`Running` to know it is deployed, `Restarting` to know it
+    /// failed over).
+    pub fn wait_for_status(&self, status: JobStatus, timeout: Duration) -> JobStatus {
+        let state = self.control.lock();
+        let (state, _) = self
+            .control
+            .changed
+            .wait_timeout_while(state, timeout, |s| s.status != status && !s.status.is_terminal())
+            .unwrap_or_else(|e| e.into_inner());
+        state.status
+    }
+
     /// Asks the job to stop (Flink's `cancel`). Returns at once; [`Self::wait`] returns when
     /// the job has stopped. Sources stop, subtasks exit, checkpoints in flight are aborted and
     /// their files deleted, and the job's retained checkpoints are kept or deleted as

@@ -211,11 +211,11 @@ fn run_job(prepared: PreparedJob, control: &JobControl) -> Result<JobExecutionRe
             }
             RestartDecision::Restart { after, .. } => {
                 tracing::warn!("job '{job_name}' ({job_id}) failed: {failure}; {description}");
-                restarts += 1;
                 control.set_status(JobStatus::Restarting);
                 if control.wait_for_cancel(after) {
                     break JobEnd::Cancelled;
                 }
+                restarts += 1;
                 restore = match checkpoints.as_ref().map(|c| c.latest_restore_plan(&job)).transpose() {
                     Ok(plan) => plan.flatten(),
                     Err(error) => break JobEnd::Failed(error),

@@ -84,3 +84,16 @@ fn wait_timeout_gives_up_while_the_job_runs() {
     let ended = client.wait_timeout(Duration::ZERO).expect("ended").expect("finished");
     assert_eq!(ended.status, JobStatus::Finished);
 }
+
+#[test]
+fn wait_for_status_returns_when_the_status_is_reached_or_the_job_ended() {
+    let (client, control, _woken) = client();
+    assert_eq!(client.wait_for_status(JobStatus::Running, Duration::ZERO), JobStatus::Created, "gives up");
+    let other = client.clone();
+    let waiter = std::thread::spawn(move || other.wait_for_status(JobStatus::Restarting, Duration::from_secs(60)));
+    control.set_status(JobStatus::Running);
+    control.set_status(JobStatus::Restarting);
+    assert_eq!(waiter.join().expect("waiter"), JobStatus::Restarting);
+    control.complete(Ok(result(JobStatus::Finished)));
+    assert_eq!(client.wait_for_status(JobStatus::Running, Duration::from_secs(60)), JobStatus::Finished);
+}
