@@ -139,3 +139,11 @@ fn a_bad_value_set_as_a_key_is_reported_by_get() {
         "{error}"
     );
 }
+
+#[test]
+fn a_bad_interval_from_enable_checkpointing_is_refused_at_submission() {
+    let env = StreamExecutionEnvironment::new();
+    env.enable_checkpointing(Duration::from_millis(5), CheckpointingMode::ExactlyOnce);
+    let error = env.execute_async("too often").expect_err("refused").to_string();
+    assert!(error.contains("'execution.checkpointing.interval'") && error.contains("'5 ms'"), "{error}");
+}
