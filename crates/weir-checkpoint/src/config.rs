@@ -237,8 +237,16 @@ impl CheckpointConfig {
     }
 }
 
+/// Reads one option with its parser (the one `-D` values and programmatic settings both go
+/// through); the error names the key once and says what was expected.
 fn read<T: Clone>(conf: &Configuration, option: &ConfigOption<T>) -> Result<T> {
-    conf.get(option).map_err(|e| CheckpointError::InvalidConfig { key: option.key, message: e.to_string() })
+    match conf.get_raw(option.key) {
+        None => Ok(option.default.clone()),
+        Some(raw) => (option.parse)(raw.trim()).map_err(|expected| CheckpointError::InvalidConfig {
+            key: option.key,
+            message: format!("the value '{raw}' is not valid: {expected}"),
+        }),
+    }
 }
 
 fn parse_interval(text: &str) -> Result<Option<Duration>, String> {
@@ -343,6 +351,7 @@ mod tests {
         ] {
             let err = CheckpointConfig::from_configuration(&conf(&[(key, value)])).expect_err(value).to_string();
             assert!(err.contains(key) && err.contains(value), "{key}={value}: {err}");
+            assert_eq!(err.matches(key).count(), 1, "the key is named once: {err}");
         }
     }
 

@@ -12,6 +12,9 @@ pub enum JobError {
     /// A configuration value is malformed; the message names the key and the value.
     #[error(transparent)]
     Config(weir_core::Error),
+    /// A checkpoint setting is malformed or out of range; the message names the key.
+    #[error(transparent)]
+    Checkpoint(#[from] weir_checkpoint::CheckpointError),
     /// A configuration file could not be read or parsed.
     #[error("configuration file {path}: {message}")]
     ConfigFile { path: String, message: String },
@@ -31,6 +34,13 @@ pub enum JobError {
     /// A subtask failed; the job was cancelled. `failure` is the root cause.
     #[error("job '{job_name}' ({job_id}) failed: {failure}")]
     Failed { job_name: String, job_id: JobId, failure: Box<TaskFailure> },
+    /// The job failed and its error went to an earlier `JobClient::wait` (on this client or a
+    /// clone: the error itself is handed out once); `message` is that error's text.
+    #[error("{message}")]
+    AlreadyReported { job_id: JobId, message: String },
+    /// The job manager itself broke down (a bug in weir); the job's subtasks were abandoned.
+    #[error("job '{job_name}' ({job_id}): the job manager failed: {message}")]
+    JobManager { job_name: String, job_id: JobId, message: String },
 }
 
 /// The failure of one subtask, with the operator that raised it.

@@ -34,6 +34,7 @@ pub use api::broadcast_functions::{
     UndeclaredBroadcastState,
 };
 pub use api::broadcast_stream::{BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream};
+pub use api::checkpoint_config::CheckpointConfigBuilder;
 pub use api::connected::{ConnectWith, ConnectedStreams, KeyedConnectedStreams};
 pub use api::datastream::DataStream;
 pub use api::environment::StreamExecutionEnvironment;
@@ -48,18 +49,18 @@ pub use api::watermark_strategy::WatermarkStrategy;
 pub use api::window_function::{ProcessWindowFunction, WindowContext};
 pub use api::windowed_stream::WindowedStream;
 pub use checkpointing::restore::RestoreError;
-pub use cluster::{CheckpointSummary, JobExecutionResult, OperatorResult};
+pub use cluster::{CancelOutcome, CheckpointSummary, JobClient, JobExecutionResult, JobStatus, OperatorResult};
 pub use error::{FailureCause, JobError, TaskFailure};
 pub use faults::{FaultInjector, FaultPoint};
 pub use graph::job_graph::{JobPlan, PlanEdge, PlanVertex};
-pub use weir_checkpoint::CheckpointingMode;
+pub use weir_checkpoint::{CheckpointConfig, CheckpointingMode, RetentionPolicy};
 
 /// Everything a job needs, in one import.
 pub mod prelude {
     pub use crate::timers::TimeDomain;
     pub use crate::{
         BroadcastConnectedStream, BroadcastContext, BroadcastProcessFunction, BroadcastStream, CoProcessFunction,
-        Collector, ConnectedStreams, DataStream, InitContext, JobError, JobExecutionResult,
+        Collector, ConnectedStreams, DataStream, InitContext, JobClient, JobError, JobExecutionResult, JobStatus,
         KeyedBroadcastConnectedStream, KeyedBroadcastProcessFunction, KeyedCoProcessFunction, KeyedContext,
         KeyedProcessFunction, KeyedReadOnlyContext, KeyedStream, OutputTag, ProcessContext, ProcessFunction,
         ProcessWindowFunction, ReadOnlyContext, StreamExecutionEnvironment, WatermarkStrategy, WindowContext,

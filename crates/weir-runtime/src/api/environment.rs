@@ -1,9 +1,11 @@
-//! The execution environment: configuration, sources, and `execute`.
+//! The execution environment: configuration, sources, and running the job (`execute`, or
+//! `execute_async` for a [`JobClient`] that can cancel it).
 
+use super::checkpoint_config::{self, CheckpointConfigBuilder};
 use super::datastream::DataStream;
 use super::watermark_strategy::WatermarkStrategy;
-use crate::cluster::JobExecutionResult;
 use crate::cluster::mini_cluster::{self, ClusterSettings};
+use crate::cluster::{JobClient, JobExecutionResult};
 use crate::config;
 use crate::error::JobError;
 use crate::faults::{FaultInjector, Faults};
@@ -121,18 +123,22 @@ impl StreamExecutionEnvironment {
         self.set_config(config::BUFFER_TIMEOUT.key, format!("{} ms", timeout.as_millis()))
     }
 
-    /// Turns operator chaining off for the whole job.
     /// Takes a checkpoint every `interval` in `mode` (Flink's `enableCheckpointing`): the same as
-    /// setting `execution.checkpointing.interval` and `execution.checkpointing.mode`. The other
-    /// checkpoint settings (`execution.checkpointing.*`, `state.checkpoints.*`) are set with
-    /// [`Self::set_config`] or `-D`.
+    /// setting `execution.checkpointing.interval` and `execution.checkpointing.mode`. An interval
+    /// below 10 ms is reported when the job is submitted; [`Self::checkpoint_config`] refuses it
+    /// at once and sets the other checkpoint settings.
     pub fn enable_checkpointing(&self, interval: Duration, mode: CheckpointingMode) -> &Self {
-        let mode = match mode {
-            CheckpointingMode::ExactlyOnce => "EXACTLY_ONCE",
-            CheckpointingMode::AtLeastOnce => "AT_LEAST_ONCE",
-        };
-        self.set_config("execution.checkpointing.interval", format!("{}ms", interval.as_millis()));
-        self.set_config("execution.checkpointing.mode", mode)
+        self.set_config(weir_checkpoint::config::INTERVAL.key, checkpoint_config::duration_text(interval));
+        self.checkpoint_config().set_checkpointing_mode(mode);
+        self
+    }
+
+    /// The checkpoint settings of this environment's jobs (Flink's `getCheckpointConfig()`):
+    /// interval, mode, timeout, min pause, concurrency, tolerable failures, retention on
+    /// cancellation, storage directory and how many checkpoints are kept. It writes the same
+    /// keys as `-D` and [`Self::set_config`]; whichever is set last wins.
+    pub fn checkpoint_config(&self) -> CheckpointConfigBuilder {
+        CheckpointConfigBuilder::new(self.clone())
     }
 
     /// Installs a fault injector: at the engine's fault points ([`crate::FaultPoint`]) it may
@@ -142,6 +148,7 @@ impl StreamExecutionEnvironment {
         self
     }
 
+    /// Turns operator chaining off for the whole job.
     pub fn disable_operator_chaining(&self) -> &Self {
         self.set_config(config::CHAINING_ENABLED.key, "false")
     }
@@ -170,7 +177,7 @@ impl StreamExecutionEnvironment {
     }
 
     /// A bounded stream of the given values, split across the parallel subtasks.
-    pub fn from_collection<T: Data + Sync>(&self, values: Vec<T>) -> DataStream<T> {
+    pub fn from_collection<T: Data>(&self, values: Vec<T>) -> DataStream<T> {
         self.from_source(CollectionSource::new(values), "Collection")
     }
 
@@ -182,16 +189,26 @@ impl StreamExecutionEnvironment {
         Ok(JobGraph::build(graph, settings)?.plan())
     }
 
-    /// Runs the job on the embedded mini-cluster and waits for it to finish. The streams built
-    /// so far are consumed: the environment is empty afterwards.
+    /// Runs the job on the embedded mini-cluster and waits for it to end: the same as
+    /// [`Self::execute_async`] followed by [`JobClient::wait`]. The streams built so far are
+    /// consumed: the environment is empty afterwards.
     pub fn execute(&self, job_name: &str) -> Result<JobExecutionResult, JobError> {
+        self.execute_async(job_name)?.wait()
+    }
+
+    /// Submits the job to the embedded mini-cluster and returns at once with its client (Flink's
+    /// `executeAsync`): its id and status, cancelling it, waiting for its result. An invalid job
+    /// or configuration is an error here; what goes wrong once it runs comes from
+    /// [`JobClient::wait`]. The streams built so far are consumed: the environment is empty
+    /// afterwards.
+    pub fn execute_async(&self, job_name: &str) -> Result<JobClient, JobError> {
         self.validate_config()?;
         let settings = self.graph_settings()?;
         let mut cluster = ClusterSettings::from_config(&self.state.borrow().config)?;
         cluster.faults = self.state.borrow().faults.clone();
         let graph = std::mem::take(&mut self.state.borrow_mut().graph);
         let job = JobGraph::build(graph, settings)?;
-        mini_cluster::execute(job, job_name, &cluster)
+        mini_cluster::submit(job, job_name, cluster)
     }
 
     fn graph_settings(&self) -> Result<GraphSettings, JobError> {
@@ -207,7 +224,9 @@ impl StreamExecutionEnvironment {
     /// Checks every known option's value, so a typo'd value fails before the job starts.
     fn validate_config(&self) -> Result<(), JobError> {
         self.graph_settings()?;
-        ClusterSettings::from_config(&self.state.borrow().config)?;
+        let state = self.state.borrow();
+        ClusterSettings::from_config(&state.config)?;
+        weir_checkpoint::CheckpointConfig::from_configuration(&state.config)?;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod broadcast_functions;
 pub mod broadcast_stream;
+pub mod checkpoint_config;
 pub mod connected;
 pub mod datastream;
 pub mod environment;

@@ -67,6 +67,9 @@ pub(crate) struct CheckpointDriver {
     /// The first checkpoint triggered after every subtask's inputs ended: its completion ends
     /// the job.
     final_checkpoint: Option<CheckpointId>,
+    /// The final checkpoint completed and the subtasks were told to end: nothing more is
+    /// triggered (a checkpoint now could only be aborted when the job ends a moment later).
+    ending: bool,
     /// Every checkpoint that ended, by id (the coordinator keeps only the newest few).
     history: BTreeMap<u64, CheckpointSummary>,
 }
@@ -85,6 +88,7 @@ impl CheckpointDriver {
             faults,
             tasks: BTreeMap::new(),
             final_checkpoint: None,
+            ending: false,
             history: BTreeMap::new(),
         }
     }
@@ -97,6 +101,7 @@ impl CheckpointDriver {
     pub(crate) fn attach(&mut self, tasks: BTreeMap<TaskKey, TaskHandle>) -> Result<(), Failover> {
         self.tasks = tasks;
         self.final_checkpoint = None;
+        self.ending = false;
         let actions = self.coordinator.handle(Event::Resume);
         self.execute(actions)
     }
@@ -124,8 +129,12 @@ impl CheckpointDriver {
         (interval / 4).clamp(Duration::from_millis(5), Duration::from_millis(100))
     }
 
-    /// Time passed: expire and trigger as the coordinator decides.
+    /// Time passed: expire and trigger as the coordinator decides. Once the final checkpoint
+    /// completed, the job is only waiting for its subtasks to end: no tick.
     pub(crate) fn tick(&mut self) -> Result<(), Failover> {
+        if self.ending {
+            return Ok(());
+        }
         let actions = self.coordinator.handle(Event::Tick);
         self.execute(actions)
     }
@@ -225,6 +234,7 @@ impl CheckpointDriver {
                         let _ = task.commands.send(TaskCommand::CheckpointComplete(id.0));
                     }
                     if self.final_checkpoint.is_some_and(|f| id >= f) {
+                        self.ending = true;
                         for task in self.tasks.values() {
                             let _ = task.commands.send(TaskCommand::EndOfJob);
                         }

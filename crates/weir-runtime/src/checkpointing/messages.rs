@@ -1,5 +1,5 @@
-//! What the job manager tells a subtask about checkpoints ([`TaskCommand`]) and what subtasks
-//! and the snapshot thread report back ([`JobMessage`]).
+//! What the job manager tells a subtask about checkpoints ([`TaskCommand`]) and what subtasks,
+//! the snapshot thread and job clients report back ([`JobMessage`]).
 
 use crate::error::TaskFailure;
 use weir_checkpoint::{DeclineReason, SubtaskStateHandle, TaskKey};
@@ -35,4 +35,7 @@ pub(crate) enum JobMessage {
     InputsEnded { task: TaskKey },
     /// A subtask's thread ended: finished, or failed with the root cause.
     TaskEnded { task: TaskKey, result: Result<(), TaskFailure> },
+    /// A `JobClient` asked for the job to be cancelled (the flag it set is the request; this
+    /// only wakes the job manager's loop).
+    CancelRequested,
 }

@@ -1,16 +1,20 @@
-//! What a finished job reports: its id, duration and per-operator record counts.
+//! What a finished or cancelled job reports: its id, how it ended, its duration, per-operator
+//! record counts and checkpoint history. (A failed job reports a `JobError` instead.)
 
+use super::job_status::JobStatus;
 use std::fmt;
 use std::time::Duration;
 use weir_core::JobId;
 
 pub use crate::checkpointing::job_side::CheckpointSummary;
 
-/// The result of a job that finished.
+/// The result of a job that finished or was cancelled.
 #[derive(Debug, Clone)]
 pub struct JobExecutionResult {
     pub job_id: JobId,
     pub job_name: String,
+    /// How the job ended: [`JobStatus::Finished`] or [`JobStatus::Cancelled`].
+    pub status: JobStatus,
     /// Wall-clock time from deployment to the end of the last subtask.
     pub duration: Duration,
     /// Every operator, in the order they were added to the job. Counts include records
@@ -35,6 +39,11 @@ pub struct OperatorResult {
 }
 
 impl JobExecutionResult {
+    /// Whether the job was cancelled rather than finished.
+    pub fn is_cancelled(&self) -> bool {
+        self.status == JobStatus::Cancelled
+    }
+
     /// The first operator with this name.
     pub fn operator(&self, name: &str) -> Option<&OperatorResult> {
         self.operators.iter().find(|o| o.name == name)
@@ -43,7 +52,8 @@ impl JobExecutionResult {
 
 impl fmt::Display for JobExecutionResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Job '{}' ({}) finished in {:.3} s", self.job_name, self.job_id, self.duration.as_secs_f64())?;
+        let ended = if self.is_cancelled() { "was cancelled after" } else { "finished in" };
+        writeln!(f, "Job '{}' ({}) {ended} {:.3} s", self.job_name, self.job_id, self.duration.as_secs_f64())?;
         let width = self.operators.iter().map(|o| o.name.len()).max().unwrap_or(8).max(8);
         writeln!(f, "  {:<width$}  {:>3}  {:>14}  {:>14}", "operator", "p", "records in", "records out")?;
         for o in &self.operators {

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod checkpoints;
+
 use weir_core::watermark::{WatermarkGenerator, WatermarkOutput};
 use weir_runtime::prelude::*;
 
@@ -113,5 +115,56 @@ impl weir_runtime::FaultInjector for FailAfterCommits {
             return true;
         }
         self.random.should_fail(point, task, subtask)
+    }
+}
+
+/// An unbounded source that never emits anything (an input idle for as long as the job runs):
+/// every poll says to come back in an hour, so only a checkpoint trigger or a cancellation
+/// wakes its subtask.
+pub struct IdleSource<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> IdleSource<T> {
+    pub fn new() -> Self {
+        IdleSource(std::marker::PhantomData)
+    }
+}
+
+impl<T: weir_core::Data> weir_core::source::Source<T> for IdleSource<T> {
+    type Split = u32;
+    fn name(&self) -> &str {
+        "Idle"
+    }
+    fn boundedness(&self) -> weir_core::source::Boundedness {
+        weir_core::source::Boundedness::Unbounded
+    }
+    fn create_splits(&self, parallelism: usize) -> weir_core::Result<Vec<u32>> {
+        Ok((0..parallelism as u32).collect())
+    }
+    fn create_reader(
+        &self,
+        _ctx: &OperatorContext,
+    ) -> weir_core::Result<Box<dyn weir_core::source::SourceReader<T, u32>>> {
+        Ok(Box::new(IdleReader { splits: Vec::new() }))
+    }
+}
+
+struct IdleReader {
+    splits: Vec<u32>,
+}
+
+impl<T> weir_core::source::SourceReader<T, u32> for IdleReader {
+    fn add_splits(&mut self, splits: Vec<u32>) -> weir_core::Result<()> {
+        self.splits.extend(splits);
+        Ok(())
+    }
+    fn poll_next(
+        &mut self,
+        _out: &mut weir_core::output::Output<T>,
+        _max_records: usize,
+    ) -> weir_core::Result<weir_core::source::SourcePoll> {
+        Ok(weir_core::source::SourcePoll::NothingAvailable { retry_after: std::time::Duration::from_secs(3600) })
+    }
+    fn snapshot_splits(&self) -> Vec<u32> {
+        self.splits.clone()
     }
 }
