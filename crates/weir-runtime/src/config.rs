@@ -7,7 +7,7 @@
 
 use crate::error::JobError;
 use crate::recovery::RestartStrategyType;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use weir_core::config::{ConfigOption, Configuration, parse_bool, parse_duration, parse_positive};
 use weir_core::key_group::DEFAULT_MAX_PARALLELISM;
@@ -98,6 +98,28 @@ pub const PROGRESS_INTERVAL: ConfigOption<Duration> = ConfigOption {
     description: "How often progress is shown.",
     parse: parse_duration,
 };
+
+// Restoring a job from a savepoint or a retained checkpoint: Flink's `SavepointConfigOptions`
+// keys, which `weir run -s` / `-n` set.
+
+pub const SAVEPOINT_PATH: ConfigOption<Option<PathBuf>> = ConfigOption {
+    key: "execution.savepoint.path",
+    default: None,
+    description: "Start the job from this savepoint or retained checkpoint (its directory or its _metadata file); `weir run -s`.",
+    parse: parse_optional_path,
+};
+
+pub const SAVEPOINT_IGNORE_UNCLAIMED_STATE: ConfigOption<bool> = ConfigOption {
+    key: "execution.savepoint.ignore-unclaimed-state",
+    default: false,
+    description: "Allow restoring when the snapshot has state for operators (uids) the job does not have; that state is dropped. `weir run -n` / --allow-non-restored-state.",
+    parse: parse_bool,
+};
+
+fn parse_optional_path(text: &str) -> Result<Option<PathBuf>, String> {
+    let text = text.trim();
+    Ok((!text.is_empty()).then(|| PathBuf::from(text)))
+}
 
 // Restart strategies: Flink's `RestartStrategyOptions`, same keys and defaults (Flink 1.19/1.20).
 // Read by `recovery::RestartStrategyConfig::from_configuration`, which also checks the values
@@ -259,6 +281,8 @@ pub fn describe_options() -> Vec<(&'static str, String, &'static str)> {
         (WINDOW_SLICE_SHARING.key, "true".into(), WINDOW_SLICE_SHARING.description),
         (PROGRESS.key, "auto".into(), PROGRESS.description),
         (PROGRESS_INTERVAL.key, "1 s".into(), PROGRESS_INTERVAL.description),
+        (SAVEPOINT_PATH.key, "unset".into(), SAVEPOINT_PATH.description),
+        (SAVEPOINT_IGNORE_UNCLAIMED_STATE.key, "false".into(), SAVEPOINT_IGNORE_UNCLAIMED_STATE.description),
         (
             RESTART_STRATEGY_TYPE.key,
             "exponential-delay with checkpointing, else none".into(),

@@ -57,6 +57,16 @@ pub struct RunOptions {
     /// A YAML configuration file (Flink's `config.yaml` layout; nested or dotted keys).
     #[arg(short = 'c', long = "config", value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+
+    /// Start from this savepoint or retained checkpoint: its directory or its `_metadata` (sets
+    /// `execution.savepoint.path`).
+    #[arg(short = 's', long = "from-savepoint", alias = "fromSavepoint", value_name = "PATH", global = true)]
+    pub from_savepoint: Option<PathBuf>,
+
+    /// Allow the snapshot to hold state of operators (uids) the job does not have; that state is
+    /// dropped (sets `execution.savepoint.ignore-unclaimed-state`).
+    #[arg(short = 'n', long = "allow-non-restored-state", alias = "allowNonRestoredState", global = true)]
+    pub allow_non_restored_state: bool,
 }
 
 /// Parses one `-D key=value`.
@@ -88,6 +98,19 @@ mod tests {
             let Command::Run(run) = cli.command else { panic!("expected run") };
             assert_eq!(run.options.parallelism, Some(2));
             assert_eq!(run.options.defines, vec![("a".to_string(), "1".to_string())]);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn restore_flags_as_in_flink() -> Result<(), clap::Error> {
+        for args in [
+            ["weir", "run", "-s", "/sp/savepoint-1", "-n", "wordcount"],
+            ["weir", "run", "wordcount", "--fromSavepoint", "/sp/savepoint-1", "--allowNonRestoredState"],
+        ] {
+            let Command::Run(run) = Cli::try_parse_from(args)?.command else { panic!("expected run") };
+            assert_eq!(run.options.from_savepoint, Some(PathBuf::from("/sp/savepoint-1")));
+            assert!(run.options.allow_non_restored_state);
         }
         Ok(())
     }

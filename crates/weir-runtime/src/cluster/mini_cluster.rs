@@ -27,6 +27,7 @@ use crate::task::metrics::OperatorMetrics;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use std::io::IsTerminal;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use weir_checkpoint::{CheckpointConfig, CheckpointingMode, JobTermination};
@@ -34,6 +35,7 @@ use weir_core::JobId;
 use weir_core::clock::{Clock, SystemClock};
 use weir_core::config::Configuration;
 use weir_core::operator::OperatorCounters;
+use weir_state::storage::load_snapshot;
 
 /// How the mini-cluster runs jobs, read from the configuration.
 #[derive(Debug, Clone)]
@@ -92,6 +94,10 @@ pub(crate) fn submit(job: JobGraph, job_name: &str, settings: ClusterSettings) -
     let checkpoint_config = CheckpointConfig::from_configuration(&settings.config)?;
     let checkpointing = checkpoint_config.interval.is_some();
     let restart = RestartStrategyConfig::from_configuration(&settings.config, checkpointing)?;
+    // A snapshot to start from is read and matched to the job now: a wrong path, a damaged file
+    // or state no operator claims fails the submission, before anything runs.
+    let initial = InitialSnapshot::from_config(&settings.config)?;
+    let first_restore = initial.as_ref().map(|i| i.plan(&job)).transpose()?;
     let job_id = JobId::random();
     let (reports_tx, reports_rx) = unbounded::<JobMessage>();
     let control = JobControl::new(job_id, job_name, reports_tx.clone());
@@ -102,6 +108,8 @@ pub(crate) fn submit(job: JobGraph, job_name: &str, settings: ClusterSettings) -
         checkpoint_config,
         restart,
         reports: (reports_tx, reports_rx),
+        initial,
+        first_restore,
     };
     let manager = {
         let control = Arc::clone(&control);
@@ -131,6 +139,9 @@ struct PreparedJob {
     restart: RestartStrategyConfig,
     /// The job manager's message channel (a clone of the sender is in the job's control).
     reports: (Sender<JobMessage>, Receiver<JobMessage>),
+    /// The snapshot the job starts from, if any, and its plan for the first deployment.
+    initial: Option<InitialSnapshot>,
+    first_restore: Option<RestorePlan>,
 }
 
 /// How the job ended, before the checkpoint machinery is shut down accordingly.
@@ -153,7 +164,7 @@ impl JobEnd {
 /// The job manager: runs the job to its end, restarting it from its latest checkpoint after
 /// failures as the restart strategy allows, until it finishes, fails for good or is cancelled.
 fn run_job(prepared: PreparedJob, control: &JobControl) -> Result<JobExecutionResult, JobError> {
-    let PreparedJob { job, job_name, settings, checkpoint_config, restart, reports } = prepared;
+    let PreparedJob { job, job_name, settings, checkpoint_config, restart, reports, initial, first_restore } = prepared;
     let job_id = control.job_id();
     let checkpointing = checkpoint_config.interval.is_some();
     let mut restart = RestartStrategy::new(restart);
@@ -174,7 +185,7 @@ fn run_job(prepared: PreparedJob, control: &JobControl) -> Result<JobExecutionRe
 
     let started = Instant::now();
     let mut progress = settings.progress.map(|_| ProgressReporter::new(&job_name, std::io::stderr().is_terminal()));
-    let mut restore: Option<RestorePlan> = None;
+    let mut restore = first_restore;
     let mut restarts = 0u32;
     let end = loop {
         if control.cancel_requested() {
@@ -216,8 +227,14 @@ fn run_job(prepared: PreparedJob, control: &JobControl) -> Result<JobExecutionRe
                     break JobEnd::Cancelled;
                 }
                 restarts += 1;
-                restore = match checkpoints.as_ref().map(|c| c.latest_restore_plan(&job)).transpose() {
-                    Ok(plan) => plan.flatten(),
+                // The job's own newest checkpoint; before its first one, the snapshot it started from.
+                let latest = checkpoints.as_ref().map(|c| c.latest_restore_plan(&job)).transpose().map(Option::flatten);
+                restore = match latest {
+                    Ok(Some(plan)) => Some(plan),
+                    Ok(None) => match initial.as_ref().map(|i| i.plan(&job)).transpose() {
+                        Ok(plan) => plan,
+                        Err(error) => break JobEnd::Failed(error),
+                    },
                     Err(error) => break JobEnd::Failed(error),
                 };
                 restart.on_running(settings.clock.now_millis());
@@ -263,6 +280,37 @@ fn run_job(prepared: PreparedJob, control: &JobControl) -> Result<JobExecutionRe
         restarts,
         checkpoints: history,
     })
+}
+
+/// The savepoint or retained checkpoint a job starts from (`execution.savepoint.path`, `weir run
+/// -s`), and whether state of operators the job lacks may be dropped
+/// (`execution.savepoint.ignore-unclaimed-state`, `-n`).
+struct InitialSnapshot {
+    path: PathBuf,
+    allow_non_restored: bool,
+}
+
+impl InitialSnapshot {
+    fn from_config(conf: &Configuration) -> Result<Option<Self>, JobError> {
+        let Some(path) = conf.get(&config::SAVEPOINT_PATH).map_err(JobError::Config)? else { return Ok(None) };
+        let allow_non_restored = conf.get(&config::SAVEPOINT_IGNORE_UNCLAIMED_STATE).map_err(JobError::Config)?;
+        Ok(Some(InitialSnapshot { path, allow_non_restored }))
+    }
+
+    /// Loads and verifies the snapshot (every file's size and checksum) and maps its state to
+    /// the job's operators. Read again at every restart that has no newer checkpoint of the
+    /// job: it is the user's, and may be read any number of times.
+    fn plan(&self, job: &JobGraph) -> Result<RestorePlan, JobError> {
+        let error = |cause: String| JobError::Restore(format!("cannot restore from {}: {cause}", self.path.display()));
+        let snapshot = load_snapshot(&self.path).map_err(|e| error(e.to_string()))?;
+        tracing::info!(
+            "restoring from {} {} at {}",
+            snapshot.metadata.kind,
+            snapshot.metadata.checkpoint_id,
+            snapshot.dir().display()
+        );
+        RestorePlan::build(&snapshot, job, self.allow_non_restored).map_err(|e| JobError::Restore(e.to_string()))
+    }
 }
 
 /// A uniform number in [0, 1) for the restart strategy's jitter (no need for a good generator).

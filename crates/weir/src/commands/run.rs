@@ -3,14 +3,16 @@
 //!
 //! Configuration, in increasing priority: the runtime's defaults; `weir.progress = true` (the
 //! command line wants progress even when stderr is not a terminal); the `--config` file; `-D`
-//! overrides in the order given; `-p`.
+//! overrides in the order given; `-p`, `-s` and `-n`.
 
 use super::print_stdout;
 use crate::cli::{RunArgs, RunOptions};
 use std::collections::BTreeSet;
 use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
-use weir_runtime::config::{PARALLELISM, PROGRESS, describe_options, load_config_file};
+use weir_runtime::config::{
+    PARALLELISM, PROGRESS, SAVEPOINT_IGNORE_UNCLAIMED_STATE, SAVEPOINT_PATH, describe_options, load_config_file,
+};
 
 /// Runs the job and prints its result, then its answer.
 pub fn execute(args: RunArgs) -> anyhow::Result<()> {
@@ -36,6 +38,12 @@ pub fn configuration(options: &RunOptions) -> anyhow::Result<Configuration> {
     if let Some(parallelism) = options.parallelism {
         config.set(PARALLELISM.key, parallelism.to_string());
     }
+    if let Some(path) = &options.from_savepoint {
+        config.set(SAVEPOINT_PATH.key, path.display().to_string());
+    }
+    if options.allow_non_restored_state {
+        config.set(SAVEPOINT_IGNORE_UNCLAIMED_STATE.key, "true");
+    }
     Ok(config)
 }
 
@@ -58,6 +66,7 @@ mod tests {
             parallelism: Some(2),
             defines: vec![("execution.batch-size".into(), "128".into())],
             config: Some(file.path().to_path_buf()),
+            ..RunOptions::default()
         };
         let config = configuration(&options)?;
         assert_eq!(config.get_raw(PARALLELISM.key), Some("2"));
