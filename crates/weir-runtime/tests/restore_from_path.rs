@@ -154,7 +154,7 @@ fn state_no_operator_claims_is_refused_naming_its_uid_unless_allowed() {
 
     let env = renamed_job(dir.path());
     env.set_config("execution.savepoint.path", retained.display().to_string());
-    let error = env.execute_async("renamed").err().expect("refused at submission").to_string();
+    let error = env.execute_async("renamed").expect_err("refused at submission").to_string();
     assert!(error.contains("running-count") && error.contains("--allow-non-restored-state"), "{error}");
     assert!(error.contains(&retained.display().to_string()), "names the snapshot: {error}");
 
@@ -171,7 +171,7 @@ fn a_path_without_a_snapshot_is_refused_naming_it() {
     let missing = dir.path().join("no-such-savepoint");
     let env = job(&dir.path().join("checkpoints"), &dir.path().join("out"), 1, None);
     env.set_config("execution.savepoint.path", missing.display().to_string());
-    let error = env.execute_async("from nothing").err().expect("refused").to_string();
+    let error = env.execute_async("from nothing").expect_err("refused").to_string();
     assert!(error.contains(&missing.display().to_string()), "{error}");
 }
 
@@ -181,6 +181,6 @@ fn another_max_parallelism_is_refused() {
     let retained = retained_checkpoint(dir.path());
     let env = job(&dir.path().join("checkpoints"), &dir.path().join("out"), 2, None);
     env.set_max_parallelism(64).set_config("execution.savepoint.path", retained.display().to_string());
-    let error = env.execute_async("other max parallelism").err().expect("refused").to_string();
+    let error = env.execute_async("other max parallelism").expect_err("refused").to_string();
     assert!(error.contains("max parallelism") && error.contains("64"), "{error}");
 }
