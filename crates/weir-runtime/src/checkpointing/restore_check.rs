@@ -48,6 +48,9 @@ pub struct JobOperator {
     pub name: String,
     /// The uid its state is matched by (`auto-<n>` when the job set none).
     pub uid: String,
+    /// Whether the uid was generated from the operator's position in the graph (the job set
+    /// none): such a uid matches the same operator only in an unchanged graph (DESIGN §8).
+    pub generated_uid: bool,
     pub parallelism: usize,
 }
 
@@ -169,7 +172,12 @@ pub(crate) fn check(path: &Path, job: &JobGraph, allow_non_restored: bool) -> Re
 }
 
 fn job_operator(job: &JobGraph, node: NodeId) -> JobOperator {
-    JobOperator { name: job.nodes[node].name.clone(), uid: job.uid_of(node).0, parallelism: job.node_parallelism[node] }
+    JobOperator {
+        name: job.nodes[node].name.clone(),
+        uid: job.uid_of(node).0,
+        generated_uid: job.nodes[node].uid.is_none(),
+        parallelism: job.node_parallelism[node],
+    }
 }
 
 /// What each new subtask of `node` restores from `op`, by the restore's own rules; fails as the

@@ -15,9 +15,7 @@ use weir_runtime::config::{PARALLELISM, PROGRESS, describe_options, load_config_
 /// Runs the job and prints its result, then its answer.
 pub fn execute(args: RunArgs) -> anyhow::Result<()> {
     let config = configuration(&args.options)?;
-    for key in unknown_keys(&config) {
-        eprintln!("warning: unknown configuration key '{key}' is ignored (`weir config` lists the known keys)");
-    }
+    warn_unknown_keys(&config);
     let env = StreamExecutionEnvironment::with_config(config);
     let outcome = args.job.run(&env)?;
     print_stdout(&format!("{}\n{}", outcome.result, outcome.summary))
@@ -37,6 +35,13 @@ pub fn configuration(options: &RunOptions) -> anyhow::Result<Configuration> {
         config.set(PARALLELISM.key, parallelism.to_string());
     }
     Ok(config)
+}
+
+/// Warns on stderr about every key no option of the runtime reads.
+pub fn warn_unknown_keys(config: &Configuration) {
+    for key in unknown_keys(config) {
+        eprintln!("warning: unknown configuration key '{key}' is ignored (`weir config` lists the known keys)");
+    }
 }
 
 /// The keys set in `config` that no option of the runtime reads (probably typos).

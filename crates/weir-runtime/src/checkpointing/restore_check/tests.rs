@@ -113,6 +113,9 @@ fn a_rescaled_restore_deals_key_groups_and_positions_by_the_restore_rules() {
     let fresh: Vec<&str> = check.fresh.iter().map(|op| op.uid.as_str()).collect();
     assert_eq!(fresh.len(), 2, "the map and the sink have no state in the snapshot: {fresh:?}");
     assert!(fresh.iter().all(|uid| uid.starts_with("auto-")), "{fresh:?}");
+    assert!(check.fresh.iter().all(|op| op.generated_uid), "{:?}", check.fresh);
+    let RestoreTarget::Operator { operator, .. } = target(&check, "counts") else { panic!("counts is restored") };
+    assert!(!operator.generated_uid, "counts has the uid the job set");
 }
 
 #[test]
