@@ -313,3 +313,75 @@ fn every_checkpoints_verb_has_help() -> std::io::Result<()> {
     assert!(stderr.contains("/nonexistent/chk-1") && stderr.contains("does not exist"), "{stderr}");
     Ok(())
 }
+
+/// Writes snapshot `location` of `JOB` with one state file of operator `counts`.
+fn write_snapshot(
+    storage: &weir_state::storage::FsCheckpointStorage,
+    location: &weir_checkpoint::SnapshotLocation,
+    id: u64,
+    kind: weir_checkpoint::SnapshotKind,
+) -> anyhow::Result<PathBuf> {
+    use weir_checkpoint::{CheckpointId, Metadata, OperatorState, SubtaskState};
+    use weir_core::{OperatorUid, SubtaskIndex};
+    let file = storage.write_exclusive_file(location, "counts-0", format!("state of {id}").as_bytes(), None)?;
+    let metadata = Metadata {
+        job_id: storage.job_id(),
+        checkpoint_id: CheckpointId(id),
+        timestamp: 1_735_689_600_000 + id as i64,
+        kind,
+        max_parallelism: 128,
+        operators: vec![OperatorState {
+            uid: OperatorUid("counts".into()),
+            parallelism: 1,
+            subtasks: vec![SubtaskState { subtask: SubtaskIndex(0), files: vec![file], source_splits: None }],
+        }],
+    };
+    storage.write_metadata(location, &metadata)?;
+    Ok(storage.location_dir(location))
+}
+
+#[test]
+fn list_tells_savepoints_and_unrestorable_checkpoints_apart() -> anyhow::Result<()> {
+    use weir_checkpoint::{CheckpointId, SnapshotKind, SnapshotLocation, paths};
+    let root = tempfile::tempdir()?;
+    let job = weir_core::JobId([0xab; 16]);
+    let storage = weir_state::storage::FsCheckpointStorage::new(root.path(), job);
+    let checkpoint = |id| SnapshotLocation::Checkpoint { job_id: job, id: CheckpointId(id) };
+    write_snapshot(&storage, &checkpoint(1), 1, SnapshotKind::Checkpoint)?;
+    let damaged = write_snapshot(&storage, &checkpoint(2), 2, SnapshotKind::Checkpoint)?.join("counts-0");
+    std::fs::write(&damaged, b"state of 9")?;
+    std::fs::create_dir_all(storage.location_dir(&checkpoint(3)))?;
+    let savepoint = SnapshotLocation::Savepoint { dir: paths::savepoint_dir_name(job, 7) };
+    write_snapshot(&storage, &savepoint, 5, SnapshotKind::Savepoint)?;
+
+    let listed = list::find(root.path())?;
+    let summary: Vec<(SnapshotKind, Option<u64>, bool)> =
+        listed.iter().map(|s| (s.kind, s.id, s.status == list::Status::Restorable)).collect();
+    assert_eq!(summary.len(), 4, "{listed:?}");
+    for expected in [
+        (SnapshotKind::Checkpoint, Some(1), true),
+        (SnapshotKind::Checkpoint, Some(2), false),
+        (SnapshotKind::Checkpoint, Some(3), false),
+        (SnapshotKind::Savepoint, Some(5), true),
+    ] {
+        assert!(summary.contains(&expected), "{expected:?} in {summary:?}");
+    }
+    let text = list::render(root.path(), &listed);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("Job {job}: 2 of 4 restorable"), "{text}");
+    let kinds_and_ids: Vec<(&str, &str)> = lines[2..6]
+        .iter()
+        .map(|l| {
+            let mut cells = l.split_whitespace();
+            (cells.next().unwrap_or(""), cells.next().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        kinds_and_ids,
+        [("checkpoint", "3"), ("checkpoint", "2"), ("checkpoint", "1"), ("savepoint", "5")],
+        "{text}"
+    );
+    assert!(lines[2].contains("has no _metadata: the checkpoint is incomplete"), "{text}");
+    assert!(lines[3].contains(&format!("{}': checksum mismatch", damaged.display())), "{text}");
+    Ok(())
+}
