@@ -49,6 +49,7 @@ pub use api::watermark_strategy::WatermarkStrategy;
 pub use api::window_function::{ProcessWindowFunction, WindowContext};
 pub use api::windowed_stream::WindowedStream;
 pub use checkpointing::restore::RestoreError;
+pub use checkpointing::restore_check::{JobOperator, OperatorRestore, RestoreCheck, RestoreTarget, SubtaskRestore};
 pub use cluster::{CancelOutcome, CheckpointSummary, JobClient, JobExecutionResult, JobStatus, OperatorResult};
 pub use error::{FailureCause, JobError, TaskFailure};
 pub use faults::{FaultInjector, FaultPoint};

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::PathBuf;
 use weir_checkpoint::metadata::{CURRENT_VERSION, MAGIC};
 use weir_checkpoint::{CheckpointError, FileScope, SnapshotKind};
-use weir_state::storage::{FsCheckpointStorage, StorageError, load_snapshot};
+use weir_state::storage::{FsCheckpointStorage, StorageError, load_snapshot, open_snapshot};
 
 /// A job with checkpoint 1 written; returns the storage, the tempdir guard and `_metadata`'s path.
 fn written() -> (FsCheckpointStorage, tempfile::TempDir, PathBuf) {
@@ -153,4 +153,24 @@ fn a_checkpoint_without_metadata_is_incomplete() {
     let err = load_error(&storage);
     assert!(matches!(err, StorageError::Incomplete { .. }), "{err:?}");
     assert_names(&err, &storage.location_dir(&checkpoint(1)), "incomplete");
+}
+
+#[test]
+fn an_opened_snapshot_shows_every_damaged_file_not_only_the_first() {
+    let (storage, _base, metadata_path) = written();
+    let (first, second) = (state_file(&storage, 0), state_file(&storage, 1));
+    truncate_by(&first, 1);
+    flip_byte(&second, 0);
+    let snapshot = open_snapshot(&storage.location_dir(&checkpoint(1))).expect("_metadata itself is intact");
+    assert_eq!(snapshot.metadata_path(), metadata_path);
+    assert_eq!(snapshot.format_version, CURRENT_VERSION);
+    let problems: Vec<StorageError> =
+        snapshot.metadata.files().filter_map(|(_, _, file)| snapshot.check_file(file).err()).collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(matches!(problems[0], StorageError::StateFileSize { .. }), "{:?}", problems[0]);
+    assert_names(&problems[0], &first, "truncated or corrupt");
+    assert!(matches!(problems[1], StorageError::StateFileChecksum { .. }), "{:?}", problems[1]);
+    assert_names(&problems[1], &second, "checksum mismatch");
+    // Verifying the whole snapshot fails on the first, as loading it does.
+    assert_names(&snapshot.verify().expect_err("damaged"), &first, "truncated or corrupt");
 }

@@ -1,19 +1,21 @@
 //! # weir: the binary's library half
 //!
-//! The `weir` command line — `weir run <JOB>`, `weir jobs`, `weir config` — and the built-in demo
-//! jobs it runs on the embedded mini-cluster. `main.rs` only parses the arguments, sets up logging
+//! The `weir` command line — `weir run <JOB>`, `weir jobs`, `weir config`, `weir checkpoints
+//! list|inspect|verify|check-restore` — and the built-in demo jobs it runs on the embedded
+//! mini-cluster. `main.rs` only parses the arguments, sets up logging
 //! and reports errors; everything else lives here so that tests can reach it (the integration
 //! tests compute the demo jobs' expected answers with the same generators the jobs use).
 //!
 //! - [`cli`]: the command-line grammar (clap derive);
-//! - [`commands`]: one module per verb;
+//! - [`commands`]: one module per verb (`checkpoints` with one per tool);
 //! - [`jobs`]: the built-in jobs, one file each;
 //! - [`result_sink`]: the in-memory sink through which a built-in job hands its answer back;
 //! - [`error_report`]: how an error and its causes are printed.
 //!
 //! It is **not** yet the cluster client (`list`, `cancel`, `savepoint`), the REST API or the
 //! dashboard of DESIGN §10; those come with the multi-process cluster. Its I/O is the terminal
-//! (stdout for results, stderr for progress and errors) and whatever files a job reads.
+//! (stdout for results, stderr for progress and errors), whatever files a job reads, and the
+//! checkpoint and savepoint directories `weir checkpoints` is given (only ever read).
 
 pub mod cli;
 pub mod commands;

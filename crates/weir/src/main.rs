@@ -13,12 +13,13 @@ fn main() -> ExitCode {
     };
     init_logging();
     let outcome = match cli.command {
-        Command::Run(run) => commands::run::execute(run),
-        Command::Jobs => commands::jobs::execute(),
-        Command::Config => commands::config::execute(),
+        Command::Run(run) => commands::run::execute(run).map(|()| ExitCode::SUCCESS),
+        Command::Jobs => commands::jobs::execute().map(|()| ExitCode::SUCCESS),
+        Command::Config => commands::config::execute().map(|()| ExitCode::SUCCESS),
+        Command::Checkpoints(args) => commands::checkpoints::execute(args),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("{}", error_report::format_error(&error));
             ExitCode::FAILURE

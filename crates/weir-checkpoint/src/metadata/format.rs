@@ -69,6 +69,12 @@ pub fn decode(bytes: &[u8]) -> Result<Metadata> {
 /// order: length, magic, announced length, checksum, format version, body, validity — each
 /// failure is its own [`CheckpointError`] variant.
 pub fn decode_from(bytes: &[u8], origin: &str) -> Result<Metadata> {
+    decode_versioned(bytes, origin).map(|(metadata, _)| metadata)
+}
+
+/// [`decode_from`], also returning the format version the file was written in (for tools that
+/// show it, such as `weir checkpoints inspect`).
+pub fn decode_versioned(bytes: &[u8], origin: &str) -> Result<(Metadata, u32)> {
     let origin = || origin.to_string();
     if bytes.len() < MIN_LEN {
         return Err(CheckpointError::MetadataTooShort { origin: origin(), len: bytes.len(), min: MIN_LEN });
@@ -119,7 +125,7 @@ pub fn decode_from(bytes: &[u8], origin: &str) -> Result<Metadata> {
             problem,
         });
     }
-    Ok(metadata)
+    Ok((metadata, version))
 }
 
 /// Frames `body` as a file of format `version` with a correct checksum (for tests of versions

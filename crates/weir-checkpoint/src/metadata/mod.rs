@@ -13,7 +13,7 @@
 pub mod format;
 mod hex;
 
-pub use format::{CURRENT_VERSION, MAGIC, OLDEST_READABLE_VERSION, decode, decode_from, encode};
+pub use format::{CURRENT_VERSION, MAGIC, OLDEST_READABLE_VERSION, decode, decode_from, decode_versioned, encode};
 
 use crate::error::{CheckpointError, Result};
 use crate::id::CheckpointId;

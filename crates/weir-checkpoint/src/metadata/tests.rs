@@ -73,6 +73,12 @@ fn round_trips() {
 }
 
 #[test]
+fn decoding_also_tells_the_format_version() {
+    let bytes = encode(&sample()).expect("encode");
+    assert_eq!(decode_versioned(&bytes, "x").expect("decode"), (sample(), CURRENT_VERSION));
+}
+
+#[test]
 fn the_body_is_readable_json() {
     let bytes = encode(&sample()).expect("encode");
     let body = std::str::from_utf8(&bytes[20..bytes.len() - 4]).expect("utf-8");

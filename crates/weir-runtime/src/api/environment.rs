@@ -4,6 +4,7 @@
 use super::checkpoint_config::{self, CheckpointConfigBuilder};
 use super::datastream::DataStream;
 use super::watermark_strategy::WatermarkStrategy;
+use crate::checkpointing::restore_check::{self, RestoreCheck};
 use crate::cluster::mini_cluster::{self, ClusterSettings};
 use crate::cluster::{JobClient, JobExecutionResult};
 use crate::config;
@@ -187,6 +188,19 @@ impl StreamExecutionEnvironment {
         // Nodes hold their operators behind `Arc`s: the copy is cheap and leaves the job intact.
         let graph = self.state.borrow().graph.clone();
         Ok(JobGraph::build(graph, settings)?.plan())
+    }
+
+    /// A dry run of restoring the job built so far from the checkpoint or savepoint at `path`
+    /// (its directory or `_metadata`): which operator would take which state, what would be
+    /// dropped, which operators would start empty, how state would be dealt out at the job's
+    /// parallelism, and the error the restore would fail with — without running anything. Fails
+    /// when the configuration or the job is invalid, or the snapshot cannot be loaded (as the
+    /// restore would). The job stays in the environment.
+    pub fn check_restore(&self, path: &Path, allow_non_restored: bool) -> Result<RestoreCheck, JobError> {
+        self.validate_config()?;
+        let settings = self.graph_settings()?;
+        let graph = self.state.borrow().graph.clone();
+        restore_check::check(path, &JobGraph::build(graph, settings)?, allow_non_restored)
     }
 
     /// Runs the job on the embedded mini-cluster and waits for it to end: the same as

@@ -12,7 +12,9 @@
 //!   feeds it acknowledgements, and carries out its actions (trigger sources, write `_metadata`,
 //!   notify, delete);
 //! - [`restore`]: turning a loaded checkpoint into what each operator instance and source
-//!   subtask starts from.
+//!   subtask starts from;
+//! - [`restore_check`]: the dry run of a restore, by the same rules, for
+//!   `weir checkpoints check-restore`.
 //!
 //! The protocol's decisions are not made here: they are `weir-checkpoint`'s. This module only
 //! moves messages and bytes between the coordinator, the subtasks and the storage.
@@ -21,5 +23,6 @@ pub(crate) mod alignment;
 pub(crate) mod job_side;
 pub(crate) mod messages;
 pub(crate) mod restore;
+pub(crate) mod restore_check;
 pub(crate) mod snapshot_thread;
 pub(crate) mod task_side;

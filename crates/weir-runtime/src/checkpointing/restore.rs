@@ -8,12 +8,17 @@
 //! for union list state); source positions are dealt out by split. Every file is read and
 //! checked (size, CRC32C) before the job is deployed, so a damaged checkpoint fails here, with
 //! its name, and never half-restores.
+//!
+//! The rules — [`StateMapping`] (matching by uid, and when to refuse), [`files_per_instance`]
+//! (which files a new instance gets) and [`restore_source_splits`] — are the only copy: the dry
+//! run ([`super::restore_check`]) uses them too.
 
 use crate::graph::job_graph::JobGraph;
-use crate::graph::stream_graph::NodeKind;
-use crate::task::source_task::SplitAssignment;
+use crate::graph::stream_graph::{NodeId, NodeKind};
+use crate::task::source_task::{ErasedSource, SplitAssignment};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use weir_checkpoint::{Metadata, OperatorState};
 use weir_core::KeyGroupRange;
 use weir_core::snapshot::RestoredState;
 use weir_state::storage::LoadedSnapshot;
@@ -44,13 +49,40 @@ pub(crate) struct OldState {
     pub(crate) bytes: Arc<Vec<u8>>,
 }
 
+/// Which of an operator's old state files each of its `parallelism` new instances restores: the
+/// rule of [`deal`], on the files' origins alone (old subtask, key groups), so that the restore
+/// and its dry run ([`super::restore_check`]) apply the same rule. `files` must be sorted by
+/// subtask; the result holds indices into it, per new instance.
+///
+/// At unchanged parallelism an instance gets its own old subtask's files; otherwise a keyed
+/// instance gets the files whose key groups overlap its range and a non-keyed one every file.
+pub(crate) fn files_per_instance(
+    files: &[(usize, Option<KeyGroupRange>)],
+    old_parallelism: usize,
+    parallelism: usize,
+    max_parallelism: usize,
+) -> Vec<Vec<usize>> {
+    let rescaled = old_parallelism != parallelism;
+    (0..parallelism)
+        .map(|i| {
+            let range = KeyGroupRange::for_subtask(max_parallelism, parallelism, i);
+            (0..files.len())
+                .filter(|&f| match (rescaled, files[f]) {
+                    (false, (subtask, _)) => subtask == i,
+                    (true, (_, Some(groups))) => groups.intersects(&range),
+                    (true, (_, None)) => true,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// What each of the `parallelism` new instances of one operator restores from the files its
 /// `old_parallelism` old subtasks wrote: the pure part of [`RestorePlan::build`].
 ///
-/// At unchanged parallelism an instance gets its own old subtask's file; otherwise a keyed
-/// instance gets the files whose key groups overlap its range and a non-keyed one every file.
-/// Non-keyed instances also get every file as [`RestoredState::all_subtasks`], so union list
-/// state is whole at any parallelism.
+/// Which files an instance gets is [`files_per_instance`]'s rule. Non-keyed instances also get
+/// every file as [`RestoredState::all_subtasks`], so union list state is whole at any
+/// parallelism.
 pub(crate) fn deal(
     checkpoint_id: u64,
     mut files: Vec<OldState>,
@@ -62,26 +94,89 @@ pub(crate) fn deal(
     let rescaled = old_parallelism != parallelism;
     let all_operator_state: Vec<Arc<Vec<u8>>> =
         files.iter().filter(|f| f.key_groups.is_none()).map(|f| Arc::clone(&f.bytes)).collect();
-    (0..parallelism)
-        .map(|i| {
-            let range = KeyGroupRange::for_subtask(max_parallelism, parallelism, i);
-            let snapshots: Vec<Arc<Vec<u8>>> = files
-                .iter()
-                .filter(|f| match (rescaled, f.key_groups) {
-                    (false, _) => f.subtask == i,
-                    (true, Some(groups)) => groups.intersects(&range),
-                    (true, None) => true,
-                })
-                .map(|f| Arc::clone(&f.bytes))
-                .collect();
+    let origins: Vec<(usize, Option<KeyGroupRange>)> = files.iter().map(|f| (f.subtask, f.key_groups)).collect();
+    files_per_instance(&origins, old_parallelism, parallelism, max_parallelism)
+        .into_iter()
+        .map(|indices| {
             Some(Arc::new(RestoredState {
                 checkpoint_id,
-                snapshots,
+                snapshots: indices.into_iter().map(|f| Arc::clone(&files[f].bytes)).collect(),
                 rescaled,
                 all_subtasks: all_operator_state.clone(),
             }))
         })
         .collect()
+}
+
+/// How the operators of a snapshot meet the operators of a job, by uid (DESIGN §8), and whether
+/// the restore may go ahead: computed here once, for the restore ([`RestorePlan::build`]) and for
+/// its dry run ([`super::restore_check`]).
+pub(crate) struct StateMapping {
+    /// Per operator of the snapshot, in the snapshot's order: the job's node with its uid.
+    pub(crate) targets: Vec<Option<NodeId>>,
+    /// The job's nodes whose uid the snapshot does not have: they start empty.
+    pub(crate) fresh: Vec<NodeId>,
+    /// The first reason the restore cannot go ahead, in the order the restore checks: the max
+    /// parallelism, then state that no operator takes.
+    pub(crate) refusal: Option<RestoreError>,
+}
+
+impl StateMapping {
+    /// Matches `metadata`'s operators (the snapshot at `dir`) to `job`'s nodes.
+    pub(crate) fn new(metadata: &Metadata, dir: &str, job: &JobGraph, allow_non_restored: bool) -> Self {
+        let node_of: HashMap<String, NodeId> = job.nodes.iter().map(|n| (job.uid_of(n.id).0, n.id)).collect();
+        let targets: Vec<Option<NodeId>> =
+            metadata.operators.iter().map(|op| node_of.get(&op.uid.0).copied()).collect();
+        let in_snapshot: BTreeSet<&str> = metadata.operators.iter().map(|op| op.uid.0.as_str()).collect();
+        let fresh =
+            job.nodes.iter().map(|n| n.id).filter(|&n| !in_snapshot.contains(job.uid_of(n).0.as_str())).collect();
+        // An operator that kept no state and no position may vanish freely.
+        let unmatched_with_state: BTreeSet<String> = metadata
+            .operators
+            .iter()
+            .zip(&targets)
+            .filter(|(op, target)| target.is_none() && holds_state(op))
+            .map(|(op, _)| op.uid.0.clone())
+            .collect();
+        let refusal = if metadata.max_parallelism as usize != job.max_parallelism {
+            Some(RestoreError::MaxParallelismChanged {
+                dir: dir.to_string(),
+                snapshot: metadata.max_parallelism,
+                job: job.max_parallelism,
+            })
+        } else if !unmatched_with_state.is_empty() && !allow_non_restored {
+            Some(RestoreError::UnmatchedState {
+                dir: dir.to_string(),
+                uids: unmatched_with_state.into_iter().collect(),
+            })
+        } else {
+            None
+        };
+        StateMapping { targets, fresh, refusal }
+    }
+}
+
+/// Whether the snapshot kept anything for an operator: a state file or a source position.
+pub(crate) fn holds_state(op: &OperatorState) -> bool {
+    op.subtasks.iter().any(|s| !s.files.is_empty() || s.source_splits.is_some())
+}
+
+/// The split assignment of every new subtask of a source from the positions the snapshot kept
+/// for it; `None` when it kept none (the source then enumerates its splits afresh).
+pub(crate) fn restore_source_splits(
+    source: &dyn ErasedSource,
+    op: &OperatorState,
+    parallelism: usize,
+) -> Result<Option<Vec<SplitAssignment>>, RestoreError> {
+    let positions: Vec<&[u8]> =
+        op.subtasks.iter().filter_map(|s| s.source_splits.as_ref()).map(|b| b.0.as_slice()).collect();
+    if positions.is_empty() {
+        return Ok(None);
+    }
+    source
+        .restore_splits(parallelism, &positions)
+        .map(Some)
+        .map_err(|cause| RestoreError::Splits { uid: op.uid.0.clone(), cause })
 }
 
 /// What every node's instances start from.
@@ -103,46 +198,21 @@ impl RestorePlan {
     ) -> Result<Self, RestoreError> {
         let metadata = &snapshot.metadata;
         let dir = snapshot.dir().display().to_string();
-        if metadata.max_parallelism as usize != job.max_parallelism {
-            return Err(RestoreError::MaxParallelismChanged {
-                dir,
-                snapshot: metadata.max_parallelism,
-                job: job.max_parallelism,
-            });
-        }
-        let node_of: HashMap<String, usize> = job.nodes.iter().map(|n| (job.uid_of(n.id).0, n.id)).collect();
-        let unmatched: BTreeSet<String> =
-            metadata.operators.iter().map(|op| op.uid.0.clone()).filter(|uid| !node_of.contains_key(uid)).collect();
-        if !unmatched.is_empty() && !allow_non_restored {
-            // An operator that kept no state and no position may vanish freely.
-            let with_state: Vec<String> = unmatched
-                .into_iter()
-                .filter(|uid| {
-                    metadata.operators.iter().any(|op| {
-                        &op.uid.0 == uid && op.subtasks.iter().any(|s| !s.files.is_empty() || s.source_splits.is_some())
-                    })
-                })
-                .collect();
-            if !with_state.is_empty() {
-                return Err(RestoreError::UnmatchedState { dir, uids: with_state });
-            }
+        let mapping = StateMapping::new(metadata, &dir, job, allow_non_restored);
+        if let Some(refusal) = mapping.refusal {
+            return Err(refusal);
         }
 
         let mut plan = RestorePlan { checkpoint_id: metadata.checkpoint_id.0, ..RestorePlan::default() };
-        for op in &metadata.operators {
-            let Some(&node) = node_of.get(&op.uid.0) else { continue };
+        for (op, target) in metadata.operators.iter().zip(mapping.targets) {
+            let Some(node) = target else { continue };
             let parallelism = job.node_parallelism[node];
             let read_err = |cause: String| RestoreError::Read { dir: dir.clone(), uid: op.uid.0.clone(), cause };
 
-            if let NodeKind::Source(source) = &job.nodes[node].kind {
-                let positions: Vec<&[u8]> =
-                    op.subtasks.iter().filter_map(|s| s.source_splits.as_ref()).map(|b| b.0.as_slice()).collect();
-                if !positions.is_empty() {
-                    let assignment = source
-                        .restore_splits(parallelism, &positions)
-                        .map_err(|cause| RestoreError::Splits { uid: op.uid.0.clone(), cause })?;
-                    plan.sources.insert(node, assignment);
-                }
+            if let NodeKind::Source(source) = &job.nodes[node].kind
+                && let Some(assignment) = restore_source_splits(source.as_ref(), op, parallelism)?
+            {
+                plan.sources.insert(node, assignment);
             }
 
             // Every file once, shared by the instances that need it.

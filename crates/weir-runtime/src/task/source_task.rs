@@ -23,8 +23,23 @@ use weir_core::output::{Emitted, Output};
 use weir_core::source::{Source, SourcePoll, SourceReader};
 use weir_core::{Data, Error, OperatorUid, Result, Watermark};
 
-/// The splits given to one subtask, with their type erased.
-pub(crate) struct SplitAssignment(Box<dyn Any + Send>);
+/// The splits given to one subtask, with their type erased, and how many there are (for the
+/// dry run of a restore, which shows how positions are dealt out).
+pub(crate) struct SplitAssignment {
+    splits: Box<dyn Any + Send>,
+    count: usize,
+}
+
+impl SplitAssignment {
+    fn new<S: Send + 'static>(splits: Vec<S>) -> Self {
+        SplitAssignment { count: splits.len(), splits: Box::new(splits) }
+    }
+
+    /// How many splits the subtask is given.
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+}
 
 /// A source whose record and split types are erased.
 pub(crate) trait ErasedSource: Send + Sync {
@@ -69,7 +84,7 @@ impl<T: Data, S: Source<T>> ErasedSource for SourceAdapter<T, S> {
         for (i, split) in splits.into_iter().enumerate() {
             per_subtask[i % parallelism].push(split);
         }
-        Ok(per_subtask.into_iter().map(|s| SplitAssignment(Box::new(s))).collect())
+        Ok(per_subtask.into_iter().map(SplitAssignment::new).collect())
     }
 
     fn restore_splits(&self, parallelism: usize, snapshots: &[&[u8]]) -> Result<Vec<SplitAssignment>> {
@@ -93,7 +108,7 @@ impl<T: Data, S: Source<T>> ErasedSource for SourceAdapter<T, S> {
             }
             dealt
         };
-        Ok(per_subtask.into_iter().map(|s| SplitAssignment(Box::new(s))).collect())
+        Ok(per_subtask.into_iter().map(SplitAssignment::new).collect())
     }
 
     fn create_reader(
@@ -103,7 +118,7 @@ impl<T: Data, S: Source<T>> ErasedSource for SourceAdapter<T, S> {
         metrics: Arc<OperatorMetrics>,
     ) -> Result<Box<dyn ErasedSourceReader>> {
         let splits = splits
-            .0
+            .splits
             .downcast::<Vec<S::Split>>()
             .map_err(|_| Error::Internal(format!("{}: splits of an unexpected type", ctx.task_name())))?;
         let mut reader = self.source.create_reader(ctx)?;

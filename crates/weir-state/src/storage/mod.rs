@@ -15,7 +15,8 @@
 //! - [`FsCheckpointStorage`] writes one job's state files and `_metadata` durably (fsync of
 //!   files and directories, `_metadata` renamed into place) and deletes what retention discards;
 //! - [`load_snapshot`] reads a checkpoint or savepoint and verifies every file before a restore
-//!   trusts it; [`find_latest_restorable`] picks the newest intact checkpoint of a job for
+//!   trusts it ([`open_snapshot`] reads only `_metadata`, for tools that show damaged snapshots);
+//!   [`find_latest_restorable`] picks the newest intact checkpoint of a job for
 //!   automatic recovery and reports every newer one it skipped;
 //! - [`StorageError`] names the path and what is wrong in every failure.
 //!
@@ -43,5 +44,5 @@ mod snapshot;
 
 pub use error::StorageError;
 pub use fs_storage::{FsCheckpointStorage, JobDirRemoval};
-pub use recovery::{SkippedSnapshot, find_latest_restorable};
-pub use snapshot::{LoadedSnapshot, load_snapshot};
+pub use recovery::{SkippedSnapshot, find_latest_restorable, list_checkpoint_dirs, open_checkpoint};
+pub use snapshot::{LoadedSnapshot, UnverifiedSnapshot, load_snapshot, open_snapshot};

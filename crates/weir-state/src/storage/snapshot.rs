@@ -1,12 +1,18 @@
 //! [`load_snapshot`] and [`LoadedSnapshot`]: a checkpoint or savepoint read back from disk and
-//! verified before anything is restored from it.
+//! verified before anything is restored from it; [`open_snapshot`] and [`UnverifiedSnapshot`]:
+//! the same snapshot with only its `_metadata` read, for tools that look at a damaged one.
 //!
 //! Loading decodes `_metadata` (magic, format version, checksum and validity are weir-checkpoint's
-//! [`decode_from`]) and then checks every state file it names for existence, size and CRC32C, so
-//! a corrupt or incomplete snapshot is refused as a whole, with an error naming the file, instead
-//! of failing half-way through a restore (DESIGN §7). Paths are resolved against where the
-//! snapshot *is now*, never where it was written, so a copied directory restores from its new
-//! place.
+//! [`decode_versioned`]) and then checks every state file it names for existence, size and
+//! CRC32C, so a corrupt or incomplete snapshot is refused as a whole, with an error naming the
+//! file, instead of failing half-way through a restore (DESIGN §7). Paths are resolved against
+//! where the snapshot *is now*, never where it was written, so a copied directory restores from
+//! its new place.
+//!
+//! **Why the two halves are public**: `weir checkpoints inspect` and `verify` must show a snapshot
+//! whose files are damaged, and report every damaged file rather than the first. They open the
+//! snapshot and check its files one by one with exactly the path resolution and checks a restore
+//! uses, so what they call intact is what a restore accepts.
 //!
 //! It is **not** a reader of state file contents: [`LoadedSnapshot::read_file`] hands back
 //! verified bytes, and the state backend that wrote them interprets them.
@@ -14,7 +20,7 @@
 use super::durable;
 use super::error::StorageError;
 use std::path::{Path, PathBuf};
-use weir_checkpoint::metadata::decode_from;
+use weir_checkpoint::metadata::decode_versioned;
 use weir_checkpoint::paths::{METADATA_FILE_NAME, SHARED_DIR_NAME, TASK_OWNED_DIR_NAME};
 use weir_checkpoint::{CheckpointError, FileScope, Metadata, SnapshotKind, StateFile};
 
@@ -39,21 +45,7 @@ impl LoadedSnapshot {
     /// and task-owned ones in the job directory's `shared/` and `taskowned/`. A savepoint may
     /// name exclusive files only.
     pub fn file_path(&self, file: &StateFile) -> Result<PathBuf, StorageError> {
-        let base = match (self.metadata.kind, file.scope) {
-            (_, FileScope::Exclusive) => self.dir.clone(),
-            (SnapshotKind::Checkpoint, FileScope::Shared) => self.job_dir.join(SHARED_DIR_NAME),
-            (SnapshotKind::Checkpoint, FileScope::TaskOwned) => self.job_dir.join(TASK_OWNED_DIR_NAME),
-            (SnapshotKind::Savepoint, _) => {
-                return Err(StorageError::InvalidPath {
-                    context: format!("savepoint '{}'", self.dir.display()),
-                    source: CheckpointError::InvalidPath {
-                        path: file.path.to_string(),
-                        problem: "a savepoint is self-contained and can hold exclusive files only",
-                    },
-                });
-            }
-        };
-        Ok(file.path.to_path_under(&base))
+        resolve(self.metadata.kind, &self.dir, &self.job_dir, file)
     }
 
     /// Reads one of its state files, checking size and CRC32C; errors name the file and what is
@@ -64,10 +56,53 @@ impl LoadedSnapshot {
         check(&path, file, bytes.len() as u64, crc32c::crc32c(&bytes))?;
         Ok(bytes)
     }
+}
+
+/// A snapshot whose `_metadata` was read and decoded, but whose state files were not checked yet:
+/// [`Self::verify`] turns it into a [`LoadedSnapshot`], [`Self::check_file`] checks one file.
+#[derive(Debug, Clone)]
+pub struct UnverifiedSnapshot {
+    pub metadata: Metadata,
+    /// The format version `_metadata` was written in.
+    pub format_version: u32,
+    dir: PathBuf,
+    metadata_path: PathBuf,
+    job_dir: PathBuf,
+}
+
+impl UnverifiedSnapshot {
+    /// The snapshot's directory (`.../chk-<n>` or the savepoint directory).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Its `_metadata` file.
+    pub fn metadata_path(&self) -> &Path {
+        &self.metadata_path
+    }
+
+    /// The directory a checkpoint's `shared/` and `taskowned/` files are resolved in.
+    pub fn job_dir(&self) -> &Path {
+        &self.job_dir
+    }
+
+    /// Where a state file named in the metadata is now (see [`LoadedSnapshot::file_path`]).
+    pub fn file_path(&self, file: &StateFile) -> Result<PathBuf, StorageError> {
+        resolve(self.metadata.kind, &self.dir, &self.job_dir, file)
+    }
+
+    /// Checks one state file as a restore does: it exists, has the recorded size and CRC32C.
+    /// Reads the whole file.
+    pub fn check_file(&self, file: &StateFile) -> Result<(), StorageError> {
+        let path = self.file_path(file)?;
+        let (size, crc) = durable::size_and_crc32c(&path)?;
+        check(&path, file, size, crc)
+    }
 
     /// Checks every state file the metadata names: it exists, with the recorded size and CRC32C.
-    /// Sizes are checked first for all files (cheap), then checksums (a full read).
-    fn verify(&self) -> Result<(), StorageError> {
+    /// Sizes are checked first for all files (cheap), then checksums (a full read). The first
+    /// problem found is the error.
+    pub fn verify(self) -> Result<LoadedSnapshot, StorageError> {
         let mut files = Vec::new();
         for (_, _, file) in self.metadata.files() {
             let path = self.file_path(file)?;
@@ -87,8 +122,29 @@ impl LoadedSnapshot {
             let (size, crc) = durable::size_and_crc32c(&path)?;
             check(&path, file, size, crc)?;
         }
-        Ok(())
+        Ok(LoadedSnapshot { metadata: self.metadata, dir: self.dir, job_dir: self.job_dir })
     }
+}
+
+/// Where `file` of a snapshot of `kind` in `dir` is: exclusive files in `dir`, a checkpoint's
+/// shared and task-owned ones in `job_dir`'s `shared/` and `taskowned/`; a savepoint may name
+/// exclusive files only.
+fn resolve(kind: SnapshotKind, dir: &Path, job_dir: &Path, file: &StateFile) -> Result<PathBuf, StorageError> {
+    let base = match (kind, file.scope) {
+        (_, FileScope::Exclusive) => dir.to_path_buf(),
+        (SnapshotKind::Checkpoint, FileScope::Shared) => job_dir.join(SHARED_DIR_NAME),
+        (SnapshotKind::Checkpoint, FileScope::TaskOwned) => job_dir.join(TASK_OWNED_DIR_NAME),
+        (SnapshotKind::Savepoint, _) => {
+            return Err(StorageError::InvalidPath {
+                context: format!("savepoint '{}'", dir.display()),
+                source: CheckpointError::InvalidPath {
+                    path: file.path.to_string(),
+                    problem: "a savepoint is self-contained and can hold exclusive files only",
+                },
+            });
+        }
+    };
+    Ok(file.path.to_path_under(&base))
 }
 
 fn check(path: &Path, file: &StateFile, size: u64, crc: u32) -> Result<(), StorageError> {
@@ -105,6 +161,12 @@ fn check(path: &Path, file: &StateFile, size: u64, crc: u32) -> Result<(), Stora
 /// version and checksum errors come from weir-checkpoint's decode) and verifies that every file it
 /// names exists with the right size and CRC32C.
 pub fn load_snapshot(path: &Path) -> Result<LoadedSnapshot, StorageError> {
+    open_snapshot(path)?.verify()
+}
+
+/// The first half of [`load_snapshot`]: reads and decodes the `_metadata` of `path` (a snapshot
+/// directory or its `_metadata` file) without looking at the state files.
+pub fn open_snapshot(path: &Path) -> Result<UnverifiedSnapshot, StorageError> {
     let (dir, metadata_path) = if path.is_dir() {
         (path.to_path_buf(), path.join(METADATA_FILE_NAME))
     } else if path.is_file() {
@@ -118,12 +180,10 @@ pub fn load_snapshot(path: &Path) -> Result<LoadedSnapshot, StorageError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::Incomplete { dir }),
         Err(source) => return Err(StorageError::Io { action: "read", path: metadata_path, source }),
     };
-    let metadata = decode_from(&bytes, &metadata_path.display().to_string())
+    let (metadata, format_version) = decode_versioned(&bytes, &metadata_path.display().to_string())
         .map_err(|source| StorageError::Decode { path: metadata_path.clone(), source })?;
     let job_dir = job_dir_of(&dir);
-    let snapshot = LoadedSnapshot { metadata, dir, job_dir };
-    snapshot.verify()?;
-    Ok(snapshot)
+    Ok(UnverifiedSnapshot { metadata, format_version, dir, metadata_path, job_dir })
 }
 
 /// The parent of a checkpoint directory, where `shared/` and `taskowned/` are; `dir/..` when the

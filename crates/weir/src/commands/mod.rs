@@ -1,6 +1,8 @@
-//! The verbs of `weir`, one module each: [`run`], [`jobs`] and [`config`]. Each returns
-//! `anyhow::Result<()>`; `main` turns an error into `error: ...` and a non-zero exit status.
+//! The verbs of `weir`, one module each: [`run`], [`jobs`], [`config`] and [`checkpoints`]. Each
+//! returns `anyhow::Result` (`checkpoints` with its exit status, see there); `main` turns an error
+//! into `error: ...` and a non-zero exit status.
 
+pub mod checkpoints;
 pub mod config;
 pub mod jobs;
 pub mod run;

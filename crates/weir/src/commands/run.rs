@@ -3,10 +3,10 @@
 //!
 //! Configuration, in increasing priority: the runtime's defaults; `weir.progress = true` (the
 //! command line wants progress even when stderr is not a terminal); the `--config` file; `-D`
-//! overrides in the order given; `-p`, `-s` and `-n`.
+//! overrides in the order given; `-p`; then `-s` and `-n` for `weir run`.
 
 use super::print_stdout;
-use crate::cli::{RunArgs, RunOptions};
+use crate::cli::{RestoreOptions, RunArgs, RunOptions};
 use std::collections::BTreeSet;
 use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
@@ -16,13 +16,22 @@ use weir_runtime::config::{
 
 /// Runs the job and prints its result, then its answer.
 pub fn execute(args: RunArgs) -> anyhow::Result<()> {
-    let config = configuration(&args.options)?;
-    for key in unknown_keys(&config) {
-        eprintln!("warning: unknown configuration key '{key}' is ignored (`weir config` lists the known keys)");
-    }
+    let mut config = configuration(&args.options)?;
+    apply_restore(&mut config, &args.restore);
+    warn_unknown_keys(&config);
     let env = StreamExecutionEnvironment::with_config(config);
     let outcome = args.job.run(&env)?;
     print_stdout(&format!("{}\n{}", outcome.result, outcome.summary))
+}
+
+/// `-s` and `-n`: the snapshot to start from.
+fn apply_restore(config: &mut Configuration, restore: &RestoreOptions) {
+    if let Some(path) = &restore.from_savepoint {
+        config.set(SAVEPOINT_PATH.key, path.display().to_string());
+    }
+    if restore.allow_non_restored_state {
+        config.set(SAVEPOINT_IGNORE_UNCLAIMED_STATE.key, "true");
+    }
 }
 
 /// The job's configuration from the command line (see the module docs for the priorities).
@@ -38,13 +47,14 @@ pub fn configuration(options: &RunOptions) -> anyhow::Result<Configuration> {
     if let Some(parallelism) = options.parallelism {
         config.set(PARALLELISM.key, parallelism.to_string());
     }
-    if let Some(path) = &options.from_savepoint {
-        config.set(SAVEPOINT_PATH.key, path.display().to_string());
-    }
-    if options.allow_non_restored_state {
-        config.set(SAVEPOINT_IGNORE_UNCLAIMED_STATE.key, "true");
-    }
     Ok(config)
+}
+
+/// Warns on stderr about every key no option of the runtime reads.
+pub fn warn_unknown_keys(config: &Configuration) {
+    for key in unknown_keys(config) {
+        eprintln!("warning: unknown configuration key '{key}' is ignored (`weir config` lists the known keys)");
+    }
 }
 
 /// The keys set in `config` that no option of the runtime reads (probably typos).
@@ -66,7 +76,6 @@ mod tests {
             parallelism: Some(2),
             defines: vec![("execution.batch-size".into(), "128".into())],
             config: Some(file.path().to_path_buf()),
-            ..RunOptions::default()
         };
         let config = configuration(&options)?;
         assert_eq!(config.get_raw(PARALLELISM.key), Some("2"));

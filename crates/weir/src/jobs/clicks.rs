@@ -102,8 +102,8 @@ fn page_of(stats: &PageStats) -> &u32 {
     &stats.page
 }
 
-/// Builds and runs the job; the summary is the table of the most viewed pages.
-pub fn run(env: &StreamExecutionEnvironment, args: &ClicksArgs) -> anyhow::Result<JobOutcome> {
+/// Builds the job's dataflow on `env` without running it; returns the sink its answer arrives in.
+pub fn build(env: &StreamExecutionEnvironment, args: &ClicksArgs) -> ResultSink<PageStats> {
     let (pages, users) = (args.pages, args.users);
     let source = DataGenSource::new(move |i| generated_click(i, pages, users)).with_count(args.events);
     let top = ResultSink::new();
@@ -117,6 +117,12 @@ pub fn run(env: &StreamExecutionEnvironment, args: &ClicksArgs) -> anyhow::Resul
         .uid("top-pages")
         .sink_to(top.clone())
         .name("Result");
+    top
+}
+
+/// Builds and runs the job; the summary is the table of the most viewed pages.
+pub fn run(env: &StreamExecutionEnvironment, args: &ClicksArgs) -> anyhow::Result<JobOutcome> {
+    let top = build(env, args);
     let result = env.execute("clicks")?;
 
     let best = top_n(top.take(), args.top, by_views);

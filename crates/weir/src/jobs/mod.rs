@@ -3,9 +3,11 @@
 //! The registry is the [`Job`] enum: one variant per job, holding the job's own arguments, so
 //! that clap parses, validates and documents them (`weir run wordcount --help`) and `weir jobs`
 //! lists exactly what `weir run` accepts. A job builds its dataflow on the environment it is
-//! given, executes it, and returns a human-readable summary of its answer.
+//! given (`build`, also used alone by dry runs), executes it, and returns a human-readable
+//! summary of its answer (`run`).
 //!
-//! Adding a job: a file here with an `Args` struct and a `run` function, and a variant below.
+//! Adding a job: a file here with an `Args` struct, `build` and `run` functions, and a variant
+//! below.
 
 pub mod clicks;
 pub mod top_n;
@@ -37,6 +39,15 @@ impl Job {
         match self {
             Job::Wordcount(_) => "wordcount",
             Job::Clicks(_) => "clicks",
+        }
+    }
+
+    /// Builds the job's dataflow on `env` without running it, as [`Job::run`] builds it (for a
+    /// dry run such as `weir checkpoints check-restore`). Its answer, were it run, is dropped.
+    pub fn build(&self, env: &StreamExecutionEnvironment) {
+        match self {
+            Job::Wordcount(args) => drop(wordcount::build(env, args)),
+            Job::Clicks(args) => drop(clicks::build(env, args)),
         }
     }
 

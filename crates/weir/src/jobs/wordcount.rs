@@ -102,8 +102,8 @@ fn word_of(pair: &(String, u64)) -> &String {
     &pair.0
 }
 
-/// Builds and runs the job; the summary is the table of the most frequent words.
-pub fn run(env: &StreamExecutionEnvironment, args: &WordcountArgs) -> anyhow::Result<JobOutcome> {
+/// Builds the job's dataflow on `env` without running it; returns the sink its answer arrives in.
+pub fn build(env: &StreamExecutionEnvironment, args: &WordcountArgs) -> ResultSink<(String, u64)> {
     let lines: DataStream<String> = match &args.input {
         Some(path) => env.from_source(FileSource::new(path), "Input files"),
         None => {
@@ -125,6 +125,12 @@ pub fn run(env: &StreamExecutionEnvironment, args: &WordcountArgs) -> anyhow::Re
         .uid("top-words")
         .sink_to(top.clone())
         .name("Result");
+    top
+}
+
+/// Builds and runs the job; the summary is the table of the most frequent words.
+pub fn run(env: &StreamExecutionEnvironment, args: &WordcountArgs) -> anyhow::Result<JobOutcome> {
+    let top = build(env, args);
     let result = env.execute("wordcount")?;
 
     let counted = result.operator("Count").map_or(0, |count| count.records_in);
