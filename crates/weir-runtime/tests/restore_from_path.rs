@@ -184,3 +184,26 @@ fn another_max_parallelism_is_refused() {
     let error = env.execute_async("other max parallelism").expect_err("refused").to_string();
     assert!(error.contains("max parallelism") && error.contains("64"), "{error}");
 }
+
+#[test]
+fn a_retained_checkpoint_copied_elsewhere_restores_from_the_copy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (checkpoints, out) = (dir.path().join("checkpoints"), dir.path().join("out"));
+    let retained = run_and_cancel(&checkpoints, &out, 2);
+
+    // Another disk, as far as the checkpoint can tell: a copy of its chk-<n> directory under
+    // another name, and the original job directory gone.
+    let copy = dir.path().join("elsewhere").join("copied-checkpoint");
+    std::fs::create_dir_all(&copy).expect("copy dir");
+    for entry in std::fs::read_dir(&retained).expect("checkpoint dir") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy file");
+    }
+    std::fs::remove_dir_all(&checkpoints).expect("remove the original");
+
+    let env = job(&checkpoints, &out, 3, None);
+    env.set_config("execution.savepoint.path", copy.display().to_string());
+    let result = env.execute("restored from a copy").expect("the restored job runs");
+    assert_eq!(result.status, JobStatus::Finished);
+    assert_eq!(common::committed_lines(&out), expected());
+}
