@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use weir_connectors::{DataGenSource, ExactlyOnceFileSink};
 use weir_runtime::prelude::*;
-use weir_testkit::RandomFaults;
 
 const RECORDS: u64 = 30_000;
 
@@ -100,19 +99,7 @@ impl KeyedBroadcastProcessFunction<String, (String, u64), Rule, String> for Matc
 }
 
 /// Runs the job into `out` and returns how many matcher instances started restored.
-fn run_job(
-    parallelism: usize,
-    out: &Path,
-    checkpoints: Option<&Path>,
-    faults: Option<Arc<common::FailAfterCommits>>,
-) -> usize {
-    let env = common::env(parallelism);
-    if let Some(dir) = checkpoints {
-        common::checkpoint_and_restart(&env, Duration::from_millis(20), dir);
-    }
-    if let Some(faults) = faults {
-        env.set_fault_injector(faults);
-    }
+fn run_job(env: &StreamExecutionEnvironment, out: &Path) -> usize {
     let restored = Arc::new(AtomicUsize::new(0));
     let matcher = Matcher {
         rules: MapStateDescriptor::new("rules"),
@@ -137,28 +124,15 @@ fn run_job(
     .sink_to(ExactlyOnceFileSink::lines(out))
     .uid("files");
     let result = env.execute("broadcast-state").expect("the job recovers and finishes");
-    println!("parallelism {parallelism}: {} restarts", result.restarts);
+    println!("{} restarts", result.restarts);
     restored.load(Ordering::Relaxed)
 }
 
 fn check_recovery(parallelism: usize, seed: u64, failures: u32) {
-    let dirs = tempfile::tempdir().expect("tempdir");
-    let (reference, recovered, checkpoints) =
-        (dirs.path().join("reference"), dirs.path().join("recovered"), dirs.path().join("checkpoints"));
-    run_job(parallelism, &reference, None, None);
-    let expected = common::committed_lines(&reference);
+    let expected = common::assert_recovers_exactly_once(parallelism, seed, failures, run_job);
     // Multiples of 3 or 11 (the rules left at the end) among 0..RECORDS.
     let multiples = (0..RECORDS).filter(|i| i % 3 == 0 || i % 11 == 0).count();
     assert_eq!(expected.len(), multiples, "the reference run matched every event against the final rules");
-
-    let random = Arc::new(RandomFaults::new(seed, failures));
-    let faults = Arc::new(common::FailAfterCommits::new(Arc::clone(&random), 3 * parallelism));
-    let restored = run_job(parallelism, &recovered, Some(&checkpoints), Some(faults));
-    println!("seed {seed}: {restored} instances restored state; injected {:?}", random.fired());
-    let got = common::committed_lines(&recovered);
-    assert_eq!(got.len(), expected.len(), "seed {seed}: line count differs");
-    assert!(got == expected, "seed {seed}: the committed output differs from the failure-free run");
-    assert!(restored >= parallelism, "seed {seed}: the job restored its state at least once");
 }
 
 #[test]

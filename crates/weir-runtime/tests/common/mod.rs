@@ -118,6 +118,39 @@ impl weir_runtime::FaultInjector for FailAfterCommits {
     }
 }
 
+/// Runs a job twice — failure-free into `reference/`, then with checkpoints every 20 ms under
+/// `failures` random injected failures (seeded by `seed`) plus one sure failure after
+/// `3 × parallelism` commit notifications, into `recovered/` — and asserts that both committed
+/// the same lines and that the recovered run restored state at least once. `run_job` builds and
+/// runs the job in the environment it is given (checkpointing and faults already set for the
+/// second run), writing into the directory it is given, and returns how many operator instances
+/// started restored. Returns the reference output, for the test's own checks of it.
+pub fn assert_recovers_exactly_once(
+    parallelism: usize,
+    seed: u64,
+    failures: u32,
+    run_job: impl Fn(&StreamExecutionEnvironment, &std::path::Path) -> usize,
+) -> Vec<String> {
+    use std::sync::Arc;
+    let dirs = tempfile::tempdir().expect("tempdir");
+    let (reference, recovered, checkpoints) =
+        (dirs.path().join("reference"), dirs.path().join("recovered"), dirs.path().join("checkpoints"));
+    run_job(&env(parallelism), &reference);
+    let expected = committed_lines(&reference);
+
+    let random = Arc::new(weir_testkit::RandomFaults::new(seed, failures));
+    let recovering = env(parallelism);
+    checkpoint_and_restart(&recovering, std::time::Duration::from_millis(20), &checkpoints);
+    recovering.set_fault_injector(Arc::new(FailAfterCommits::new(Arc::clone(&random), 3 * parallelism)));
+    let restored = run_job(&recovering, &recovered);
+    println!("seed {seed}: {restored} instances restored state; injected {:?}", random.fired());
+    let got = committed_lines(&recovered);
+    assert_eq!(got.len(), expected.len(), "seed {seed}: line count differs");
+    assert!(got == expected, "seed {seed}: the committed output differs from the failure-free run");
+    assert!(restored >= parallelism, "seed {seed}: the job restored its state at least once");
+    expected
+}
+
 /// An unbounded source that never emits anything (an input idle for as long as the job runs):
 /// every poll says to come back in an hour, so only a checkpoint trigger or a cancellation
 /// wakes its subtask.
