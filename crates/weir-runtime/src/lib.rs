@@ -50,7 +50,11 @@ pub use api::window_function::{ProcessWindowFunction, WindowContext};
 pub use api::windowed_stream::WindowedStream;
 pub use checkpointing::restore::RestoreError;
 pub use checkpointing::restore_check::{JobOperator, OperatorRestore, RestoreCheck, RestoreTarget, SubtaskRestore};
-pub use cluster::{CancelOutcome, CheckpointSummary, JobClient, JobExecutionResult, JobStatus, OperatorResult};
+pub use cluster::{
+    AfterSavepoint, CancelOutcome, CheckpointCounts, CheckpointSummary, CheckpointsOverview, JobClient,
+    JobExecutionResult, JobStatus, OperatorResult, RestoredSnapshot, SavepointError, SavepointStatus,
+    SavepointTriggerId,
+};
 pub use error::{FailureCause, JobError, TaskFailure};
 pub use faults::{FaultInjector, FaultPoint};
 pub use graph::job_graph::{JobPlan, PlanEdge, PlanVertex};

@@ -8,17 +8,21 @@
 //! are replaced at every deployment.
 
 use super::messages::TaskCommand;
+use super::overview::{RECENT_CHECKPOINTS, SharedOverview};
 use super::snapshot_thread::Locations;
+use crate::cluster::savepoints::{AfterSavepoint, SavepointBoard, SavepointRequest, SavepointStatus};
 use crate::faults::{FaultPoint, Faults};
 use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use weir_checkpoint::stats::CheckpointStatus;
+use weir_checkpoint::stats::{CheckpointStats, CheckpointStatus};
 use weir_checkpoint::{
-    Action, CheckpointCoordinator, CheckpointId, DeclineReason, Event, JobTermination, SnapshotKind, SnapshotLocation,
-    SubtaskStateHandle, TaskKey,
+    Action, CheckpointCoordinator, CheckpointId, DeclineReason, Event, JobTermination, RelativePath,
+    SavepointRejection, SnapshotKind, SnapshotLocation, SubtaskStateHandle, TaskKey, paths,
 };
+use weir_core::Timestamp;
 use weir_core::snapshot::CheckpointInfo;
 use weir_state::storage::FsCheckpointStorage;
 
@@ -55,6 +59,17 @@ pub struct CheckpointSummary {
     pub max_sync: Duration,
     pub max_async: Duration,
     pub max_alignment: Duration,
+    /// When it was triggered (milliseconds since the epoch).
+    pub trigger_timestamp: Timestamp,
+    /// Its directory: `<dir>/<job-id>/chk-<n>`, or the savepoint's own directory.
+    pub path: PathBuf,
+}
+
+impl CheckpointSummary {
+    /// Neither completed nor failed yet.
+    pub fn is_in_progress(&self) -> bool {
+        !self.completed && self.failure.is_none()
+    }
 }
 
 /// The checkpoint coordinator of a running job and the means to act on its decisions.
@@ -72,6 +87,29 @@ pub(crate) struct CheckpointDriver {
     ending: bool,
     /// Every checkpoint that ended, by id (the coordinator keeps only the newest few).
     history: BTreeMap<u64, CheckpointSummary>,
+    /// What the job's clients see, published after every change.
+    overview: SharedOverview,
+    /// What became of the clients' savepoint requests.
+    board: Arc<SavepointBoard>,
+    /// Savepoint requests waiting for their trigger, by the directory asked of the coordinator.
+    requested: BTreeMap<RelativePath, ClientSavepoint>,
+    /// Savepoints triggered for clients and not yet ended, by id.
+    savepoints: BTreeMap<u64, ClientSavepoint>,
+    /// A stop with a savepoint whose sources were told to stop; its savepoint is triggered as
+    /// the final checkpoint once every subtask's inputs ended.
+    stop: Option<ClientSavepoint>,
+    /// The final checkpoint is the stop savepoint: only its completion ends the job.
+    final_is_stop: bool,
+    /// A `cancel -s` savepoint completed: the job manager is to cancel the job.
+    cancel_requested: bool,
+}
+
+/// A savepoint a client asked for, with the storage that writes it into its target directory.
+struct ClientSavepoint {
+    request: SavepointRequest,
+    storage: Arc<FsCheckpointStorage>,
+    /// Its directory, known once triggered.
+    path: Option<PathBuf>,
 }
 
 impl CheckpointDriver {
@@ -80,6 +118,7 @@ impl CheckpointDriver {
         storage: Arc<FsCheckpointStorage>,
         locations: Locations,
         faults: Faults,
+        clients: (SharedOverview, Arc<SavepointBoard>),
     ) -> Self {
         CheckpointDriver {
             coordinator,
@@ -90,6 +129,13 @@ impl CheckpointDriver {
             final_checkpoint: None,
             ending: false,
             history: BTreeMap::new(),
+            overview: clients.0,
+            board: clients.1,
+            requested: BTreeMap::new(),
+            savepoints: BTreeMap::new(),
+            stop: None,
+            final_is_stop: false,
+            cancel_requested: false,
         }
     }
 
@@ -101,6 +147,7 @@ impl CheckpointDriver {
     pub(crate) fn attach(&mut self, tasks: BTreeMap<TaskKey, TaskHandle>) -> Result<(), Failover> {
         self.tasks = tasks;
         self.final_checkpoint = None;
+        self.final_is_stop = false;
         self.ending = false;
         let actions = self.coordinator.handle(Event::Resume);
         self.execute(actions)
@@ -113,6 +160,9 @@ impl CheckpointDriver {
         let actions = self.coordinator.handle(Event::TaskFailed { task });
         // A failure while failing over changes nothing: the job restarts anyway.
         let _ = self.execute(actions);
+        if let Some(stop) = self.stop.take() {
+            self.fail_request(&stop.request, "the job failed before its sources stopped for the savepoint".into());
+        }
     }
 
     /// The job ended; retained checkpoints are kept or deleted per the retention policy.
@@ -120,7 +170,67 @@ impl CheckpointDriver {
         self.tasks.clear();
         let actions = self.coordinator.handle(Event::Shutdown { termination });
         let _ = self.execute(actions);
+        if let Some(stop) = self.stop.take() {
+            self.fail_request(&stop.request, "the job ended before its sources stopped for the savepoint".into());
+        }
         self.record_history();
+        self.publish();
+    }
+
+    /// A client asked for a savepoint into `request.target`. Triggered at once, unless the job
+    /// is to stop: then its sources are told to stop, and the savepoint waits for every
+    /// subtask's input to end. Refused (the request fails, the job goes on) while another stop
+    /// is under way.
+    pub(crate) fn request_savepoint(&mut self, request: SavepointRequest) -> Result<(), Failover> {
+        if self.stop.is_some() || self.final_is_stop {
+            self.fail_request(&request, "the job is already stopping with a savepoint".into());
+            return Ok(());
+        }
+        let storage = Arc::new(FsCheckpointStorage::clone(&self.storage).with_savepoints_dir(&request.target));
+        let savepoint = ClientSavepoint { request, storage, path: None };
+        let AfterSavepoint::Stop { drain } = savepoint.request.then else {
+            return self.trigger_client_savepoint(savepoint);
+        };
+        tracing::info!(
+            "stopping job {} with a savepoint into {}{}",
+            self.storage.job_id(),
+            savepoint.request.target.display(),
+            if drain { ", draining it first" } else { "" }
+        );
+        self.stop = Some(savepoint);
+        if self.tasks.values().all(|t| t.inputs_ended) {
+            return self.trigger_stop_savepoint();
+        }
+        for task in self.tasks.values().filter(|t| t.is_source && !t.inputs_ended) {
+            let _ = task.commands.send(TaskCommand::Stop { drain });
+        }
+        Ok(())
+    }
+
+    /// Takes the job's clients' request to cancel after a savepoint, if there is one.
+    pub(crate) fn take_cancel_request(&mut self) -> bool {
+        std::mem::take(&mut self.cancel_requested)
+    }
+
+    fn trigger_client_savepoint(&mut self, savepoint: ClientSavepoint) -> Result<(), Failover> {
+        let dir = paths::savepoint_dir_name(self.storage.job_id(), random_u64());
+        self.requested.insert(dir.clone(), savepoint);
+        let actions = self.coordinator.handle(Event::TriggerSavepoint { dir });
+        self.execute(actions)
+    }
+
+    /// Every subtask's input ended after a stop: the stop's savepoint is the final checkpoint.
+    fn trigger_stop_savepoint(&mut self) -> Result<(), Failover> {
+        let Some(stop) = self.stop.take() else { return Ok(()) };
+        // The next trigger is the savepoint's: it becomes the final checkpoint, exactly.
+        self.final_checkpoint = None;
+        self.final_is_stop = true;
+        self.trigger_client_savepoint(stop)
+    }
+
+    fn fail_request(&self, request: &SavepointRequest, message: String) {
+        tracing::warn!("savepoint request {} failed: {message}", request.trigger);
+        self.board.set(&request.trigger, SavepointStatus::Failed { message });
     }
 
     /// How long the job manager may wait for messages before the next tick.
@@ -170,6 +280,9 @@ impl CheckpointDriver {
             let _ = handle.commands.send(TaskCommand::TriggerCheckpoint(info));
         }
         if self.tasks.values().all(|t| t.inputs_ended) {
+            if self.stop.is_some() {
+                return self.trigger_stop_savepoint();
+            }
             self.coordinator.request_checkpoint_soon();
             return self.tick();
         }
@@ -193,7 +306,19 @@ impl CheckpointDriver {
                     if self.final_checkpoint.is_none() && self.tasks.values().all(|t| t.inputs_ended) {
                         self.final_checkpoint = Some(id);
                     }
-                    self.locations.register(id.0, location);
+                    let storage = match &location {
+                        SnapshotLocation::Savepoint { dir } => match self.requested.remove(dir) {
+                            Some(mut savepoint) => {
+                                let storage = Arc::clone(&savepoint.storage);
+                                savepoint.path = Some(storage.location_dir(&location));
+                                self.savepoints.insert(id.0, savepoint);
+                                storage
+                            }
+                            None => Arc::clone(&self.storage),
+                        },
+                        SnapshotLocation::Checkpoint { .. } => Arc::clone(&self.storage),
+                    };
+                    self.locations.register(id.0, location, storage);
                     let info = CheckpointInfo { id: id.0, timestamp, is_savepoint: kind == SnapshotKind::Savepoint };
                     for task in self.tasks.values().filter(|t| t.is_source || t.inputs_ended) {
                         // A subtask that is gone cannot acknowledge: the checkpoint expires or
@@ -207,7 +332,8 @@ impl CheckpointDriver {
                         failover = Some(Failover { message: message.clone() });
                         Event::MetadataFailed { id, message }
                     } else {
-                        match self.storage.write_metadata(&location, &metadata) {
+                        let storage = self.savepoints.get(&id.0).map_or(&self.storage, |s| &s.storage);
+                        match storage.write_metadata(&location, &metadata) {
                             Ok(()) => Event::MetadataWritten { id },
                             Err(error) => Event::MetadataFailed { id, message: error.to_string() },
                         }
@@ -233,7 +359,20 @@ impl CheckpointDriver {
                     for task in self.tasks.values() {
                         let _ = task.commands.send(TaskCommand::CheckpointComplete(id.0));
                     }
-                    if self.final_checkpoint.is_some_and(|f| id >= f) {
+                    if let Some(savepoint) = self.savepoints.remove(&id.0) {
+                        let path = savepoint.path.unwrap_or_default();
+                        tracing::info!("savepoint {id} of job {} is at {}", self.storage.job_id(), path.display());
+                        self.board.set(&savepoint.request.trigger, SavepointStatus::Completed { path });
+                        self.cancel_requested |= savepoint.request.then == AfterSavepoint::Cancel;
+                    }
+                    // A stop ends the job with exactly its savepoint; otherwise any checkpoint
+                    // taken after every input ended covers the final state.
+                    let ends = if self.final_is_stop {
+                        self.final_checkpoint == Some(id)
+                    } else {
+                        self.final_checkpoint.is_some_and(|f| id >= f)
+                    };
+                    if ends {
                         self.ending = true;
                         for task in self.tasks.values() {
                             let _ = task.commands.send(TaskCommand::EndOfJob);
@@ -251,11 +390,23 @@ impl CheckpointDriver {
                     {
                         tracing::warn!("cannot delete the files of failed checkpoint {id}: {error}");
                     }
+                    self.record_history();
+                    if let Some(savepoint) = self.savepoints.remove(&id.0) {
+                        self.fail_request(&savepoint.request, format!("savepoint {id} failed: {reason}"));
+                        if self.final_is_stop && self.final_checkpoint == Some(id) {
+                            // The sources have stopped: only a restart from the latest
+                            // checkpoint gets the job going again.
+                            self.final_is_stop = false;
+                            self.final_checkpoint = None;
+                            failover = Some(Failover {
+                                message: format!("the savepoint of a stop failed after the sources stopped: {reason}"),
+                            });
+                        }
+                    }
                     if self.final_checkpoint == Some(id) {
                         self.final_checkpoint = None;
                         self.coordinator.request_checkpoint_soon();
                     }
-                    self.record_history();
                 }
                 Action::Discard { checkpoints, shared_files } => {
                     for checkpoint in &checkpoints {
@@ -279,13 +430,83 @@ impl CheckpointDriver {
                     failover = Some(Failover { message: reason.to_string() });
                 }
                 Action::RejectSavepoint { dir, reason } => {
-                    tracing::warn!("savepoint into {dir} rejected: {reason:?}");
+                    if let Some(savepoint) = self.requested.remove(&dir) {
+                        let why = match reason {
+                            SavepointRejection::Suspended => "the job is restarting after a failure",
+                            SavepointRejection::ShutDown => "the job has ended",
+                        };
+                        self.fail_request(&savepoint.request, format!("the savepoint was not triggered: {why}"));
+                    }
                 }
             }
         }
+        self.publish();
         match failover {
             Some(failover) => Err(failover),
             None => Ok(()),
+        }
+    }
+
+    /// Publishes the coordinator's view of the checkpoints to the job's clients.
+    fn publish(&self) {
+        let stats = self.coordinator.stats();
+        let counts = stats.counts();
+        let summary = |s: &CheckpointStats| self.summary(s);
+        let recent: Vec<CheckpointSummary> = stats
+            .history()
+            .filter(|s| s.status != CheckpointStatus::InProgress)
+            .rev()
+            .take(RECENT_CHECKPOINTS)
+            .map(summary)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let in_progress =
+            stats.history().filter(|s| s.status == CheckpointStatus::InProgress).map(|s| s.id.0).collect();
+        let latest_savepoint = self.history.values().rev().find(|s| s.is_savepoint && s.completed).cloned();
+        let latest_completed = self.history.values().rev().find(|s| !s.is_savepoint && s.completed).cloned();
+        let latest_failed = self.history.values().rev().find(|s| s.failure.is_some()).cloned();
+        self.overview.update(|overview| {
+            overview.counts.triggered = counts.triggered;
+            overview.counts.completed = counts.completed;
+            overview.counts.failed = counts.failed;
+            overview.counts.in_progress = counts.in_progress();
+            overview.in_progress = in_progress;
+            overview.recent = recent;
+            overview.latest_completed = latest_completed;
+            overview.latest_savepoint = latest_savepoint;
+            overview.latest_failed = latest_failed;
+        });
+    }
+
+    fn summary(&self, stats: &CheckpointStats) -> CheckpointSummary {
+        let path = match stats.kind {
+            SnapshotKind::Checkpoint => self
+                .storage
+                .location_dir(&SnapshotLocation::Checkpoint { job_id: self.coordinator.plan().job_id, id: stats.id }),
+            SnapshotKind::Savepoint => self
+                .history
+                .get(&stats.id.0)
+                .map(|s| s.path.clone())
+                .or_else(|| self.savepoints.get(&stats.id.0).and_then(|s| s.path.clone()))
+                .unwrap_or_default(),
+        };
+        CheckpointSummary {
+            id: stats.id.0,
+            is_savepoint: stats.kind == SnapshotKind::Savepoint,
+            completed: stats.status == CheckpointStatus::Completed,
+            failure: match &stats.status {
+                CheckpointStatus::Failed { reason } => Some(reason.to_string()),
+                _ => None,
+            },
+            duration: stats.duration(),
+            state_size: stats.state_size(),
+            max_sync: stats.max_sync_duration(),
+            max_async: stats.max_async_duration(),
+            max_alignment: stats.max_alignment_duration(),
+            trigger_timestamp: stats.trigger_timestamp,
+            path,
         }
     }
 
@@ -307,25 +528,20 @@ impl CheckpointDriver {
     /// Copies the coordinator's bounded history into the job's unbounded one; called when a
     /// checkpoint ended (completed, failed) and at shutdown.
     fn record_history(&mut self) {
-        for stats in self.coordinator.stats().history() {
-            let summary = CheckpointSummary {
-                id: stats.id.0,
-                is_savepoint: stats.kind == SnapshotKind::Savepoint,
-                completed: stats.status == CheckpointStatus::Completed,
-                failure: match &stats.status {
-                    CheckpointStatus::Failed { reason } => Some(reason.to_string()),
-                    _ => None,
-                },
-                duration: stats.duration(),
-                state_size: stats.state_size(),
-                max_sync: stats.max_sync_duration(),
-                max_async: stats.max_async_duration(),
-                max_alignment: stats.max_alignment_duration(),
-            };
-            if stats.status == CheckpointStatus::InProgress {
-                continue;
-            }
+        let ended: Vec<CheckpointSummary> = self
+            .coordinator
+            .stats()
+            .history()
+            .filter(|s| s.status != CheckpointStatus::InProgress)
+            .map(|s| self.summary(s))
+            .collect();
+        for summary in ended {
             self.history.insert(summary.id, summary);
         }
     }
+}
+
+/// A random number for a savepoint directory's name.
+fn random_u64() -> u64 {
+    uuid::Uuid::new_v4().as_u64_pair().0
 }

@@ -1,6 +1,7 @@
 //! What the job manager tells a subtask about checkpoints ([`TaskCommand`]) and what subtasks,
 //! the snapshot thread and job clients report back ([`JobMessage`]).
 
+use crate::cluster::savepoints::SavepointRequest;
 use crate::error::TaskFailure;
 use weir_checkpoint::{DeclineReason, SubtaskStateHandle, TaskKey};
 use weir_core::snapshot::CheckpointInfo;
@@ -19,6 +20,10 @@ pub(crate) enum TaskCommand {
     /// Every subtask's inputs ended and a checkpoint covering the final state completed: a
     /// subtask waiting for it may end.
     EndOfJob,
+    /// The job stops with a savepoint (sent to sources only): stop reading now, emit the final
+    /// watermark first if `drain`, and end the input; the savepoint comes as the final
+    /// checkpoint once every subtask's inputs ended.
+    Stop { drain: bool },
 }
 
 /// A report to the job manager.
@@ -38,4 +43,6 @@ pub(crate) enum JobMessage {
     /// A `JobClient` asked for the job to be cancelled (the flag it set is the request; this
     /// only wakes the job manager's loop).
     CancelRequested,
+    /// A `JobClient` asked for a savepoint.
+    SavepointRequested(SavepointRequest),
 }

@@ -11,6 +11,7 @@
 //! - [`job_side`]: the job manager's driver of `weir-checkpoint`'s coordinator: it ticks it,
 //!   feeds it acknowledgements, and carries out its actions (trigger sources, write `_metadata`,
 //!   notify, delete);
+//! - [`overview`]: what the job's clients see of its checkpoints while it runs;
 //! - [`restore`]: turning a loaded checkpoint into what each operator instance and source
 //!   subtask starts from;
 //! - [`restore_check`]: the dry run of a restore, by the same rules, for
@@ -22,6 +23,7 @@
 pub(crate) mod alignment;
 pub(crate) mod job_side;
 pub(crate) mod messages;
+pub(crate) mod overview;
 pub(crate) mod restore;
 pub(crate) mod restore_check;
 pub(crate) mod snapshot_thread;

@@ -183,6 +183,9 @@ pub(crate) fn restore_source_splits(
 #[derive(Default)]
 pub(crate) struct RestorePlan {
     pub(crate) checkpoint_id: u64,
+    /// The snapshot's directory and whether it is a savepoint.
+    pub(crate) dir: std::path::PathBuf,
+    pub(crate) is_savepoint: bool,
     /// Per node: per subtask, the state to restore (absent: the node starts empty).
     operators: HashMap<usize, Vec<Option<Arc<RestoredState>>>>,
     /// Per source node: the split assignment of every subtask.
@@ -203,7 +206,12 @@ impl RestorePlan {
             return Err(refusal);
         }
 
-        let mut plan = RestorePlan { checkpoint_id: metadata.checkpoint_id.0, ..RestorePlan::default() };
+        let mut plan = RestorePlan {
+            checkpoint_id: metadata.checkpoint_id.0,
+            dir: snapshot.dir().to_path_buf(),
+            is_savepoint: metadata.kind == weir_checkpoint::SnapshotKind::Savepoint,
+            ..RestorePlan::default()
+        };
         for (op, target) in metadata.operators.iter().zip(mapping.targets) {
             let Some(node) = target else { continue };
             let parallelism = job.node_parallelism[node];

@@ -37,39 +37,39 @@ pub(crate) struct SnapshotJob {
     pub(crate) metrics: SnapshotMetrics,
 }
 
-/// Where the files of each in-flight checkpoint go, registered at trigger time.
+/// Where the files of each in-flight checkpoint go, registered at trigger time: the location
+/// and the storage that resolves it (a savepoint's storage has the directory its client asked
+/// for as its savepoints directory).
 ///
 /// The snapshot thread writes a checkpoint's files while holding the lock, and the job manager
 /// forgets an aborted checkpoint (before deleting its directory) under the same lock: so no
 /// file is ever written into a directory after its deletion.
 #[derive(Clone, Default)]
-pub(crate) struct Locations(Arc<Mutex<HashMap<u64, SnapshotLocation>>>);
+pub(crate) struct Locations(Arc<Mutex<HashMap<u64, (SnapshotLocation, Arc<FsCheckpointStorage>)>>>);
 
 impl Locations {
-    pub(crate) fn register(&self, id: u64, location: SnapshotLocation) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(id, location);
+    pub(crate) fn register(&self, id: u64, location: SnapshotLocation, storage: Arc<FsCheckpointStorage>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(id, (location, storage));
     }
 
     pub(crate) fn forget(&self, id: u64) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
     }
 
-    /// Runs `write` with checkpoint `id`'s location while no abort can delete it; `None` when
-    /// the checkpoint is no longer in flight.
-    fn while_registered<R>(&self, id: u64, write: impl FnOnce(&SnapshotLocation) -> R) -> Option<R> {
+    /// Runs `write` with checkpoint `id`'s location and storage while no abort can delete it;
+    /// `None` when the checkpoint is no longer in flight.
+    fn while_registered<R>(
+        &self,
+        id: u64,
+        write: impl FnOnce(&SnapshotLocation, &FsCheckpointStorage) -> R,
+    ) -> Option<R> {
         let locations = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        locations.get(&id).map(write)
+        locations.get(&id).map(|(location, storage)| write(location, storage))
     }
 }
 
 /// Runs the snapshot thread's loop until every sender is gone.
-pub(crate) fn run(
-    jobs: Receiver<SnapshotJob>,
-    storage: Arc<FsCheckpointStorage>,
-    locations: Locations,
-    reports: Sender<JobMessage>,
-    faults: Faults,
-) {
+pub(crate) fn run(jobs: Receiver<SnapshotJob>, locations: Locations, reports: Sender<JobMessage>, faults: Faults) {
     for job in jobs {
         let id = job.info.id;
         let task = job.task;
@@ -84,7 +84,7 @@ pub(crate) fn run(
             let _ = reports.send(JobMessage::SnapshotFailed { task, failure });
             continue;
         }
-        let Some(written) = locations.while_registered(id, |location| write(job, &storage, location)) else {
+        let Some(written) = locations.while_registered(id, |location, storage| write(job, storage, location)) else {
             continue; // aborted meanwhile: its directory is gone, write nothing
         };
         let message = match written {

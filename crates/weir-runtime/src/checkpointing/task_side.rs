@@ -122,18 +122,20 @@ impl TaskCheckpointing {
             TaskCommand::CheckpointComplete(id) => self.notify(chain, *id, true).map(|()| false),
             TaskCommand::CheckpointAborted(id) => self.notify(chain, *id, false).map(|()| false),
             TaskCommand::EndOfJob => Ok(true),
-            TaskCommand::TriggerCheckpoint(_) => Ok(false),
+            // A stop is for running sources (theirs to handle); once the input ended, it is moot.
+            TaskCommand::TriggerCheckpoint(_) | TaskCommand::Stop { .. } => Ok(false),
         }
     }
 
     /// After the inputs ended: reports it, then serves checkpoints until one covering the final
-    /// state completes. `source_uid` names the source whose (now empty) position is snapshotted.
-    pub(crate) fn finish(&mut self, chain: &mut OperatorChain, source_uid: Option<&OperatorUid>) -> Result<()> {
+    /// state completes. `source` is a source's final position (no splits left when it read
+    /// everything; where it stopped when the job stops with a savepoint).
+    pub(crate) fn finish(&mut self, chain: &mut OperatorChain, source: Option<SourcePosition>) -> Result<()> {
         let _ = self.reports.send(JobMessage::InputsEnded { task: self.task });
         loop {
             let command = self.commands.recv().map_err(|_| Error::Cancelled)?;
             if let TaskCommand::TriggerCheckpoint(info) = command {
-                let source = source_uid.map(|uid| SourcePosition { uid: uid.clone(), splits: empty_split_list() });
+                let source = source.as_ref().map(|s| SourcePosition { uid: s.uid.clone(), splits: s.splits.clone() });
                 self.checkpoint(chain, info, Duration::ZERO, source, true)?;
             } else if self.on_notification(chain, &command)? {
                 return Ok(());

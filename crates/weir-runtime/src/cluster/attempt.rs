@@ -11,6 +11,7 @@ use super::job_checkpoints::JobCheckpoints;
 use super::job_client::JobControl;
 use super::mini_cluster::{ClusterSettings, JobShared};
 use super::progress::ProgressReporter;
+use super::savepoints::SavepointStatus;
 use super::subtask::{OperatorSpec, SourceHead, SubtaskCheckpointing, SubtaskPlan, run_subtask};
 use crate::checkpointing::job_side::{Failover, JOB_MANAGER, TaskHandle};
 use crate::checkpointing::messages::JobMessage;
@@ -249,6 +250,7 @@ impl Attempt<'_> {
                             JobMessage::Acknowledge { id, task, handle } => c.driver.acknowledge(id, task, handle),
                             JobMessage::Decline { id, task, reason } => c.driver.decline(id, task, reason),
                             JobMessage::InputsEnded { task } => c.driver.inputs_ended(task),
+                            JobMessage::SavepointRequested(request) => c.driver.request_savepoint(request),
                             JobMessage::TaskEnded { .. }
                             | JobMessage::SnapshotFailed { .. }
                             | JobMessage::CancelRequested => Ok(()),
@@ -256,7 +258,18 @@ impl Attempt<'_> {
                         if let Err(f) = outcome {
                             failover = Some((TaskKey::new(0, 0), job_manager_failure(f)));
                         }
+                        if c.driver.take_cancel_request() {
+                            self.control.request_cancel();
+                        }
                     }
+                }
+                Ok(JobMessage::SavepointRequested(request)) => {
+                    let why = match stopping {
+                        Some(Stopping::Cancelling) => "the job is being cancelled",
+                        _ => "the job is failing over",
+                    };
+                    let message = format!("the savepoint was not triggered: {why}");
+                    self.control.savepoints.set(&request.trigger, SavepointStatus::Failed { message });
                 }
                 Ok(_) => {} // the subtasks are stopping: checkpoints no longer matter
                 Err(RecvTimeoutError::Timeout) => {}

@@ -11,6 +11,7 @@
 //! It is **not** the protocol (weir-checkpoint's coordinator decides) nor the storage
 //! (weir-state's `FsCheckpointStorage` writes and deletes); its own I/O is the snapshot thread.
 
+use super::job_client::JobControl;
 use super::mini_cluster::ClusterSettings;
 use crate::checkpointing::job_side::{CheckpointDriver, CheckpointSummary};
 use crate::checkpointing::messages::JobMessage;
@@ -43,6 +44,7 @@ impl JobCheckpoints {
         config: CheckpointConfig,
         settings: &ClusterSettings,
         reports: Sender<JobMessage>,
+        control: &JobControl,
     ) -> Result<Self, JobError> {
         let dir = match &config.checkpoints_dir {
             Some(dir) => std::path::PathBuf::from(dir),
@@ -72,17 +74,18 @@ impl JobCheckpoints {
         let locations = Locations::default();
         let (snapshots, jobs) = unbounded::<SnapshotJob>();
         let thread = {
-            let (storage, locations, faults) = (Arc::clone(&storage), locations.clone(), settings.faults.clone());
+            let (locations, faults) = (locations.clone(), settings.faults.clone());
             std::thread::Builder::new()
                 .name("snapshots".into())
-                .spawn(move || snapshot_thread::run(jobs, storage, locations, reports, faults))
+                .spawn(move || snapshot_thread::run(jobs, locations, reports, faults))
                 .map_err(|e| JobError::Startup {
                     job_name: job_name.into(),
                     operator: "checkpoints".into(),
                     cause: weir_core::Error::io("cannot start the snapshot thread", e),
                 })?
         };
-        let driver = CheckpointDriver::new(coordinator, storage, locations, settings.faults.clone());
+        let clients = (control.overview.clone(), Arc::clone(&control.savepoints));
+        let driver = CheckpointDriver::new(coordinator, storage, locations, settings.faults.clone(), clients);
         Ok(JobCheckpoints { driver, snapshots, thread, retention })
     }
 

@@ -13,15 +13,21 @@
 
 use super::job_result::JobExecutionResult;
 use super::job_status::JobStatus;
+use super::savepoints::{
+    AfterSavepoint, SavepointBoard, SavepointError, SavepointRequest, SavepointStatus, SavepointTriggerId,
+};
 use crate::checkpointing::messages::JobMessage;
+use crate::checkpointing::overview::{CheckpointsOverview, SharedOverview};
 use crate::error::JobError;
 use crate::task::cancel::CancelToken;
 use crossbeam_channel::Sender;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use weir_core::JobId;
+use weir_checkpoint::CheckpointConfig;
+use weir_core::{JobId, Timestamp};
 
 /// A running (or ended) job. Cheap to clone; the clones are the same job and may be used from
 /// any thread (a CLI `cancel`, a REST handler, the submitting code waiting for the result).
@@ -95,20 +101,95 @@ impl JobClient {
     /// restarted and its result has [`JobStatus::Cancelled`]. A job that finishes before the
     /// request reaches it stays finished.
     pub fn cancel(&self) -> CancelOutcome {
-        {
-            let mut state = self.control.lock();
-            match state.status {
-                status if status.is_terminal() => return CancelOutcome::AlreadyEnded(status),
-                JobStatus::Cancelling => return CancelOutcome::AlreadyCancelling,
-                _ => state.status = JobStatus::Cancelling,
-            }
+        self.control.request_cancel()
+    }
+
+    /// The job's checkpoint settings; `None` when checkpointing is off.
+    pub fn checkpoint_config(&self) -> Option<&CheckpointConfig> {
+        self.control.checkpoint_config.as_ref()
+    }
+
+    /// The job's checkpoints now: counts, those in flight, the newest that ended, and what it
+    /// was restored from.
+    pub fn checkpoints(&self) -> CheckpointsOverview {
+        self.control.overview.read()
+    }
+
+    /// When the job was submitted, and when it ended (milliseconds since the epoch).
+    pub fn start_time(&self) -> Timestamp {
+        self.control.start_time
+    }
+
+    pub fn end_time(&self) -> Option<Timestamp> {
+        self.control.lock().end_time
+    }
+
+    /// Asks for a savepoint of the running job (Flink's `savepoint`), written to a new
+    /// `savepoint-<job>-<random>` directory in `target` (default `state.savepoints.dir`).
+    /// Returns at once with the request's id; [`Self::savepoint_status`] and
+    /// [`Self::wait_for_savepoint`] tell what became of it. Refused at once, with the reason,
+    /// when the job has no checkpointing, is not running, or no directory is known.
+    pub fn trigger_savepoint(&self, target: Option<&Path>) -> Result<SavepointTriggerId, SavepointError> {
+        self.request_savepoint(target, AfterSavepoint::KeepRunning)
+    }
+
+    /// Stops the job with a savepoint (Flink's `stop --savepoint-path`, with `--drain` when
+    /// `drain`): see [`AfterSavepoint::Stop`]. If the savepoint fails after the sources stopped,
+    /// the job fails over and restarts from its latest checkpoint, as the restart strategy
+    /// allows.
+    pub fn stop_with_savepoint(
+        &self,
+        target: Option<&Path>,
+        drain: bool,
+    ) -> Result<SavepointTriggerId, SavepointError> {
+        self.request_savepoint(target, AfterSavepoint::Stop { drain })
+    }
+
+    /// Takes a savepoint and cancels the job once it completed (Flink's `cancel -s`). Sinks are
+    /// told the savepoint completed before the cancel reaches them, but a sink still committing
+    /// then may leave its last output for the restore to commit; `stop` has no such gap.
+    pub fn cancel_with_savepoint(&self, target: Option<&Path>) -> Result<SavepointTriggerId, SavepointError> {
+        self.request_savepoint(target, AfterSavepoint::Cancel)
+    }
+
+    /// What became of a savepoint request; `None` for an id this job never gave out.
+    pub fn savepoint_status(&self, trigger: &SavepointTriggerId) -> Option<SavepointStatus> {
+        self.control.savepoints.get(trigger)
+    }
+
+    /// Waits up to `timeout` for a savepoint request to end, and returns its status then.
+    pub fn wait_for_savepoint(&self, trigger: &SavepointTriggerId, timeout: Duration) -> Option<SavepointStatus> {
+        self.control.savepoints.wait(trigger, timeout)
+    }
+
+    fn request_savepoint(
+        &self,
+        target: Option<&Path>,
+        then: AfterSavepoint,
+    ) -> Result<SavepointTriggerId, SavepointError> {
+        let job_id = self.control.job_id.to_string();
+        let Some(config) = &self.control.checkpoint_config else {
+            return Err(SavepointError::CheckpointingOff { job_id });
+        };
+        let status = self.status();
+        if status != JobStatus::Running {
+            return Err(SavepointError::NotRunning { job_id, status: status.to_string() });
         }
-        self.control.changed.notify_all();
-        self.control.cancel.cancel();
-        // The flag is the request; the message only wakes the job manager. It can only be
-        // undeliverable once the job manager is gone, and then the job has ended anyway.
-        let _ = self.control.wake.send(JobMessage::CancelRequested);
-        CancelOutcome::Requested
+        let target = match (target, &config.savepoints_dir) {
+            (Some(target), _) => target.to_path_buf(),
+            (None, Some(dir)) => PathBuf::from(dir),
+            (None, None) => return Err(SavepointError::NoTargetDirectory { job_id }),
+        };
+        // The job manager may run elsewhere some day; a relative path means this process's.
+        let target = std::path::absolute(&target).unwrap_or(target);
+        let trigger = SavepointTriggerId::random();
+        self.control.savepoints.set(&trigger, SavepointStatus::InProgress);
+        let request = SavepointRequest { trigger: trigger.clone(), target, then };
+        if self.control.wake.send(JobMessage::SavepointRequested(request)).is_err() {
+            let message = "the job ended before the request reached its job manager".to_string();
+            self.control.savepoints.set(&trigger, SavepointStatus::Failed { message });
+        }
+        Ok(trigger)
     }
 
     /// Waits for the job to end and returns its result, as `execute` does: `Ok` for a finished
@@ -178,6 +259,13 @@ impl fmt::Debug for JobClient {
 pub(crate) struct JobControl {
     job_id: JobId,
     job_name: String,
+    start_time: Timestamp,
+    /// The job's checkpoint settings, if checkpointing is on.
+    checkpoint_config: Option<CheckpointConfig>,
+    /// The checkpoints as the job manager last published them.
+    pub(crate) overview: SharedOverview,
+    /// Every savepoint request and what became of it.
+    pub(crate) savepoints: Arc<SavepointBoard>,
     /// Set by a cancel request; the job manager waits on it between restarts.
     cancel: CancelToken,
     /// The job manager's message channel, to wake it for a cancel request.
@@ -192,6 +280,7 @@ pub(crate) struct JobControl {
 struct ControlState {
     status: JobStatus,
     outcome: Outcome,
+    end_time: Option<Timestamp>,
 }
 
 enum Outcome {
@@ -212,13 +301,22 @@ impl Outcome {
 }
 
 impl JobControl {
-    pub(crate) fn new(job_id: JobId, job_name: &str, wake: Sender<JobMessage>) -> Arc<Self> {
+    pub(crate) fn new(
+        job_id: JobId,
+        job_name: &str,
+        checkpoint_config: Option<CheckpointConfig>,
+        wake: Sender<JobMessage>,
+    ) -> Arc<Self> {
         Arc::new(JobControl {
             job_id,
             job_name: job_name.to_string(),
+            start_time: now_millis(),
+            checkpoint_config,
+            overview: SharedOverview::default(),
+            savepoints: Arc::default(),
             cancel: CancelToken::default(),
             wake,
-            state: Mutex::new(ControlState { status: JobStatus::Created, outcome: Outcome::Pending }),
+            state: Mutex::new(ControlState { status: JobStatus::Created, outcome: Outcome::Pending, end_time: None }),
             changed: Condvar::new(),
             manager: Mutex::new(None),
         })
@@ -226,6 +324,24 @@ impl JobControl {
 
     pub(crate) fn job_id(&self) -> JobId {
         self.job_id
+    }
+
+    /// Asks the job to stop; see [`JobClient::cancel`].
+    pub(crate) fn request_cancel(&self) -> CancelOutcome {
+        {
+            let mut state = self.lock();
+            match state.status {
+                status if status.is_terminal() => return CancelOutcome::AlreadyEnded(status),
+                JobStatus::Cancelling => return CancelOutcome::AlreadyCancelling,
+                _ => state.status = JobStatus::Cancelling,
+            }
+        }
+        self.changed.notify_all();
+        self.cancel.cancel();
+        // The flag is the request; the message only wakes the job manager. It can only be
+        // undeliverable once the job manager is gone, and then the job has ended anyway.
+        let _ = self.wake.send(JobMessage::CancelRequested);
+        CancelOutcome::Requested
     }
 
     /// Whether a client asked for the job to be cancelled.
@@ -257,8 +373,10 @@ impl JobControl {
             Ok(result) => (result.status, Outcome::Ended(result)),
             Err(error) => (JobStatus::Failed, Outcome::Failed(error)),
         };
+        state.end_time = Some(now_millis());
         drop(state);
         self.changed.notify_all();
+        self.savepoints.fail_in_progress("the job ended before the savepoint completed");
     }
 
     pub(crate) fn attach_manager(&self, manager: JoinHandle<()>) {
@@ -270,6 +388,11 @@ impl JobControl {
         // leave it half-updated.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Wall-clock milliseconds since the epoch.
+fn now_millis() -> Timestamp {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as Timestamp)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use super::progress::{ProgressReporter, ProgressSample};
 use super::subtask::panic_message;
 use crate::checkpointing::alignment::AlignmentMode;
 use crate::checkpointing::messages::JobMessage;
+use crate::checkpointing::overview::RestoredSnapshot;
 use crate::checkpointing::restore::RestorePlan;
 use crate::config::{self, ProgressMode};
 use crate::error::JobError;
@@ -100,7 +101,8 @@ pub(crate) fn submit(job: JobGraph, job_name: &str, settings: ClusterSettings) -
     let first_restore = initial.as_ref().map(|i| i.plan(&job)).transpose()?;
     let job_id = JobId::random();
     let (reports_tx, reports_rx) = unbounded::<JobMessage>();
-    let control = JobControl::new(job_id, job_name, reports_tx.clone());
+    let control =
+        JobControl::new(job_id, job_name, checkpointing.then(|| checkpoint_config.clone()), reports_tx.clone());
     let prepared = PreparedJob {
         job,
         job_name: job_name.to_string(),
@@ -178,7 +180,7 @@ fn run_job(prepared: PreparedJob, control: &JobControl) -> Result<JobExecutionRe
         },
     };
     let mut checkpoints = if checkpointing {
-        Some(JobCheckpoints::start(&job, job_id, &job_name, checkpoint_config, &settings, reports.0.clone())?)
+        Some(JobCheckpoints::start(&job, job_id, &job_name, checkpoint_config, &settings, reports.0.clone(), control)?)
     } else {
         None
     };
@@ -190,6 +192,18 @@ fn run_job(prepared: PreparedJob, control: &JobControl) -> Result<JobExecutionRe
     let end = loop {
         if control.cancel_requested() {
             break JobEnd::Cancelled;
+        }
+        if let Some(plan) = &restore {
+            let restored = RestoredSnapshot {
+                id: plan.checkpoint_id,
+                is_savepoint: plan.is_savepoint,
+                path: plan.dir.clone(),
+                restored_at: settings.clock.now_millis(),
+            };
+            control.overview.update(|o| {
+                o.counts.restored += 1;
+                o.latest_restored = Some(restored);
+            });
         }
         control.set_status(JobStatus::Running);
         let attempt = Attempt {

@@ -16,8 +16,11 @@ pub(crate) mod job_result;
 pub(crate) mod job_status;
 pub(crate) mod mini_cluster;
 pub(crate) mod progress;
+pub(crate) mod savepoints;
 pub(crate) mod subtask;
 
+pub use crate::checkpointing::overview::{CheckpointCounts, CheckpointsOverview, RestoredSnapshot};
 pub use job_client::{CancelOutcome, JobClient};
 pub use job_result::{CheckpointSummary, JobExecutionResult, OperatorResult};
 pub use job_status::JobStatus;
+pub use savepoints::{AfterSavepoint, SavepointError, SavepointStatus, SavepointTriggerId};

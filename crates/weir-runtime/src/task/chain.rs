@@ -5,7 +5,7 @@
 //! The chain remembers which operator is running, so that an error or a panic can be reported
 //! with the name of the operator that raised it, not just the task's.
 
-use super::element::{AnyBatch, Emit};
+use super::element::{AnyBatch, Emit, InputEnd};
 use super::erased_operator::ErasedOperator;
 use super::record_writer::{Control, Writers};
 use std::cell::Cell;
@@ -99,11 +99,14 @@ impl OperatorChain {
     }
 
     /// One input of the head ended. When all have, end-of-input passes down the chain, each
-    /// operator emitting what it held back, and then on to every consumer.
-    pub(crate) fn on_end_of_input(&mut self, side: InputSide) -> Result<()> {
+    /// operator emitting what it held back, and then on to every consumer. An input
+    /// [`InputEnd::Stopped`] for a savepoint reaches no operator, only the consumers.
+    pub(crate) fn on_end_of_input(&mut self, side: InputSide, end: InputEnd) -> Result<()> {
         self.ended_inputs += 1;
         let all_ended = self.ended_inputs >= self.head_inputs;
-        for i in 0..self.links.len() {
+        // A stop without drain tells no operator: their state is the savepoint's.
+        let operators = if end == InputEnd::Finished { self.links.len() } else { 0 };
+        for i in 0..operators {
             if i > 0 && !all_ended {
                 break;
             }
@@ -115,7 +118,7 @@ impl OperatorChain {
         }
         self.active.set(None);
         if all_ended {
-            self.writers.control(Control::EndOfInput)?;
+            self.writers.control(Control::EndOfInput(end))?;
         }
         Ok(())
     }

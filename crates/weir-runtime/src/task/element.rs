@@ -16,8 +16,20 @@ pub(crate) enum ChannelElement {
     WatermarkStatus(WatermarkStatus),
     /// A checkpoint barrier: everything before it belongs to the checkpoint's snapshot.
     Barrier(CheckpointInfo),
-    /// The producer will send nothing more on this channel.
-    EndOfInput,
+    /// The producer will send nothing more on this channel, for this reason.
+    EndOfInput(InputEnd),
+}
+
+/// Why an input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InputEnd {
+    /// The input is complete (bounded input, or a job stopped with `--drain`): operators are
+    /// told, so they emit what they held back and finish.
+    Finished,
+    /// The job is stopping for a savepoint without draining (Flink's `stop` without `--drain`):
+    /// the input stops here for now, operators are not told, and their state goes into the
+    /// savepoint as it is, to go on from when the job is restored.
+    Stopped,
 }
 
 /// Downcasts an erased batch to its type; a mismatch is a bug in graph building.

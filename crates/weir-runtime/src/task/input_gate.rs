@@ -24,7 +24,7 @@
 //! benchmark's samples in the scheduler). With no more subtask threads than cores it spins; with
 //! more, it yields between polls, so a producer waiting for the core runs first.
 
-use super::element::{AnyBatch, ChannelElement};
+use super::element::{AnyBatch, ChannelElement, InputEnd};
 use crate::checkpointing::alignment::{AlignmentEvent, AlignmentMode, BarrierAligner};
 use crate::checkpointing::messages::TaskCommand;
 use crossbeam_channel::{Receiver, Select, TryRecvError};
@@ -59,7 +59,8 @@ pub(crate) enum GateEvent {
     Watermark(Watermark),
     /// Every open channel went idle, or one became active again.
     WatermarkStatus(WatermarkStatus),
-    EndOfInput(InputSide),
+    /// Every channel of this side ended; `Stopped` if any of them stopped for a savepoint.
+    EndOfInput(InputSide, InputEnd),
     /// Barrier `info` arrived on every open channel: snapshot now.
     Barrier {
         info: CheckpointInfo,
@@ -81,6 +82,8 @@ pub(crate) struct InputGate {
     channels: Vec<InputChannel>,
     /// Channels of each side that have not ended.
     open: [usize; 2],
+    /// Whether a channel of each side ended because the job is stopping for a savepoint.
+    stopped: [bool; 2],
     watermark: Watermark,
     next_poll: usize,
     pending: VecDeque<GateEvent>,
@@ -115,6 +118,7 @@ impl InputGate {
         InputGate {
             channels,
             open,
+            stopped: [false, false],
             watermark: Watermark::MIN,
             next_poll: 0,
             pending: VecDeque::new(),
@@ -272,15 +276,19 @@ impl InputGate {
                 let events = self.aligner.on_barrier(i, info, Instant::now());
                 self.push_alignment(events);
             }
-            ChannelElement::EndOfInput => {
+            ChannelElement::EndOfInput(end) => {
                 self.channels[i].ended = true;
+                if end == InputEnd::Stopped {
+                    self.stopped[side_index(side)] = true;
+                }
                 let completed = self.aligner.on_end_of_input(i, Instant::now());
                 self.push_alignment(completed);
                 self.open[side_index(side)] -= 1;
                 self.advance_watermark();
                 self.report_status();
                 if self.open[side_index(side)] == 0 {
-                    self.pending.push_back(GateEvent::EndOfInput(side));
+                    let end = if self.stopped[side_index(side)] { InputEnd::Stopped } else { InputEnd::Finished };
+                    self.pending.push_back(GateEvent::EndOfInput(side, end));
                 }
             }
         }

@@ -8,7 +8,7 @@
 //! Whole batches skip the buffers where the partitioning allows it (forward, and round-robin of
 //! full batches), so a chain boundary costs one channel hand-over per batch.
 
-use super::element::{AnyBatch, ChannelElement, Emit, downcast_batch};
+use super::element::{AnyBatch, ChannelElement, Emit, InputEnd, downcast_batch};
 use super::partitioner::{PartitionKind, RoundRobin};
 use crossbeam_channel::Sender;
 use std::sync::Arc;
@@ -28,7 +28,7 @@ pub(crate) enum Control {
     Watermark(Watermark),
     WatermarkStatus(WatermarkStatus),
     Barrier(CheckpointInfo),
-    EndOfInput,
+    EndOfInput(InputEnd),
 }
 
 /// The producer side of one edge, with its record type erased.
@@ -228,7 +228,7 @@ impl<T: Data> RecordWriter for ChannelWriter<T> {
                 Control::Watermark(w) => ChannelElement::Watermark(w),
                 Control::WatermarkStatus(s) => ChannelElement::WatermarkStatus(s),
                 Control::Barrier(info) => ChannelElement::Barrier(info),
-                Control::EndOfInput => ChannelElement::EndOfInput,
+                Control::EndOfInput(end) => ChannelElement::EndOfInput(end),
             };
             self.out.send(channel, element)?;
         }

@@ -8,11 +8,11 @@
 //! end-of-input: a bounded job drains and finishes on its own.
 
 use super::chain::OperatorChain;
-use super::element::Emit;
+use super::element::{Emit, InputEnd};
 use super::metrics::OperatorMetrics;
 use super::stream_task::TaskEnvironment;
 use crate::checkpointing::messages::TaskCommand;
-use crate::checkpointing::task_side::{SourcePosition, TaskCheckpointing};
+use crate::checkpointing::task_side::{SourcePosition, TaskCheckpointing, empty_split_list};
 use crate::faults::FaultPoint;
 use crossbeam_channel::RecvTimeoutError;
 use std::any::Any;
@@ -161,7 +161,8 @@ impl<T: Data, S: Data> ErasedSourceReader for ReaderAdapter<T, S> {
 }
 
 /// Runs a source subtask until its reader finishes (and, with checkpoints, until its final
-/// checkpoint completed). The caller closes reader and chain.
+/// checkpoint completed) or the job stops it for a savepoint. The caller closes reader and
+/// chain.
 pub(crate) fn run(
     reader: &mut dyn ErasedSourceReader,
     chain: &mut OperatorChain,
@@ -170,13 +171,17 @@ pub(crate) fn run(
     source_uid: &OperatorUid,
 ) -> Result<()> {
     chain.on_start()?;
-    loop {
+    let mut stop = None;
+    while stop.is_none() {
         if env.cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
         if let Some(ckpt) = checkpointing.as_deref_mut() {
             while let Ok(command) = ckpt.commands.try_recv() {
-                on_command(command, reader, chain, ckpt, source_uid)?;
+                stop = stop.or(on_command(command, reader, chain, ckpt, source_uid)?);
+            }
+            if stop.is_some() {
+                break;
             }
             env.faults.check(FaultPoint::Processing, &ckpt.task_name, ckpt.task.subtask.0)?;
         }
@@ -192,7 +197,7 @@ pub(crate) fn run(
                 match checkpointing.as_deref_mut() {
                     // Commands wake the wait; cancellation closes the command channel.
                     Some(ckpt) => match ckpt.commands.recv_timeout(wait) {
-                        Ok(command) => on_command(command, reader, chain, ckpt, source_uid)?,
+                        Ok(command) => stop = on_command(command, reader, chain, ckpt, source_uid)?,
                         Err(RecvTimeoutError::Timeout) => {}
                         Err(RecvTimeoutError::Disconnected) => {
                             if env.cancel.wait_timeout(wait) {
@@ -210,28 +215,45 @@ pub(crate) fn run(
             SourcePoll::Finished => break,
         }
     }
-    chain.handle_watermark(Watermark::MAX)?;
-    chain.on_end_of_input(InputSide::First)?;
+    // Read to the end, or stopped with a drain: everything fires and finishes, as at the end of
+    // bounded input. Stopped without one: nothing fires; the position is where reading stopped.
+    let (end, splits) = match stop {
+        None => (InputEnd::Finished, empty_split_list()),
+        Some(Stop { drain: true }) => (InputEnd::Finished, reader.snapshot_splits()?),
+        Some(Stop { drain: false }) => (InputEnd::Stopped, reader.snapshot_splits()?),
+    };
+    if end == InputEnd::Finished {
+        chain.handle_watermark(Watermark::MAX)?;
+    }
+    chain.on_end_of_input(InputSide::First, end)?;
     match checkpointing {
-        Some(ckpt) => ckpt.finish(chain, Some(source_uid)),
+        Some(ckpt) => ckpt.finish(chain, Some(SourcePosition { uid: source_uid.clone(), splits })),
         None => Ok(()),
     }
 }
 
-/// A command from the job manager, between two polls.
+/// The job manager asked the source to stop reading for a savepoint.
+#[derive(Clone, Copy)]
+struct Stop {
+    drain: bool,
+}
+
+/// A command from the job manager, between two polls; `Some` when it says to stop reading.
 fn on_command(
     command: TaskCommand,
     reader: &mut dyn ErasedSourceReader,
     chain: &mut OperatorChain,
     ckpt: &mut TaskCheckpointing,
     source_uid: &OperatorUid,
-) -> Result<()> {
+) -> Result<Option<Stop>> {
     match command {
         TaskCommand::TriggerCheckpoint(info) => {
             let position = SourcePosition { uid: source_uid.clone(), splits: reader.snapshot_splits()? };
-            ckpt.checkpoint(chain, info, Duration::ZERO, Some(position), false)
+            ckpt.checkpoint(chain, info, Duration::ZERO, Some(position), false)?;
+            Ok(None)
         }
+        TaskCommand::Stop { drain } => Ok(Some(Stop { drain })),
         // The end of the job comes only after the inputs ended: a running source ignores it.
-        other => ckpt.on_notification(chain, &other).map(|_| ()),
+        other => ckpt.on_notification(chain, &other).map(|_| None),
     }
 }

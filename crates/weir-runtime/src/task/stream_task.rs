@@ -97,7 +97,7 @@ pub(crate) fn run(
             }
             GateEvent::Watermark(watermark) => chain.handle_watermark(watermark)?,
             GateEvent::WatermarkStatus(status) => chain.handle_watermark_status(status)?,
-            GateEvent::EndOfInput(side) => chain.on_end_of_input(side)?,
+            GateEvent::EndOfInput(side, end) => chain.on_end_of_input(side, end)?,
             GateEvent::Barrier { info, alignment } => {
                 if let Some(ckpt) = checkpointing.as_deref_mut() {
                     ckpt.checkpoint(chain, info, alignment, None, false)?;

@@ -3,7 +3,7 @@ use crossbeam_channel::{Receiver, unbounded};
 
 fn client() -> (JobClient, Arc<JobControl>, Receiver<JobMessage>) {
     let (wake, woken) = unbounded();
-    let control = JobControl::new(JobId([7; 16]), "test job", wake);
+    let control = JobControl::new(JobId([7; 16]), "test job", None, wake);
     (JobClient::new(Arc::clone(&control)), control, woken)
 }
 

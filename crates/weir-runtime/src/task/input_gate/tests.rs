@@ -21,7 +21,7 @@ fn describe(event: GateEvent) -> String {
         GateEvent::Batch(side, _) => format!("batch{side:?}"),
         GateEvent::Watermark(w) => format!("wm{w}"),
         GateEvent::WatermarkStatus(s) => format!("{s:?}"),
-        GateEvent::EndOfInput(side) => format!("end{side:?}"),
+        GateEvent::EndOfInput(side, _) => format!("end{side:?}"),
         GateEvent::Finished => "finished".into(),
         GateEvent::TimedOut => "timeout".into(),
         GateEvent::Barrier { info, .. } => format!("barrier{}", info.id),
@@ -69,12 +69,12 @@ fn the_gate_is_idle_when_every_open_channel_is() {
 #[test]
 fn inputs_end_separately_and_then_the_gate_finishes() {
     let (mut g, tx) = gate(&[InputSide::First, InputSide::Second, InputSide::Second]);
-    tx[1].send(ChannelElement::EndOfInput).expect("send");
+    tx[1].send(ChannelElement::EndOfInput(InputEnd::Finished)).expect("send");
     assert_eq!(next(&mut g), "timeout");
-    tx[2].send(ChannelElement::EndOfInput).expect("send");
+    tx[2].send(ChannelElement::EndOfInput(InputEnd::Finished)).expect("send");
     assert_eq!(next(&mut g), "endSecond");
     tx[0].send(ChannelElement::Batch(Box::new(Vec::<weir_core::Record<u8>>::new()))).expect("send");
-    tx[0].send(ChannelElement::EndOfInput).expect("send");
+    tx[0].send(ChannelElement::EndOfInput(InputEnd::Finished)).expect("send");
     assert_eq!(next(&mut g), "batchFirst");
     assert_eq!(next(&mut g), "endFirst");
     assert_eq!(next(&mut g), "finished");

@@ -21,7 +21,7 @@ fn received(rx: &Receiver<ChannelElement>) -> Vec<String> {
             ChannelElement::Watermark(w) => format!("wm{w}"),
             ChannelElement::WatermarkStatus(s) => format!("{s:?}"),
             ChannelElement::Barrier(info) => format!("barrier{}", info.id),
-            ChannelElement::EndOfInput => "end".into(),
+            ChannelElement::EndOfInput(_) => "end".into(),
         })
         .collect()
 }
@@ -36,7 +36,7 @@ fn hash_sends_every_record_to_the_owner_of_its_key_group() {
     let key_group: KeyGroupFn<u64> = Arc::new(|v: &u64| assign_key_group(v, 128));
     let mut w = ChannelWriter::<u64>::new(PartitionKind::Hash, tx, Some(key_group), &setup(4)).expect("writer");
     w.write(batch(0..100)).expect("write");
-    w.control(Control::EndOfInput).expect("end");
+    w.control(Control::EndOfInput(InputEnd::Finished)).expect("end");
     let mut seen = 0;
     for (subtask, rx) in rx.iter().enumerate() {
         for e in rx.try_iter() {
