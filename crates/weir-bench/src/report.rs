@@ -1,11 +1,13 @@
-//! The lines a run prints: `RESULT ...` for every workload, `RSS_SAMPLES ...` for those that
-//! sample memory. One line each, `key=value` fields separated by spaces, so that scripts can
+//! The lines a run prints: `RESULT ...` for every workload (with checkpoint fields when the job
+//! took checkpoints, and savepoint and restore fields for `restore`), `RSS_SAMPLES ...` for those
+//! that sample memory. One line each, `key=value` fields separated by spaces, so that scripts can
 //! `grep` and split them; the field names and their order are a stable interface.
 //!
 //! Pure formatting: the caller prints.
 
 use crate::measure::rss_growth_mb;
 use std::fmt;
+use std::time::Duration;
 
 /// The outcome of one run of one workload.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +23,20 @@ pub struct RunReport {
     pub peak_rss_mb: f64,
     /// Checkpoint figures, when the job took checkpoints.
     pub checkpoints: Option<CheckpointFigures>,
+    /// Savepoint and restore figures (the `restore` workload).
+    pub restore: Option<RestoreFigures>,
+}
+
+/// What taking a savepoint and restoring from it cost: the `RESULT` line's `savepoint_ms`,
+/// `restore_ms` and `state_bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoreFigures {
+    /// From the savepoint's trigger to its completion.
+    pub savepoint: Duration,
+    /// From submitting the restored job to its first record processed.
+    pub restore: Duration,
+    /// The total size of the savepoint's files.
+    pub state_bytes: u64,
 }
 
 /// What the job's checkpoints cost: the `RESULT` line's checkpoint fields.
@@ -80,6 +96,15 @@ impl fmt::Display for RunReport {
                 c.completed, c.p50_ms, c.max_ms, c.sync_pause_max_ms, c.last_size_bytes
             )?;
         }
+        if let Some(r) = &self.restore {
+            write!(
+                f,
+                " savepoint_ms={} restore_ms={} state_bytes={}",
+                r.savepoint.as_millis(),
+                r.restore.as_millis(),
+                r.state_bytes
+            )?;
+        }
         Ok(())
     }
 }
@@ -121,6 +146,7 @@ mod tests {
             cpu_seconds: 0.98765,
             peak_rss_mb: 12.34,
             checkpoints: None,
+            restore: None,
         };
         assert_eq!(
             report.to_string(),
@@ -139,6 +165,19 @@ mod tests {
         assert!(with_checkpoints.to_string().ends_with(
             "peak_rss_mb=12.3 checkpoints=3 ckpt_p50_ms=12 ckpt_max_ms=40 sync_pause_max_ms=1.2 ckpt_size_bytes=4096"
         ));
+        let with_restore = RunReport {
+            workload: "restore",
+            restore: Some(RestoreFigures {
+                savepoint: Duration::from_micros(312_900),
+                restore: Duration::from_millis(640),
+                state_bytes: 40_123_456,
+            }),
+            ..report
+        };
+        assert!(
+            with_restore.to_string().ends_with("peak_rss_mb=12.3 savepoint_ms=312 restore_ms=640 state_bytes=40123456"),
+            "{with_restore}"
+        );
     }
 
     #[test]
