@@ -25,7 +25,7 @@
 //! - [`routes`]: one module per resource;
 //! - [`json`]: the request and response shapes, shared by server and client;
 //! - [`client`]: [`RestClient`], a blocking client for the CLI;
-//! - [`error`]: [`RestError`].
+//! - [`error`](mod@error): [`RestError`].
 //!
 //! It is **not** the job manager (it asks [`weir_runtime::JobClient`]s, which decide nothing),
 //! nor authenticated or encrypted: it binds 127.0.0.1 by default, and whoever reaches it can
