@@ -67,7 +67,7 @@ impl IntoResponse for ApiError {
 /// The job a path names: 400 when the id is not a job id, 404 when no such job is served here.
 pub(crate) fn find_job(registry: &JobRegistry, job_id: &str) -> Result<JobClient, ApiError> {
     let id = parse_job_id(job_id)?;
-    registry.get(id).ok_or_else(|| ApiError::not_found(format!("job {id} not found (`weir list` shows the jobs)")))
+    registry.get(id).ok_or_else(|| ApiError::not_found(format!("job {id} not found")))
 }
 
 fn parse_job_id(text: &str) -> Result<JobId, ApiError> {

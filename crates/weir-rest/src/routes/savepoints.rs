@@ -34,6 +34,7 @@ pub async fn trigger(
     .map_err(refused)?;
     if request.cancel_job {
         registry.await_answer(Awaited::Savepoint(job.job_id(), trigger.clone()));
+        registry.await_answer(Awaited::JobEnd(job.job_id()));
     }
     Ok(accepted(trigger))
 }
@@ -49,6 +50,7 @@ pub async fn stop(
     let target = request.target_directory.map(PathBuf::from);
     let trigger = job.stop_with_savepoint(target.as_deref(), request.drain).map_err(refused)?;
     registry.await_answer(Awaited::Savepoint(job.job_id(), trigger.clone()));
+    registry.await_answer(Awaited::JobEnd(job.job_id()));
     Ok(accepted(trigger))
 }
 
