@@ -173,8 +173,7 @@ pub struct CheckRestoreArgs {
 /// Where the REST API of the job is (Flink's `-m/--jobmanager`).
 #[derive(Debug, Clone, Args)]
 pub struct JobManagerOption {
-    /// The REST address of the `weir run` serving the job, HOST:PORT (default: rest.bind-address
-    /// and rest.port's defaults).
+    /// The REST address of the `weir run` serving the job (its rest.bind-address:rest.port).
     #[arg(short = 'm', long = "jobmanager", value_name = "HOST:PORT", default_value_t = default_jobmanager(), value_parser = parse_jobmanager)]
     pub jobmanager: String,
 }
