@@ -186,6 +186,10 @@ impl CheckpointDriver {
             self.fail_request(&request, "the job is already stopping with a savepoint".into());
             return Ok(());
         }
+        if self.ending {
+            self.fail_request(&request, "the job read all its input and is finishing".into());
+            return Ok(());
+        }
         let storage = Arc::new(FsCheckpointStorage::clone(&self.storage).with_savepoints_dir(&request.target));
         let savepoint = ClientSavepoint { request, storage, path: None };
         let AfterSavepoint::Stop { drain } = savepoint.request.then else {
@@ -360,6 +364,8 @@ impl CheckpointDriver {
                         let _ = task.commands.send(TaskCommand::CheckpointComplete(id.0));
                     }
                     if let Some(savepoint) = self.savepoints.remove(&id.0) {
+                        // Clients that see it completed find it in the overview too.
+                        self.publish();
                         let path = savepoint.path.unwrap_or_default();
                         tracing::info!("savepoint {id} of job {} is at {}", self.storage.job_id(), path.display());
                         self.board.set(&savepoint.request.trigger, SavepointStatus::Completed { path });
