@@ -2,7 +2,7 @@
 //! takes a savepoint and then cancels it (`POST /jobs/:id/savepoints` with `cancel-job`), and
 //! waits until the job ended.
 
-use super::control::{JobEnd, connect, explain, wait_for_end, wait_for_savepoint};
+use super::control::{JobEnd, connect, explain, target_directory, wait_for_end, wait_for_savepoint};
 use super::print_stdout;
 
 /// Cancels `job_id`; with `savepoint` (`Some(dir)`), after a savepoint into `dir` or the default.
@@ -14,6 +14,7 @@ pub fn execute(jobmanager: &str, job_id: &str, savepoint: Option<Option<String>>
             .cancel(job_id)
             .map_err(|e| explain(e, jobmanager, || format!("cancelling job {job_id} was refused")))?,
         Some(target) => {
+            let target = target_directory(target.as_deref())?;
             let request = rest.trigger_savepoint(job_id, target.as_deref(), true).map_err(|e| {
                 explain(e, jobmanager, || format!("the savepoint before cancelling job {job_id} was refused"))
             })?;

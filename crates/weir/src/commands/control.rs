@@ -24,6 +24,17 @@ pub fn explain(error: RestError, address: &str, refused: impl FnOnce() -> String
     }
 }
 
+/// A savepoint directory given on the command line, made absolute here: the job manager
+/// resolves a relative path against its own working directory, not the user's.
+pub fn target_directory(dir: Option<&str>) -> anyhow::Result<Option<String>> {
+    dir.map(|dir| {
+        std::path::absolute(dir)
+            .map(|path| path.display().to_string())
+            .map_err(|e| anyhow::anyhow!("cannot make the savepoint directory '{dir}' absolute: {e}"))
+    })
+    .transpose()
+}
+
 /// A client of the REST API at `address`.
 pub fn connect(address: &str) -> anyhow::Result<RestClient> {
     Ok(RestClient::new(address)?)
@@ -93,5 +104,19 @@ pub fn wait_for_end(rest: &RestClient, job_id: &str) -> anyhow::Result<JobEnd> {
             anyhow::bail!("job {job_id} did not end within {} s", SAVEPOINT_TIMEOUT.as_secs());
         }
         std::thread::sleep(POLL_INTERVAL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_savepoint_directory_is_made_absolute_here() -> anyhow::Result<()> {
+        let here = std::env::current_dir()?;
+        assert_eq!(target_directory(Some("sp"))?, Some(here.join("sp").display().to_string()));
+        assert_eq!(target_directory(Some("/sp"))?, Some("/sp".to_string()));
+        assert_eq!(target_directory(None)?, None);
+        Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! (`POST /jobs/:id/stop`), waits for the savepoint and for the job's end, and prints the
 //! savepoint's path.
 
-use super::control::{JobEnd, connect, explain, wait_for_end, wait_for_savepoint};
+use super::control::{JobEnd, connect, explain, target_directory, wait_for_end, wait_for_savepoint};
 use super::print_stdout;
 use crate::cli::StopArgs;
 
@@ -10,7 +10,7 @@ pub fn execute(args: StopArgs) -> anyhow::Result<()> {
     let rest = connect(&args.jobmanager.jobmanager)?;
     let job_id = &args.job_id;
     let request = rest
-        .stop_with_savepoint(job_id, args.savepoint_path.as_deref(), args.drain)
+        .stop_with_savepoint(job_id, target_directory(args.savepoint_path.as_deref())?.as_deref(), args.drain)
         .map_err(|e| explain(e, rest.address(), || format!("stopping job {job_id} with a savepoint was refused")))?;
     let location = wait_for_savepoint(&rest, job_id, &request)?;
     let mut text = format!("Savepoint completed. Path: {location}\n");
