@@ -56,7 +56,7 @@ pub struct RunArgs {
     pub restore: RestoreOptions,
     /// Run the job in the background: print its id and REST address once it runs, and exit
     /// (its output goes to a log file, named then).
-    #[arg(short = 'd', long = "detached", global = true)]
+    #[arg(short = 'd', long = "detached", global = true, help_heading = "Run options")]
     pub detached: bool,
     #[command(subcommand)]
     pub job: Job,
