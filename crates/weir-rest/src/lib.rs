@@ -27,6 +27,10 @@
 //! - [`client`]: [`RestClient`], a blocking client for the CLI;
 //! - [`error`](mod@error): [`RestError`].
 //!
+//! DESIGN §2 places the REST API in the `weir` binary's crate; it is a crate of its own so that
+//! a job binary of its own (`StreamExecutionEnvironment::from_args`) can serve it too, and so
+//! that the API is tested without the CLI. `weir` depends on it, it on `weir-runtime`.
+//!
 //! It is **not** the job manager (it asks [`weir_runtime::JobClient`]s, which decide nothing),
 //! nor authenticated or encrypted: it binds 127.0.0.1 by default, and whoever reaches it can
 //! cancel jobs. Its I/O: one TCP listener (server) or outgoing connections (client).
