@@ -87,6 +87,8 @@ pub(crate) struct CheckpointDriver {
     ending: bool,
     /// Every checkpoint that ended, by id (the coordinator keeps only the newest few).
     history: BTreeMap<u64, CheckpointSummary>,
+    /// Ids of the newest completed checkpoint, completed savepoint and failed one in `history`.
+    latest: [Option<u64>; 3],
     /// What the job's clients see, published after every change.
     overview: SharedOverview,
     /// What became of the clients' savepoint requests.
@@ -129,6 +131,7 @@ impl CheckpointDriver {
             final_checkpoint: None,
             ending: false,
             history: BTreeMap::new(),
+            latest: [None; 3],
             overview: clients.0,
             board: clients.1,
             requested: BTreeMap::new(),
@@ -184,6 +187,10 @@ impl CheckpointDriver {
     pub(crate) fn request_savepoint(&mut self, request: SavepointRequest) -> Result<(), Failover> {
         if self.stop.is_some() || self.final_is_stop {
             self.fail_request(&request, "the job is already stopping with a savepoint".into());
+            return Ok(());
+        }
+        if self.ending {
+            self.fail_request(&request, "the job read all its input and is finishing".into());
             return Ok(());
         }
         let storage = Arc::new(FsCheckpointStorage::clone(&self.storage).with_savepoints_dir(&request.target));
@@ -360,6 +367,8 @@ impl CheckpointDriver {
                         let _ = task.commands.send(TaskCommand::CheckpointComplete(id.0));
                     }
                     if let Some(savepoint) = self.savepoints.remove(&id.0) {
+                        // Clients that see it completed find it in the overview too.
+                        self.publish();
                         let path = savepoint.path.unwrap_or_default();
                         tracing::info!("savepoint {id} of job {} is at {}", self.storage.job_id(), path.display());
                         self.board.set(&savepoint.request.trigger, SavepointStatus::Completed { path });
@@ -464,9 +473,8 @@ impl CheckpointDriver {
             .collect();
         let in_progress =
             stats.history().filter(|s| s.status == CheckpointStatus::InProgress).map(|s| s.id.0).collect();
-        let latest_savepoint = self.history.values().rev().find(|s| s.is_savepoint && s.completed).cloned();
-        let latest_completed = self.history.values().rev().find(|s| !s.is_savepoint && s.completed).cloned();
-        let latest_failed = self.history.values().rev().find(|s| s.failure.is_some()).cloned();
+        let [latest_completed, latest_savepoint, latest_failed] =
+            self.latest.map(|id| id.and_then(|id| self.history.get(&id).cloned()));
         self.overview.update(|overview| {
             overview.counts.triggered = counts.triggered;
             overview.counts.completed = counts.completed;
@@ -536,6 +544,12 @@ impl CheckpointDriver {
             .map(|s| self.summary(s))
             .collect();
         for summary in ended {
+            let slot = match (summary.completed, summary.is_savepoint) {
+                (true, false) => 0,
+                (true, true) => 1,
+                (false, _) => 2,
+            };
+            self.latest[slot] = self.latest[slot].max(Some(summary.id));
             self.history.insert(summary.id, summary);
         }
     }

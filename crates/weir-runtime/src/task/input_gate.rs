@@ -45,11 +45,14 @@ pub(crate) struct InputChannel {
     watermark: Watermark,
     idle: bool,
     ended: bool,
+    /// It ended because the job stops for a savepoint: its watermark still holds the others
+    /// back, so event time does not run ahead of records it will deliver after the restore.
+    stopped: bool,
 }
 
 impl InputChannel {
     pub(crate) fn new(receiver: Receiver<ChannelElement>, side: InputSide) -> Self {
-        InputChannel { receiver, side, watermark: Watermark::MIN, idle: false, ended: false }
+        InputChannel { receiver, side, watermark: Watermark::MIN, idle: false, ended: false, stopped: false }
     }
 }
 
@@ -279,6 +282,7 @@ impl InputGate {
             ChannelElement::EndOfInput(end) => {
                 self.channels[i].ended = true;
                 if end == InputEnd::Stopped {
+                    self.channels[i].stopped = true;
                     self.stopped[side_index(side)] = true;
                 }
                 let completed = self.aligner.on_end_of_input(i, Instant::now());
@@ -317,9 +321,9 @@ impl InputGate {
         }
     }
 
-    /// Reports the minimum over active channels if it moved forward.
+    /// Reports the minimum over active channels (open or stopped, not idle) if it moved forward.
     fn advance_watermark(&mut self) {
-        let minimum = self.channels.iter().filter(|c| !c.ended && !c.idle).map(|c| c.watermark).min();
+        let minimum = self.channels.iter().filter(|c| (!c.ended || c.stopped) && !c.idle).map(|c| c.watermark).min();
         if let Some(minimum) = minimum
             && minimum > self.watermark
         {

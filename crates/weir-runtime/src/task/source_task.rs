@@ -5,7 +5,10 @@
 //! through its chain. When the reader has nothing (a rate limit, no new data) the subtask first
 //! flushes its buffers, so records never wait behind an idle source, and then waits in a way that
 //! cancellation interrupts. When every split is finished it emits the final watermark and
-//! end-of-input: a bounded job drains and finishes on its own.
+//! end-of-input: a bounded job drains and finishes on its own. When the job stops with a
+//! savepoint it stops reading where it is: with a drain as if the input were complete (final
+//! watermark, operators finish), without one by ending its output as stopped (no watermark, no
+//! operator told), keeping its position for the savepoint.
 
 use super::chain::OperatorChain;
 use super::element::{Emit, InputEnd};
