@@ -19,7 +19,7 @@ mod workloads;
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, Subcommand};
 use measure::{ResourceUsage, RssSampler};
-use report::{CheckpointFigures, RssReport, RunReport};
+use report::{CheckpointFigures, RssReport, RunReport, SavepointPhases};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use weir_core::config::Configuration;
@@ -156,12 +156,15 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let conf = configuration(args)?;
     let sampler = if workload.samples_rss { Some(RssSampler::start(RSS_SAMPLE_INTERVAL)?) } else { None };
-    let report = match workload.run {
-        Run::Job(build) => run_job(workload, build, conf, &params)?,
+    let (report, phases) = match workload.run {
+        Run::Job(build) => (run_job(workload, build, conf, &params)?, None),
         Run::Scenario(scenario) => run_scenario(workload, scenario, &conf, &params)?,
     };
     let samples = sampler.map(RssSampler::finish);
     println!("{report}");
+    if let Some(phases) = phases {
+        println!("{phases}");
+    }
     if let Some(samples_mb) = samples {
         println!("{}", RssReport { workload: workload.name, samples_mb });
     }
@@ -210,11 +213,11 @@ fn run_scenario(
     scenario: fn(&Configuration, &WorkloadParams) -> anyhow::Result<workloads::ScenarioOutcome>,
     conf: &Configuration,
     params: &WorkloadParams,
-) -> anyhow::Result<RunReport> {
+) -> anyhow::Result<(RunReport, Option<SavepointPhases>)> {
     let before = ResourceUsage::now()?;
     let outcome = scenario(conf, params).with_context(|| format!("the {} workload failed", workload.name))?;
     let after = ResourceUsage::now()?;
-    Ok(RunReport {
+    let report = RunReport {
         workload: workload.name,
         parallelism: params.parallelism,
         events: outcome.events,
@@ -223,5 +226,6 @@ fn run_scenario(
         peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
         checkpoints: None,
         restore: Some(outcome.restore),
-    })
+    };
+    Ok((report, outcome.savepoint_phases))
 }

@@ -1,6 +1,6 @@
 //! The lines a run prints: `RESULT ...` for every workload (with checkpoint fields when the job
 //! took checkpoints, and savepoint and restore fields for `restore`), `RSS_SAMPLES ...` for those
-//! that sample memory. One line each, `key=value` fields separated by spaces, so that scripts can
+//! that sample memory, `SAVEPOINT_PHASES ...` for `restore`. One line each, `key=value` fields separated by spaces, so that scripts can
 //! `grep` and split them; the field names and their order are a stable interface.
 //!
 //! Pure formatting: the caller prints.
@@ -109,6 +109,35 @@ impl fmt::Display for RunReport {
     }
 }
 
+/// Where a savepoint's time went, as its job's checkpoint statistics tell: the `SAVEPOINT_PHASES`
+/// line of the `restore` workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SavepointPhases {
+    /// From the coordinator's trigger to its completion (the client's `savepoint_ms` adds the
+    /// request's trip to the job manager and the status's way back).
+    pub coordinator: Duration,
+    /// The longest wait of a subtask for its barriers to align.
+    pub alignment: Duration,
+    /// The longest synchronous part of a subtask's snapshot (processing paused).
+    pub sync: Duration,
+    /// The longest asynchronous part: serializing and writing the state files, fsync included.
+    pub asynchronous: Duration,
+}
+
+impl fmt::Display for SavepointPhases {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        write!(
+            f,
+            "SAVEPOINT_PHASES workload=restore coordinator_ms={:.1} max_alignment_ms={:.1} max_sync_ms={:.1} max_async_ms={:.1}",
+            ms(self.coordinator),
+            ms(self.alignment),
+            ms(self.sync),
+            ms(self.asynchronous)
+        )
+    }
+}
+
 /// The RSS samples of one run, oldest first, in MiB.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RssReport {
@@ -177,6 +206,20 @@ mod tests {
         assert!(
             with_restore.to_string().ends_with("peak_rss_mb=12.3 savepoint_ms=312 restore_ms=640 state_bytes=40123456"),
             "{with_restore}"
+        );
+    }
+
+    #[test]
+    fn savepoint_phases_line_has_every_phase_in_ms() {
+        let phases = SavepointPhases {
+            coordinator: Duration::from_micros(180_250),
+            alignment: Duration::from_micros(3_040),
+            sync: Duration::from_micros(120),
+            asynchronous: Duration::from_micros(150_000),
+        };
+        assert_eq!(
+            phases.to_string(),
+            "SAVEPOINT_PHASES workload=restore coordinator_ms=180.2 max_alignment_ms=3.0 max_sync_ms=0.1 max_async_ms=150.0"
         );
     }
 

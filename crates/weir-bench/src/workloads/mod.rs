@@ -38,7 +38,7 @@ pub mod slow_sink;
 pub mod stateless;
 pub mod tumbling;
 
-use crate::report::RestoreFigures;
+use crate::report::{RestoreFigures, SavepointPhases};
 use std::time::Duration;
 use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
@@ -102,6 +102,8 @@ pub struct ScenarioOutcome {
     pub events: u64,
     pub seconds: f64,
     pub restore: RestoreFigures,
+    /// Where the savepoint's time went, if the job's statistics had it.
+    pub savepoint_phases: Option<SavepointPhases>,
 }
 
 /// Every workload, in the order `list` shows them.

@@ -13,7 +13,9 @@
 //! 2. **Savepoint** (`savepoint_ms`). With the job still running at full speed, the workload
 //!    calls `JobClient::trigger_savepoint` and waits for `SavepointStatus::Completed`: the wall
 //!    time from the call to the status. `state_bytes` is the total size of the files in the
-//!    savepoint's directory. Then the job is cancelled and waited for.
+//!    savepoint's directory. A second line, `SAVEPOINT_PHASES`, splits the savepoint's time as
+//!    the job's checkpoint statistics do (alignment, synchronous and asynchronous parts). Then
+//!    the job is cancelled and waited for.
 //! 3. **Restore** (`restore_ms`). A second job, built the same way, is submitted with
 //!    `execution.savepoint.path` set to the savepoint: the wall time from the `execute_async`
 //!    call to the moment the keyed function has processed its first record.
@@ -44,7 +46,7 @@
 //! it does not measure a restored job's throughput.
 
 use super::{Run, ScenarioOutcome, Workload, WorkloadParams};
-use crate::report::RestoreFigures;
+use crate::report::{RestoreFigures, SavepointPhases};
 use anyhow::{Context, bail, ensure};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -115,6 +117,13 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
         None => bail!("the job does not know its own savepoint request {trigger}"),
     };
     let state_bytes = size_of_files(&savepoint)?;
+    let savepoint_phases =
+        client.checkpoints().latest_savepoint.filter(|s| s.completed && s.path == savepoint).map(|s| SavepointPhases {
+            coordinator: s.duration.unwrap_or_default(),
+            alignment: s.max_alignment,
+            sync: s.max_sync,
+            asynchronous: s.max_async,
+        });
     stop(&client, "the load job")?;
 
     // 3. A new job from the savepoint, up to its first record.
@@ -133,6 +142,7 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
         events: params.events,
         seconds: load_time.as_secs_f64(),
         restore: RestoreFigures { savepoint: savepoint_time, restore: restore_time, state_bytes },
+        savepoint_phases,
     })
 }
 
@@ -387,6 +397,8 @@ mod tests {
             assert_eq!(outcome.events, 20_000);
             // 10,000 keys of (u64 key, (u64, u64)) state: at least a few bytes each.
             assert!(outcome.restore.state_bytes > 30_000, "{outcome:?}");
+            let phases = outcome.savepoint_phases.expect("the overview names the savepoint");
+            assert!(phases.coordinator >= phases.asynchronous, "{phases:?}");
         }
     }
 }
