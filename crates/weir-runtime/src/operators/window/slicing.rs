@@ -10,10 +10,16 @@
 //! as the event-time trigger does; a record later than that goes to the late side output or is
 //! dropped and counted. Results are identical to the general window operator's (tested).
 //!
+//! The process function gets the same context as on the general operator: per-window state
+//! (scoped to the window being emitted, not to a slice), global state, and `clear` when a window
+//! is cleaned up at `end - 1 + lateness` — once per window that fired — after which its
+//! per-window state is dropped. So per-window state needs no fallback to the general operator,
+//! and a function that never touches state costs nothing more.
+//!
 //! It is **not** used with custom triggers, evictors, processing time or sessions: those take the
 //! general operator.
 
-use super::contents::FireInfo;
+use super::window_state::WindowStateRegistry;
 use crate::api::window_function::{ProcessWindowFunction, WindowContext};
 use crate::operators::keyed::KeySelector;
 use crate::operators::keyed_snapshot;
@@ -26,6 +32,7 @@ use weir_core::key_group::assign_key_group;
 use weir_core::operator::{OneInputOperator, OperatorContext, OperatorCounters};
 use weir_core::record::Batch;
 use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
+use weir_core::time::TimeDomain;
 use weir_core::window::assigner::missing_timestamp;
 use weir_core::window::{AggregateFunction, SliceAccumulators, SliceAggregator, Slicing, TimeWindow, Window};
 use weir_core::{Data, Error, Key, Output, Result, Timestamp, Watermark};
@@ -57,6 +64,8 @@ pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
     late_tag: Option<String>,
     state: Option<HeapKeyedStateBackend<K>>,
     slices: ValueStateDescriptor<SliceAccumulators<ACC>>,
+    /// The function's per-window state.
+    window_state: WindowStateRegistry<K, W>,
     /// Timers namespaced by window end.
     timers: InternalTimerService<K, i64>,
     clock: Option<Arc<dyn Clock>>,
@@ -93,6 +102,7 @@ where
             late_tag,
             state: None,
             slices: ValueStateDescriptor::new("window-slices"),
+            window_state: WindowStateRegistry::new(TimeDomain::EventTime, allowed_lateness, false),
             timers: InternalTimerService::default(),
             clock: None,
             counters: Arc::default(),
@@ -102,37 +112,73 @@ where
         }
     }
 
+    /// The keyed state, once started (for tests).
+    #[cfg(test)]
+    pub(super) fn keyed_state(&mut self) -> Option<&mut HeapKeyedStateBackend<K>> {
+        self.state.as_mut()
+    }
+
     fn set_key(&mut self, key: K) -> Result<&mut HeapKeyedStateBackend<K>> {
         scope(&mut self.state, self.max_parallelism, key)
     }
 
-    /// Emits the result of the window ending at `end` for the current key, if it has records.
-    fn emit(&mut self, key: &K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
+    /// Emits the result of the window ending at `end` for the current key, if it has records;
+    /// false if it has none.
+    fn emit(&mut self, key: &K, end: Timestamp, out: &mut Output<O>) -> Result<bool> {
         let slicing = *self.aggregator.slicing();
         let state =
             self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
         let value = state.value(&self.slices)?;
         let Some(result) = value.get().and_then(|slices| self.aggregator.result_for_window(slices, end)) else {
-            return Ok(());
+            return Ok(false);
         };
         let window: W = as_window(slicing.window_ending_at(end))?;
-        let processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
-        let info = FireInfo { watermark: self.timers.watermark, processing_time };
-        let mut ctx =
-            WindowContext { window: &window, watermark: info.watermark, processing_time: info.processing_time, out };
-        self.process.process(key, &mut ctx, vec![result])
+        let mut ctx = WindowContext {
+            window: &window,
+            watermark: self.timers.watermark,
+            processing_time: self.clock.as_ref().map_or(0, |c| c.now_millis()),
+            out,
+            state,
+            window_state: &mut self.window_state,
+        };
+        self.process.process(key, &mut ctx, vec![result])?;
+        Ok(true)
+    }
+
+    /// The window ending at `end` is cleaned up: the function's `clear` for the current key,
+    /// then the window's per-window state goes.
+    fn clear_window(&mut self, key: &K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
+        let window: W = as_window(self.aggregator.slicing().window_ending_at(end))?;
+        let state =
+            self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
+        let mut ctx = WindowContext {
+            window: &window,
+            watermark: self.timers.watermark,
+            processing_time: self.clock.as_ref().map_or(0, |c| c.now_millis()),
+            out,
+            state,
+            window_state: &mut self.window_state,
+        };
+        self.process.clear(key, &mut ctx)?;
+        self.window_state.clear_window(state, &window)
     }
 
     fn on_timer(&mut self, time: Timestamp, key: K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
         self.set_key(key.clone())?;
+        let mut fired = false;
         if time == end - 1 {
-            self.emit(&key, end, out)?;
+            fired = self.emit(&key, end, out)?;
             self.arm_next(&key, end)?;
             if self.allowed_lateness > 0 && (end - 1).saturating_add(self.allowed_lateness) != i64::MAX {
                 self.timers.event_time.register((end - 1).saturating_add(self.allowed_lateness), key.clone(), end);
             }
         }
         if time == (end - 1).saturating_add(self.allowed_lateness) {
+            // A cleanup timer after the end is only set once the window fired; at the end
+            // itself (no lateness), the window is cleaned up if it fired just now.
+            if fired || time != end - 1 {
+                self.clear_window(&key, end, out)?;
+            }
             let next_start = self.aggregator.slicing().next_window_start(end);
             let state = scope(&mut self.state, self.max_parallelism, key)?;
             let mut value = state.value(&self.slices)?;
@@ -272,6 +318,7 @@ where
         while let Some((time, key, end)) = self.timers.event_time.pop_due(watermark.0) {
             self.on_timer(time, key, end, out)?;
         }
+        self.window_state.settle(TimeDomain::EventTime, watermark.0);
         out.emit_watermark(watermark);
         Ok(())
     }
