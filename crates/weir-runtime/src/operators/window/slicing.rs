@@ -10,6 +10,13 @@
 //! as the event-time trigger does; a record later than that goes to the late side output or is
 //! dropped and counted. Results are identical to the general window operator's (tested).
 //!
+//! A started or restored operator has no watermark until the first one arrives (as in Flink),
+//! so it cannot tell which windows fired before a snapshot: until then, a record asks for a timer
+//! of every window of its slice, and a late one re-fires its windows at that first watermark, as
+//! the general operator's trigger does; a window re-firing from such a timer (its cleanup timer
+//! is set already) does not chain on. Like the general operator, it cannot tell then that a
+//! record is later than the lateness.
+//!
 //! The process function gets the same context as on the general operator: per-window state
 //! (scoped to the window being emitted, not to a slice), global state, and `clear` when a window
 //! is cleaned up at `end - 1 + lateness` — once per window that fired — after which its
@@ -168,9 +175,16 @@ where
         let mut fired = false;
         if time == end - 1 {
             fired = self.emit(&key, end, out)?;
-            self.arm_next(&key, end)?;
-            if self.allowed_lateness > 0 && (end - 1).saturating_add(self.allowed_lateness) != i64::MAX {
-                self.timers.event_time.register((end - 1).saturating_add(self.allowed_lateness), key.clone(), end);
+            let cleanup = (end - 1).saturating_add(self.allowed_lateness);
+            let cleanup_timer = self.allowed_lateness > 0 && cleanup != i64::MAX;
+            // Only after a restore does a window fire from a timer again (see `process_batch`):
+            // its cleanup timer is set already, and its first firing chained on to the next.
+            let refiring = cleanup_timer && self.timers.event_time.contains(cleanup, &key, &end);
+            if !refiring {
+                self.arm_next(&key, end)?;
+            }
+            if cleanup_timer {
+                self.timers.event_time.register(cleanup, key.clone(), end);
             }
         }
         if time == (end - 1).saturating_add(self.allowed_lateness) {
@@ -291,7 +305,15 @@ where
             let mut value = state.value(&self.slices)?;
             let slices = value.get_or_insert_with(SliceAccumulators::new);
             let added = self.aggregator.add(slices, timestamp, &record.value)?;
-            if added.is_new {
+            if watermark == Watermark::MIN.0 {
+                // No watermark since the operator started: after a restore, windows of the slice
+                // may have fired before the snapshot, and a late record must re-fire them (the
+                // general operator's trigger sets a timer for that). A timer for every window of
+                // the slice (deduplicated): the first watermark fires the due ones.
+                for end in slicing.window_ends_of_slice(slice_start) {
+                    self.timers.event_time.register(end - 1, key.clone(), end);
+                }
+            } else if added.is_new {
                 // The first window holding the slice that has not fired yet: later ones follow
                 // by chaining (`arm_next`).
                 if let Some(end) = slicing.window_ends_of_slice(slice_start).find(|end| end - 1 > watermark) {

@@ -105,21 +105,21 @@ impl UnderTest for Sliced {
     }
 }
 
-fn general(function: CountFirings) -> Box<dyn UnderTest> {
+fn general(function: CountFirings, lateness: i64) -> Box<dyn UnderTest> {
     let spec = WindowSpec {
         key_selector: Arc::new(|e: &Event| e.0),
         assigner: Arc::new(tumbling()),
         trigger: Arc::from(WindowAssigner::<Event>::default_trigger(&tumbling())),
-        allowed_lateness: LATENESS,
+        allowed_lateness: lateness,
         late_tag: None,
     };
     let core = Incremental { aggregate: Arc::new(Count), process: function, _types: PhantomData };
     Box::new(General::new(spec, core))
 }
 
-fn sliced(function: CountFirings) -> Box<dyn UnderTest> {
+fn sliced(function: CountFirings, lateness: i64) -> Box<dyn UnderTest> {
     let slicing = Slicing::for_tumbling(&tumbling()).expect("sliceable");
-    Box::new(Sliced::new(Arc::new(|e: &Event| e.0), slicing, Arc::new(Count), function, LATENESS, None))
+    Box::new(Sliced::new(Arc::new(|e: &Event| e.0), slicing, Arc::new(Count), function, lateness, None))
 }
 
 /// An operator started (restoring `restored` if given), and its output.
@@ -130,7 +130,11 @@ struct Harness {
 
 impl Harness {
     fn start(sliced_path: bool, function: CountFirings, restored: Option<Vec<u8>>) -> Harness {
-        let mut op = if sliced_path { sliced(function) } else { general(function) };
+        Harness::with_lateness(sliced_path, function, restored, LATENESS)
+    }
+
+    fn with_lateness(sliced_path: bool, function: CountFirings, restored: Option<Vec<u8>>, lateness: i64) -> Harness {
+        let mut op = if sliced_path { sliced(function, lateness) } else { general(function, lateness) };
         let restored = restored.map(|bytes| {
             Arc::new(RestoredState {
                 checkpoint_id: 1,
@@ -235,4 +239,30 @@ fn restored_entries_of_cleaned_up_windows_are_swept(sliced_path: bool) {
 fn after_a_restore_the_first_use_sweeps_entries_of_windows_cleaned_up_before() {
     restored_entries_of_cleaned_up_windows_are_swept(false);
     restored_entries_of_cleaned_up_windows_are_swept(true);
+}
+
+fn a_late_record_first_after_a_restore_refires_its_window(sliced_path: bool) {
+    // Lateness 1500: [0, 1000) and [1000, 2000) have both fired at watermark 1999, and [0, 1000)
+    // waits for late records until 2499.
+    let mut h = Harness::with_lateness(sliced_path, CountFirings::new(false), None, 1_500);
+    h.records(&[(1, 100), (1, 1_100)]);
+    h.watermark(1_999);
+    assert_eq!(h.output(), ["1 0 fired Some(1)", "1 1000 fired Some(1)"]);
+    let bytes = h.snapshot();
+
+    // A restored operator knows no watermark until the first one arrives: the late record
+    // a@300 comes before it. Its window re-fires at that watermark (as it would have at once
+    // without the restore), and only its window: [1000, 2000) fired before and has nothing new.
+    let mut r = Harness::with_lateness(sliced_path, CountFirings::new(false), Some(bytes), 1_500);
+    r.records(&[(1, 300)]);
+    r.watermark(2_000);
+    assert_eq!(r.output(), ["1 0 fired Some(2)"]);
+    r.watermark(3_499);
+    assert_eq!(r.output(), ["1 0 cleared after Some(2)", "1 1000 cleared after Some(1)"]);
+}
+
+#[test]
+fn a_late_record_first_after_a_restore_refires_its_window_once() {
+    a_late_record_first_after_a_restore_refires_its_window(false);
+    a_late_record_first_after_a_restore_refires_its_window(true);
 }
