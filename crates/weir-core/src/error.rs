@@ -60,6 +60,15 @@ pub enum Error {
     /// none, or its window would reach past the range of timestamps (`i64` milliseconds).
     #[error("{assigner}: {message}")]
     Unassignable { assigner: &'static str, message: String },
+    /// The state a checkpoint or savepoint holds for operator `uid` cannot be read by the
+    /// operator that has this uid now (another operator or other state types under the same
+    /// uid, or a damaged file).
+    #[error(
+        "the state of operator '{uid}' in snapshot {checkpoint_id} cannot be read by this job's operator with that uid: \
+         {problem} (if the uid now names a different operator, give it a new uid; to drop the old state, restore \
+         with --allow-non-restored-state after removing or renaming the operator)"
+    )]
+    IncompatibleState { uid: String, checkpoint_id: u64, problem: String },
     /// The job was cancelled while this work was under way.
     #[error("cancelled")]
     Cancelled,
@@ -79,6 +88,17 @@ impl Error {
         Error::Io { context: context.into(), source }
     }
 
+    /// `error`, raised while restoring operator `uid` from snapshot `checkpoint_id`, as an
+    /// [`Error::IncompatibleState`]; cancellation passes through unchanged.
+    pub fn incompatible_state(uid: &str, checkpoint_id: u64, error: Error) -> Self {
+        let problem = match error {
+            Error::Cancelled | Error::IncompatibleState { .. } => return error,
+            Error::Internal(problem) => problem,
+            other => other.to_string(),
+        };
+        Error::IncompatibleState { uid: uid.to_string(), checkpoint_id, problem }
+    }
+
     /// How failover should treat this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -87,7 +107,8 @@ impl Error {
             | Error::InvalidData { .. }
             | Error::KeySerialization(_)
             | Error::InvalidWindow { .. }
-            | Error::Unassignable { .. } => ErrorKind::User,
+            | Error::Unassignable { .. }
+            | Error::IncompatibleState { .. } => ErrorKind::User,
             Error::Io { .. } | Error::Connector { .. } => ErrorKind::External,
             Error::Cancelled | Error::Internal(_) => ErrorKind::Internal,
         }

@@ -7,6 +7,7 @@
 
 use crate::error::JobError;
 use crate::recovery::RestartStrategyType;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use weir_core::config::{ConfigOption, Configuration, parse_bool, parse_duration, parse_positive};
@@ -98,6 +99,34 @@ pub const PROGRESS_INTERVAL: ConfigOption<Duration> = ConfigOption {
     description: "How often progress is shown.",
     parse: parse_duration,
 };
+
+// The REST API of the job manager (Flink's `RestOptions`), which `weir run` serves while its job
+// runs and the `list`/`cancel`/`stop`/`savepoint` verbs talk to. Read by `weir-rest`.
+
+pub const REST_PORT: ConfigOption<u16> = ConfigOption {
+    key: "rest.port",
+    default: 8081,
+    description: "Port of the REST API that `weir run` serves while its job runs; 0 picks any free port (the address is printed).",
+    parse: parse_port,
+};
+
+pub const REST_BIND_ADDRESS: ConfigOption<Cow<'static, str>> = ConfigOption {
+    key: "rest.bind-address",
+    default: Cow::Borrowed("127.0.0.1"),
+    description: "Address the REST API listens on (0.0.0.0 for every interface; the API has no authentication).",
+    parse: parse_host,
+};
+
+fn parse_port(text: &str) -> Result<u16, String> {
+    text.trim().parse::<u16>().map_err(|_| "expected a port number from 0 to 65535 (0: any free port)".to_string())
+}
+
+fn parse_host(text: &str) -> Result<Cow<'static, str>, String> {
+    match text.trim() {
+        "" => Err("expected a host name or an IP address, such as 127.0.0.1".into()),
+        host => Ok(Cow::Owned(host.to_string())),
+    }
+}
 
 // Restoring a job from a savepoint or a retained checkpoint: Flink's `SavepointConfigOptions`
 // keys, which `weir run -s` / `-n` set.
@@ -281,6 +310,8 @@ pub fn describe_options() -> Vec<(&'static str, String, &'static str)> {
         (WINDOW_SLICE_SHARING.key, "true".into(), WINDOW_SLICE_SHARING.description),
         (PROGRESS.key, "auto".into(), PROGRESS.description),
         (PROGRESS_INTERVAL.key, "1 s".into(), PROGRESS_INTERVAL.description),
+        (REST_PORT.key, REST_PORT.default.to_string(), REST_PORT.description),
+        (REST_BIND_ADDRESS.key, REST_BIND_ADDRESS.default.to_string(), REST_BIND_ADDRESS.description),
         (SAVEPOINT_PATH.key, "unset".into(), SAVEPOINT_PATH.description),
         (SAVEPOINT_IGNORE_UNCLAIMED_STATE.key, "false".into(), SAVEPOINT_IGNORE_UNCLAIMED_STATE.description),
         (
@@ -423,6 +454,21 @@ mod tests {
         assert_eq!(conf.get(&BUFFER_TIMEOUT).expect("valid"), Duration::from_millis(5));
         let err = conf.get(&PARALLELISM).expect_err("invalid").to_string();
         assert!(err.contains("parallelism.default") && err.contains("zero"), "{err}");
+    }
+
+    #[test]
+    fn rest_options_have_flink_s_defaults_and_check_their_values() {
+        let conf = Configuration::new();
+        assert_eq!(conf.get(&REST_PORT).expect("default"), 8081);
+        assert_eq!(conf.get(&REST_BIND_ADDRESS).expect("default"), "127.0.0.1");
+        let conf = parse_config_yaml("rest:\n  port: 0\n  bind-address: 0.0.0.0\n").expect("yaml");
+        assert_eq!(conf.get(&REST_PORT).expect("valid"), 0);
+        assert_eq!(conf.get(&REST_BIND_ADDRESS).expect("valid"), "0.0.0.0");
+        let conf = parse_config_yaml("rest.port: 70000\nrest.bind-address: ''\n").expect("yaml");
+        assert!(conf.get(&REST_PORT).expect_err("too big").to_string().contains("rest.port"));
+        assert!(conf.get(&REST_BIND_ADDRESS).is_err());
+        let keys: Vec<&str> = describe_options().into_iter().map(|(key, _, _)| key).collect();
+        assert!(keys.contains(&"rest.port") && keys.contains(&"rest.bind-address"), "{keys:?}");
     }
 
     #[test]

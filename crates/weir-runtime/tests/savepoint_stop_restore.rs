@@ -374,3 +374,25 @@ fn the_checkpoints_overview_names_the_savepoint_a_job_was_restored_from() {
     assert_eq!(Some(newest), result.checkpoints.last(), "the overview's newest is the job result's newest");
     assert_eq!(overview.latest_completed.as_ref().map(|c| c.id), Some(newest.id));
 }
+
+#[test]
+fn a_savepoint_whose_state_does_not_fit_the_operator_with_its_uid_fails_naming_the_operator() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let savepoint = run_and_stop(dir.path(), (2, 1));
+    // Another job under the same uids: its windows hold sums of strings, not the first job's
+    // element lists.
+    let env = common::env(2);
+    env.set_config("execution.savepoint.path", savepoint.display().to_string())
+        .set_config("execution.savepoint.ignore-unclaimed-state", "true");
+    env.from_source(DataGenSource::new(|i| (format!("k{}", i % 3), i)).with_count(1000), "events")
+        .uid("events")
+        .set_parallelism(1)
+        .key_by(|(k, _): &(String, u64)| k.clone())
+        .count_window(10)
+        .reduce(|a, b| (a.0, a.1 + b.1))
+        .uid("windows")
+        .sink_to(BlackholeSink::new());
+    let error = env.execute("another job").expect_err("the state cannot be read").to_string();
+    assert!(error.contains("operator 'windows'") && error.contains("cannot be read"), "{error}");
+    assert!(error.contains("new uid") && error.contains("--allow-non-restored-state"), "says what to do: {error}");
+}

@@ -1,6 +1,8 @@
 //! The command-line grammar of `weir` (clap derive): the verbs, the options every `weir run`
 //! accepts, the built-in jobs as subcommands of `run` (and of `checkpoints check-restore`, which
-//! builds them the same way), each with its own arguments, and the `checkpoints` tools.
+//! builds them the same way), each with its own arguments, the `checkpoints` tools, and the
+//! verbs that control a running job through its REST API (`list`, `cancel`, `stop`,
+//! `savepoint`, with Flink's names and `-m/--jobmanager`).
 //!
 //! It is **not** where anything runs: [`crate::commands`] executes what is parsed here.
 
@@ -19,8 +21,17 @@ pub struct Cli {
 /// The verbs.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a built-in job on the embedded mini-cluster, with live progress on stderr.
+    /// Run a built-in job on the embedded mini-cluster, with live progress on stderr, serving
+    /// the REST API while it runs.
     Run(RunArgs),
+    /// List the jobs of a running `weir run` (id, name, status).
+    List(ListArgs),
+    /// Cancel a running job, optionally with a savepoint first.
+    Cancel(CancelArgs),
+    /// Stop a running job with a savepoint (its sources stop; the savepoint is its last snapshot).
+    Stop(StopArgs),
+    /// Take a savepoint of a running job; the job goes on.
+    Savepoint(SavepointArgs),
     /// List the built-in jobs.
     Jobs,
     /// List the configuration keys, their defaults and what they do.
@@ -43,6 +54,10 @@ pub struct RunArgs {
     pub options: RunOptions,
     #[command(flatten)]
     pub restore: RestoreOptions,
+    /// Run the job in the background: print its id and REST address once it runs, and exit
+    /// (its output goes to a log file, named then).
+    #[arg(short = 'd', long = "detached", global = true, help_heading = "Run options")]
+    pub detached: bool,
     #[command(subcommand)]
     pub job: Job,
 }
@@ -155,6 +170,111 @@ pub struct CheckRestoreArgs {
     pub job: Job,
 }
 
+/// Where the REST API of the job is (Flink's `-m/--jobmanager`).
+#[derive(Debug, Clone, Args)]
+pub struct JobManagerOption {
+    /// The REST address of the `weir run` serving the job (its rest.bind-address:rest.port).
+    #[arg(short = 'm', long = "jobmanager", value_name = "HOST:PORT", default_value_t = default_jobmanager(), value_parser = parse_jobmanager)]
+    pub jobmanager: String,
+}
+
+/// `127.0.0.1:8081`: the defaults of `rest.bind-address` and `rest.port`.
+pub fn default_jobmanager() -> String {
+    use weir_runtime::config::{REST_BIND_ADDRESS, REST_PORT};
+    format!("{}:{}", REST_BIND_ADDRESS.default, REST_PORT.default)
+}
+
+/// Parses `-m`: `HOST:PORT`, `[IPv6]:PORT`, optionally after `http://`.
+pub fn parse_jobmanager(text: &str) -> Result<String, String> {
+    let bad = || format!("expected HOST:PORT, e.g. 127.0.0.1:8081, got '{text}'");
+    let address = text.trim().strip_prefix("http://").unwrap_or(text.trim()).trim_end_matches('/');
+    let (host, port) = address.rsplit_once(':').ok_or_else(bad)?;
+    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(ipv6) => ipv6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'),
+    };
+    if !host_ok || port.parse::<u16>().map_or(true, |p| p == 0) {
+        return Err(bad());
+    }
+    Ok(address.to_string())
+}
+
+/// `weir list [-m HOST:PORT]`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub jobmanager: JobManagerOption,
+}
+
+/// `weir cancel <JOB_ID> [-s [DIR]] [-m HOST:PORT]`.
+#[derive(Debug, Args)]
+#[command(
+    arg_required_else_help = true,
+    after_help = "Without -s the job is cancelled at once. With -s a savepoint is taken first (into DIR, or \
+                  state.savepoints.dir of the job), its path printed, and then the job is cancelled."
+)]
+pub struct CancelArgs {
+    /// The job's id (`weir list` shows it).
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: Option<String>,
+    /// Take a savepoint first, into DIR (default: the job's state.savepoints.dir).
+    #[arg(short = 's', long = "with-savepoint", alias = "withSavepoint", value_name = "DIR", num_args = 0..=1)]
+    pub with_savepoint: Option<Option<String>>,
+    #[command(flatten)]
+    pub jobmanager: JobManagerOption,
+}
+
+impl CancelArgs {
+    /// The job id and the savepoint request. As in Flink, `cancel -s <JOB_ID>` (the id taken as
+    /// the optional directory) means a savepoint into the default directory.
+    pub fn job_and_savepoint(&self) -> Result<(String, Option<Option<String>>), clap::Error> {
+        match (&self.job_id, &self.with_savepoint) {
+            (Some(job), savepoint) => Ok((job.clone(), savepoint.clone())),
+            (None, Some(Some(job))) => Ok((job.clone(), Some(None))),
+            (None, _) => Err(clap::Error::raw(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "the job id is missing: weir cancel <JOB_ID> [-s [DIR]]\n",
+            )),
+        }
+    }
+}
+
+/// `weir stop <JOB_ID> [-p DIR] [-d] [-m HOST:PORT]`.
+#[derive(Debug, Args)]
+#[command(
+    arg_required_else_help = true,
+    after_help = "The sources stop, the savepoint is the job's last snapshot, and the job ends as FINISHED. \
+                  Prints the savepoint's path once it is complete and the job ended."
+)]
+pub struct StopArgs {
+    /// The job's id (`weir list` shows it).
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: String,
+    /// Where the savepoint's directory is created (default: the job's state.savepoints.dir).
+    #[arg(short = 'p', long = "savepoint-path", alias = "savepointPath", value_name = "DIR")]
+    pub savepoint_path: Option<String>,
+    /// Emit the final watermark first, so that every event-time window and timer fires (as at the
+    /// end of bounded input); for a job that is not to be resumed.
+    #[arg(short = 'd', long = "drain")]
+    pub drain: bool,
+    #[command(flatten)]
+    pub jobmanager: JobManagerOption,
+}
+
+/// `weir savepoint <JOB_ID> [DIR] [-m HOST:PORT]`.
+#[derive(Debug, Args)]
+#[command(arg_required_else_help = true, after_help = "Prints the savepoint's path once it is complete.")]
+pub struct SavepointArgs {
+    /// The job's id (`weir list` shows it).
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: String,
+    /// Where the savepoint's directory is created (default: the job's state.savepoints.dir).
+    #[arg(value_name = "DIR")]
+    pub target_directory: Option<String>,
+    #[command(flatten)]
+    pub jobmanager: JobManagerOption,
+}
+
 /// Parses one `-D key=value`.
 pub fn parse_key_value(text: &str) -> Result<(String, String), String> {
     let (key, value) =
@@ -225,6 +345,56 @@ mod tests {
         assert_eq!(args.options.parallelism, Some(3));
         assert_eq!(args.options.defines, vec![("a".to_string(), "1".to_string())]);
         assert_eq!(args.job.name(), "wordcount");
+        Ok(())
+    }
+
+    #[test]
+    fn control_verbs_take_flink_s_flags() -> Result<(), clap::Error> {
+        let id = "0123456789abcdef0123456789abcdef";
+        let Command::Stop(stop) = Cli::try_parse_from(["weir", "stop", id, "-p", "/sp", "-d"])?.command else {
+            panic!("expected stop")
+        };
+        assert_eq!((stop.job_id.as_str(), stop.savepoint_path.as_deref(), stop.drain), (id, Some("/sp"), true));
+        assert_eq!(stop.jobmanager.jobmanager, "127.0.0.1:8081");
+
+        let Command::Savepoint(savepoint) =
+            Cli::try_parse_from(["weir", "savepoint", id, "/sp", "-m", "host:9"])?.command
+        else {
+            panic!("expected savepoint")
+        };
+        assert_eq!(savepoint.target_directory.as_deref(), Some("/sp"));
+        assert_eq!(savepoint.jobmanager.jobmanager, "host:9");
+
+        for (args, savepoint) in [
+            (vec!["weir", "cancel", id], None),
+            (vec!["weir", "cancel", id, "-s"], Some(None)),
+            (vec!["weir", "cancel", id, "-s", "/sp"], Some(Some("/sp".to_string()))),
+            (vec!["weir", "cancel", "-s", id], Some(None)),
+            (vec!["weir", "cancel", "-s", "/sp", id], Some(Some("/sp".to_string()))),
+        ] {
+            let Command::Cancel(cancel) = Cli::try_parse_from(&args)?.command else { panic!("expected cancel") };
+            assert_eq!(cancel.job_and_savepoint()?, (id.to_string(), savepoint), "{args:?}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_jobmanager_address_is_host_and_port() {
+        assert_eq!(parse_jobmanager("127.0.0.1:8081"), Ok("127.0.0.1:8081".into()));
+        assert_eq!(parse_jobmanager("http://localhost:9000/"), Ok("localhost:9000".into()));
+        assert_eq!(parse_jobmanager("[::1]:8081"), Ok("[::1]:8081".into()));
+        for bad in ["localhost", "localhost:", ":8081", "host:http", "host:70000", "host:0", "a b:1", "::1:8081"] {
+            let error = parse_jobmanager(bad).expect_err(bad);
+            assert!(error.contains("expected HOST:PORT") && error.contains(bad), "{error}");
+        }
+    }
+
+    #[test]
+    fn run_detached_is_d_before_or_after_the_job() -> Result<(), clap::Error> {
+        for args in [["weir", "run", "-d", "wordcount"], ["weir", "run", "wordcount", "--detached"]] {
+            let Command::Run(run) = Cli::try_parse_from(args)?.command else { panic!("expected run") };
+            assert!(run.detached);
+        }
         Ok(())
     }
 

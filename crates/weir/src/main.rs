@@ -17,6 +17,15 @@ fn main() -> ExitCode {
         Command::Jobs => commands::jobs::execute().map(|()| ExitCode::SUCCESS),
         Command::Config => commands::config::execute().map(|()| ExitCode::SUCCESS),
         Command::Checkpoints(args) => commands::checkpoints::execute(args),
+        Command::List(args) => commands::list::execute(args).map(|()| ExitCode::SUCCESS),
+        Command::Cancel(args) => match args.job_and_savepoint() {
+            Ok((job_id, savepoint)) => {
+                commands::cancel::execute(&args.jobmanager.jobmanager, &job_id, savepoint).map(|()| ExitCode::SUCCESS)
+            }
+            Err(error) => return error_report::report_usage_error(error),
+        },
+        Command::Stop(args) => commands::stop::execute(args).map(|()| ExitCode::SUCCESS),
+        Command::Savepoint(args) => commands::savepoint::execute(args).map(|()| ExitCode::SUCCESS),
     };
     match outcome {
         Ok(code) => code,

@@ -1,7 +1,8 @@
 //! End-to-end tests of the `weir` binary: the built-in jobs' answers against sequential
 //! computations of the same generated input, and the errors a user sees.
 //!
-//! Every run sets `taskmanager.numberOfTaskSlots` so that `-p 2` works on a one-core machine.
+//! Every run sets `taskmanager.numberOfTaskSlots` so that `-p 2` works on a one-core machine, and
+//! `weir run` gets `-D rest.port=0` so that runs in parallel do not collide on port 8081.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -12,7 +13,12 @@ use weir::jobs::wordcount::{self, generated_line, generated_lines, tokenize};
 const SLOTS: &str = "-Dtaskmanager.numberOfTaskSlots=4";
 
 fn weir(args: &[&str]) -> std::io::Result<Output> {
-    Command::new(env!("CARGO_BIN_EXE_weir")).args(args).output()
+    let mut command = Command::new(env!("CARGO_BIN_EXE_weir"));
+    command.args(args);
+    if args.first() == Some(&"run") {
+        command.arg("-Drest.port=0");
+    }
+    command.output()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -64,6 +70,7 @@ fn wordcount_finds_the_top_words_of_generated_text_at_parallelism_2() -> std::io
     assert_eq!(word_rows(&stdout, "Top 10 of 10000 words:"), expected, "stdout:\n{stdout}");
     assert!(stdout.contains("Job 'wordcount'") && stdout.contains("Count"), "the job result is printed:\n{stdout}");
     assert!(stderr.contains("[weir] wordcount"), "progress is on by default:\n{stderr}");
+    assert!(stderr.contains("REST API at http://127.0.0.1:"), "the REST API is served meanwhile:\n{stderr}");
     Ok(())
 }
 
@@ -167,7 +174,9 @@ fn a_failing_job_names_the_operator_and_subtask() -> std::io::Result<()> {
     let output = weir(&["run", "wordcount", "--input", &input, "-D", "weir.progress=false"])?;
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.starts_with("error: job 'wordcount'"), "{stderr}");
+    // The REST API's address comes first: the job was submitted, then failed.
+    let error = stderr.lines().skip_while(|line| line.starts_with("REST API at ")).collect::<Vec<_>>().join("\n");
+    assert!(error.starts_with("error: job 'wordcount'"), "{stderr}");
     assert!(stderr.contains("Source: Input files") && stderr.contains("subtask 1/1"), "{stderr}");
     assert!(stderr.contains("bad.txt") && stderr.contains("UTF-8"), "{stderr}");
     Ok(())

@@ -60,8 +60,10 @@ impl StreamExecutionEnvironment {
     }
 
     /// An environment configured from command-line arguments, as a job binary receives them:
-    /// `--config FILE`, `-D key=value` (or `-Dkey=value`), `-p N`/`--parallelism N`.
-    /// Returns the environment and the arguments it did not consume, for the job itself.
+    /// `--config FILE`, `-D key=value` (or `-Dkey=value`), `-p N`/`--parallelism N`, and the
+    /// restore flags of `weir run`: `-s PATH`/`--from-savepoint PATH` (sets
+    /// `execution.savepoint.path`) and `-n`/`--allow-non-restored-state` (sets
+    /// `execution.savepoint.ignore-unclaimed-state`). Returns the environment and the arguments it did not consume, for the job itself.
     pub fn from_args<I, S>(args: I) -> Result<(Self, Vec<String>), JobError>
     where
         I: IntoIterator<Item = S>,
@@ -85,6 +87,13 @@ impl StreamExecutionEnvironment {
                 "-p" | "--parallelism" => {
                     let value = args.next().ok_or_else(|| missing(&arg))?;
                     overrides.set(config::PARALLELISM.key, value);
+                }
+                "-s" | "--from-savepoint" | "--fromSavepoint" => {
+                    let path = args.next().ok_or_else(|| missing(&arg))?;
+                    overrides.set(config::SAVEPOINT_PATH.key, path);
+                }
+                "-n" | "--allow-non-restored-state" | "--allowNonRestoredState" => {
+                    overrides.set(config::SAVEPOINT_IGNORE_UNCLAIMED_STATE.key, "true");
                 }
                 other if other.starts_with("-D") && other.len() > 2 => {
                     overrides.set_override(&other[2..]).map_err(JobError::Config)?;
@@ -241,6 +250,34 @@ impl StreamExecutionEnvironment {
         let state = self.state.borrow();
         ClusterSettings::from_config(&state.config)?;
         weir_checkpoint::CheckpointConfig::from_configuration(&state.config)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_args_takes_weir_run_s_restore_flags() -> Result<(), JobError> {
+        let (env, rest) =
+            StreamExecutionEnvironment::from_args(["-s", "/sp/savepoint-1", "-n", "--rows", "5", "-p", "2"])?;
+        let config = env.config();
+        assert_eq!(config.get_raw(config::SAVEPOINT_PATH.key), Some("/sp/savepoint-1"));
+        assert_eq!(config.get_raw(config::SAVEPOINT_IGNORE_UNCLAIMED_STATE.key), Some("true"));
+        assert_eq!(config.get_raw(config::PARALLELISM.key), Some("2"));
+        assert_eq!(rest, ["--rows", "5"]);
+
+        let (env, rest) = StreamExecutionEnvironment::from_args(["--from-savepoint", "chk-3/_metadata"])?;
+        assert_eq!(env.config().get_raw(config::SAVEPOINT_PATH.key), Some("chk-3/_metadata"));
+        assert_eq!(env.config().get_raw(config::SAVEPOINT_IGNORE_UNCLAIMED_STATE.key), None);
+        assert!(rest.is_empty());
+
+        let (env, _) = StreamExecutionEnvironment::from_args(["--allow-non-restored-state"])?;
+        assert_eq!(env.config().get_raw(config::SAVEPOINT_IGNORE_UNCLAIMED_STATE.key), Some("true"));
+
+        let error = StreamExecutionEnvironment::from_args(["-s"]).err().expect("-s needs a path");
+        assert!(error.to_string().contains("-s needs a value"), "{error}");
         Ok(())
     }
 }

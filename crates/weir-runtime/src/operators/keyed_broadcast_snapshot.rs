@@ -58,16 +58,18 @@ pub(crate) fn start(ctx: &OperatorContext) -> Result<(OperatorContext, OperatorS
     let Some(restored) = &ctx.restored else { return Ok((ctx.clone(), broadcast)) };
     let mut keyed = Vec::with_capacity(restored.snapshots.len());
     for (i, bytes) in restored.snapshots.iter().enumerate() {
-        let blob: Blob = postcard::from_bytes(bytes).map_err(|e| corrupt(restored, &e.to_string()))?;
+        let blob: Blob = postcard::from_bytes(bytes).map_err(|e| corrupt(ctx, restored, &e.to_string()))?;
         if blob.version > VERSION {
             return Err(corrupt(
+                ctx,
                 restored,
                 &format!("format version {} is newer than this weir reads ({VERSION})", blob.version),
             ));
         }
         if i == 0 {
-            let copy = operator_state::decode_one(restored, &blob.broadcast)?;
-            broadcast.restore(&[copy], 0, 1)?;
+            operator_state::decode_one(restored, &blob.broadcast)
+                .and_then(|copy| Ok(broadcast.restore(&[copy], 0, 1)?))
+                .map_err(|e| Error::incompatible_state(&ctx.uid.0, restored.checkpoint_id, e))?;
         }
         keyed.push(Arc::new(blob.keyed));
     }
@@ -80,9 +82,7 @@ pub(crate) fn start(ctx: &OperatorContext) -> Result<(OperatorContext, OperatorS
     Ok((ctx.clone().with_restored(Some(Arc::new(keyed_only))), broadcast))
 }
 
-fn corrupt(restored: &RestoredState, problem: &str) -> Error {
-    Error::Internal(format!(
-        "the keyed-broadcast state of checkpoint {} cannot be read: {problem}",
-        restored.checkpoint_id
-    ))
+fn corrupt(ctx: &OperatorContext, restored: &RestoredState, problem: &str) -> Error {
+    let problem = format!("its keyed-broadcast state: {problem}");
+    Error::IncompatibleState { uid: ctx.uid.0.clone(), checkpoint_id: restored.checkpoint_id, problem }
 }

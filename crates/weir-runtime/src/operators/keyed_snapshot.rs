@@ -53,7 +53,8 @@ pub(crate) fn start<K: Key, N: Data + Hash + Eq>(
 ) -> Result<HeapKeyedStateBackend<K>> {
     let mut state = HeapKeyedStateBackend::new(ctx.key_group_range).with_clock(Arc::clone(&ctx.clock));
     if let Some(restored) = &ctx.restored {
-        restore(restored, &mut state, timers, ctx.max_parallelism, ctx.key_group_range)?;
+        restore(restored, &mut state, timers, ctx.max_parallelism, ctx.key_group_range)
+            .map_err(|e| Error::incompatible_state(&ctx.uid.0, restored.checkpoint_id, e))?;
     }
     Ok(state)
 }
@@ -87,6 +88,6 @@ fn restore<K: Key, N: Data + Hash + Eq>(
     Ok(())
 }
 
-fn corrupt(restored: &RestoredState, problem: &str) -> Error {
-    Error::Internal(format!("the keyed state of checkpoint {} cannot be read: {problem}", restored.checkpoint_id))
+fn corrupt(_restored: &RestoredState, problem: &str) -> Error {
+    Error::Internal(format!("its keyed state: {problem}"))
 }

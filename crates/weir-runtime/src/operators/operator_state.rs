@@ -21,15 +21,18 @@ use weir_state::{OperatorStateBackend, OperatorStateSnapshot};
 pub(crate) fn start(ctx: &OperatorContext) -> Result<OperatorStateBackend> {
     let mut backend = OperatorStateBackend::new();
     if let Some(restored) = &ctx.restored {
-        if restored.rescaled {
-            // Every old subtask's snapshot.
-            let all = decode(restored, &restored.snapshots)?;
-            backend.restore(&all, ctx.subtask.0, ctx.parallelism)?;
-        } else {
-            let own = decode(restored, &restored.snapshots)?;
-            let all = decode(restored, &restored.all_subtasks)?;
-            backend.restore_in_place(own.first(), &all)?;
-        }
+        let restore = |backend: &mut OperatorStateBackend| -> Result<()> {
+            if restored.rescaled {
+                // Every old subtask's snapshot.
+                let all = decode(restored, &restored.snapshots)?;
+                Ok(backend.restore(&all, ctx.subtask.0, ctx.parallelism)?)
+            } else {
+                let own = decode(restored, &restored.snapshots)?;
+                let all = decode(restored, &restored.all_subtasks)?;
+                Ok(backend.restore_in_place(own.first(), &all)?)
+            }
+        };
+        restore(&mut backend).map_err(|e| Error::incompatible_state(&ctx.uid.0, restored.checkpoint_id, e))?;
     }
     Ok(backend)
 }
@@ -50,7 +53,6 @@ pub(crate) fn decode(restored: &RestoredState, snapshots: &[Arc<Vec<u8>>]) -> Re
 
 /// Reads one operator state snapshot of `restored`.
 pub(crate) fn decode_one(restored: &RestoredState, bytes: &[u8]) -> Result<OperatorStateSnapshot> {
-    OperatorStateSnapshot::from_bytes(bytes).map_err(|e| {
-        Error::Internal(format!("the operator state of checkpoint {} cannot be read: {e}", restored.checkpoint_id))
-    })
+    OperatorStateSnapshot::from_bytes(bytes)
+        .map_err(|e| Error::Internal(format!("its operator state (snapshot {}): {e}", restored.checkpoint_id)))
 }

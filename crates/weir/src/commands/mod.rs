@@ -1,11 +1,19 @@
-//! The verbs of `weir`, one module each: [`run`], [`jobs`], [`config`] and [`checkpoints`]. Each
-//! returns `anyhow::Result` (`checkpoints` with its exit status, see there); `main` turns an error
-//! into `error: ...` and a non-zero exit status.
+//! The verbs of `weir`, one module each: [`run`] (and [`detached`] for `run --detached`),
+//! [`jobs`], [`config`], [`checkpoints`], and the verbs that control a running job through its
+//! REST API — [`list`], [`cancel`], [`stop`], [`savepoint`] — with what they share in
+//! [`control`]. Each returns `anyhow::Result` (`checkpoints` with its exit status, see there);
+//! `main` turns an error into `error: ...` and a non-zero exit status.
 
+pub mod cancel;
 pub mod checkpoints;
 pub mod config;
+pub mod control;
+pub mod detached;
 pub mod jobs;
+pub mod list;
 pub mod run;
+pub mod savepoint;
+pub mod stop;
 
 use std::io::{ErrorKind, Write};
 

@@ -1,26 +1,55 @@
 //! `weir run <JOB>`: assembles the configuration, runs a built-in job on the embedded
-//! mini-cluster with live progress on stderr, and prints the job's result and answer.
+//! mini-cluster with live progress on stderr, serves the REST API (`weir-rest`) while the job
+//! runs, and prints the job's result and answer. With `--detached` it starts itself in the
+//! background instead (see [`super::detached`]).
+//!
+//! The API's port is bound before the job is submitted, so a taken port fails the run before
+//! anything ran. Once the job ended the API stays up until every client that stopped or
+//! cancelled the job has read the outcome it asked for (at most [`LINGER`]), then goes away with
+//! the process.
 //!
 //! Configuration, in increasing priority: the runtime's defaults; `weir.progress = true` (the
 //! command line wants progress even when stderr is not a terminal); the `--config` file; `-D`
 //! overrides in the order given; `-p`; then `-s` and `-n` for `weir run`.
 
-use super::print_stdout;
+use super::{detached, print_stdout};
 use crate::cli::{RestoreOptions, RunArgs, RunOptions};
 use std::collections::BTreeSet;
+use std::time::Duration;
 use weir_core::config::Configuration;
+use weir_rest::{JobRegistry, RestServer};
 use weir_runtime::StreamExecutionEnvironment;
 use weir_runtime::config::{
     PARALLELISM, PROGRESS, SAVEPOINT_IGNORE_UNCLAIMED_STATE, SAVEPOINT_PATH, describe_options, load_config_file,
 };
 
-/// Runs the job and prints its result, then its answer.
+/// How long the REST API outlives the job for clients coming back for an outcome they asked for.
+pub const LINGER: Duration = Duration::from_secs(5);
+
+/// Runs the job, serving the REST API meanwhile, and prints its result, then its answer.
 pub fn execute(args: RunArgs) -> anyhow::Result<()> {
+    if args.detached && !detached::is_background_run() {
+        return detached::launch(&args);
+    }
     let mut config = configuration(&args.options)?;
     apply_restore(&mut config, &args.restore);
     warn_unknown_keys(&config);
+    let registry = JobRegistry::new();
+    let server = RestServer::start(weir_rest::bind_address(&config)?, registry.clone())?;
     let env = StreamExecutionEnvironment::with_config(config);
-    let outcome = args.job.run(&env)?;
+    let submitted = args.job.submit(&env)?;
+    let client = submitted.client.clone();
+    registry.register(client.clone());
+    eprintln!("REST API at http://{}", server.local_addr());
+    if let Err(error) = detached::report_started(client.job_id(), server.local_addr()) {
+        client.cancel();
+        let _ = client.wait();
+        return Err(error);
+    }
+    let outcome = submitted.wait();
+    registry.wait_until_answered(LINGER);
+    server.shutdown();
+    let outcome = outcome?;
     print_stdout(&format!("{}\n{}", outcome.result, outcome.summary))
 }
 

@@ -9,7 +9,7 @@
 //! datagen (clicks) → key_by(page) → page statistics (ValueState + MapState) → top N → result
 //! ```
 
-use super::JobOutcome;
+use super::SubmittedJob;
 use super::top_n::{FinalTopN, top_n};
 use crate::result_sink::ResultSink;
 use clap::Args;
@@ -120,13 +120,12 @@ pub fn build(env: &StreamExecutionEnvironment, args: &ClicksArgs) -> ResultSink<
     top
 }
 
-/// Builds and runs the job; the summary is the table of the most viewed pages.
-pub fn run(env: &StreamExecutionEnvironment, args: &ClicksArgs) -> anyhow::Result<JobOutcome> {
+/// Builds and submits the job; its summary is the table of the most viewed pages.
+pub fn submit(env: &StreamExecutionEnvironment, args: &ClicksArgs) -> anyhow::Result<SubmittedJob> {
     let top = build(env, args);
-    let result = env.execute("clicks")?;
-
-    let best = top_n(top.take(), args.top, by_views);
-    Ok(JobOutcome { result, summary: format_table(&best, args.events) })
+    let client = env.execute_async("clicks")?;
+    let (n, events) = (args.top, args.events);
+    Ok(SubmittedJob::new(client, move |_| format_table(&top_n(top.take(), n, by_views), events)))
 }
 
 /// `Top 10 of N pages by views:` and one line per page.

@@ -3,18 +3,19 @@
 //! The registry is the [`Job`] enum: one variant per job, holding the job's own arguments, so
 //! that clap parses, validates and documents them (`weir run wordcount --help`) and `weir jobs`
 //! lists exactly what `weir run` accepts. A job builds its dataflow on the environment it is
-//! given (`build`, also used alone by dry runs), executes it, and returns a human-readable
-//! summary of its answer (`run`).
+//! given (`build`, also used alone by dry runs), submits it (`submit`, giving the job's
+//! [`JobClient`] for the REST API) and, once it ended, makes a human-readable summary of its
+//! answer ([`SubmittedJob::wait`]).
 //!
-//! Adding a job: a file here with an `Args` struct, `build` and `run` functions, and a variant
-//! below.
+//! Adding a job: a file here with an `Args` struct, `build` and `submit` functions, and a
+//! variant below.
 
 pub mod clicks;
 pub mod top_n;
 pub mod wordcount;
 
 use clap::{CommandFactory, Subcommand};
-use weir_runtime::{JobExecutionResult, StreamExecutionEnvironment};
+use weir_runtime::{JobClient, JobExecutionResult, StreamExecutionEnvironment};
 
 /// The built-in jobs.
 #[derive(Debug, Subcommand)]
@@ -31,6 +32,32 @@ pub struct JobOutcome {
     pub result: JobExecutionResult,
     /// The answer, ready to print (e.g. the top 10 words as a table).
     pub summary: String,
+}
+
+/// A job submitted to the mini-cluster: its client, and how its answer is made once it ended.
+pub struct SubmittedJob {
+    pub client: JobClient,
+    answer: Box<dyn FnOnce(&JobExecutionResult) -> String + Send>,
+}
+
+impl SubmittedJob {
+    /// `answer` turns the job's result (and whatever its sinks collected) into the summary.
+    pub fn new(client: JobClient, answer: impl FnOnce(&JobExecutionResult) -> String + Send + 'static) -> Self {
+        SubmittedJob { client, answer: Box::new(answer) }
+    }
+
+    /// Waits for the job to end and makes its outcome.
+    pub fn wait(self) -> anyhow::Result<JobOutcome> {
+        let result = self.client.wait()?;
+        let summary = (self.answer)(&result);
+        Ok(JobOutcome { result, summary })
+    }
+}
+
+impl std::fmt::Debug for SubmittedJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubmittedJob").field("client", &self.client).finish_non_exhaustive()
+    }
 }
 
 impl Job {
@@ -51,12 +78,17 @@ impl Job {
         }
     }
 
+    /// Builds the job on `env` and submits it; returns at once.
+    pub fn submit(&self, env: &StreamExecutionEnvironment) -> anyhow::Result<SubmittedJob> {
+        match self {
+            Job::Wordcount(args) => wordcount::submit(env, args),
+            Job::Clicks(args) => clicks::submit(env, args),
+        }
+    }
+
     /// Builds the job on `env`, runs it to the end, and returns its outcome.
     pub fn run(&self, env: &StreamExecutionEnvironment) -> anyhow::Result<JobOutcome> {
-        match self {
-            Job::Wordcount(args) => wordcount::run(env, args),
-            Job::Clicks(args) => clicks::run(env, args),
-        }
+        self.submit(env)?.wait()
     }
 }
 

@@ -12,7 +12,7 @@
 //! Tokenizing splits on every character that is not alphanumeric and lowercases, like Flink's
 //! `\W+` tokenizer. See [`super::top_n`] for why the answer is correct at any parallelism.
 
-use super::JobOutcome;
+use super::SubmittedJob;
 use super::top_n::{FinalTopN, top_n};
 use crate::result_sink::ResultSink;
 use clap::Args;
@@ -128,14 +128,15 @@ pub fn build(env: &StreamExecutionEnvironment, args: &WordcountArgs) -> ResultSi
     top
 }
 
-/// Builds and runs the job; the summary is the table of the most frequent words.
-pub fn run(env: &StreamExecutionEnvironment, args: &WordcountArgs) -> anyhow::Result<JobOutcome> {
+/// Builds and submits the job; its summary is the table of the most frequent words.
+pub fn submit(env: &StreamExecutionEnvironment, args: &WordcountArgs) -> anyhow::Result<SubmittedJob> {
     let top = build(env, args);
-    let result = env.execute("wordcount")?;
-
-    let counted = result.operator("Count").map_or(0, |count| count.records_in);
-    let best = top_n(top.take(), args.top, by_count_then_word);
-    Ok(JobOutcome { result, summary: format_table(&best, counted) })
+    let client = env.execute_async("wordcount")?;
+    let n = args.top;
+    Ok(SubmittedJob::new(client, move |result| {
+        let counted = result.operator("Count").map_or(0, |count| count.records_in);
+        format_table(&top_n(top.take(), n, by_count_then_word), counted)
+    }))
 }
 
 /// `Top 10 of N words:` and one line per word: rank, word, count.
