@@ -97,6 +97,11 @@ impl<K: Eq + Hash + Clone, S: Clone> StateTable<K, S> {
         self.groups[offset].map_mut()
     }
 
+    /// How many key groups the table holds (the owning subtask's range).
+    pub(crate) fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
     #[inline]
     pub(crate) fn group(&self, offset: usize) -> &FxHashMap<K, S> {
         self.groups[offset].map()

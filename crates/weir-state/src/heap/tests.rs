@@ -64,6 +64,41 @@ fn list_and_map_state() {
 }
 
 #[test]
+fn a_map_entry_can_be_changed_in_place() {
+    let map = MapStateDescriptor::<u32, Vec<u32>>::new("map");
+    let mut b = backend();
+    set(&mut b, "k");
+    let mut m = b.map(&map).expect("map");
+    assert!(m.get_mut(&1).is_none());
+    m.put(1, vec![1]);
+    m.get_mut(&1).expect("entry").push(2);
+    assert_eq!(m.get(&1), Some(&vec![1, 2]));
+}
+
+#[test]
+fn map_entries_of_every_key_can_be_dropped_at_once() {
+    let map = MapStateDescriptor::<u32, String>::new("map");
+    let mut b = backend();
+    for key in ["a", "b", "c"] {
+        set(&mut b, key);
+        let mut m = b.map(&map).expect("map");
+        m.put(1, format!("{key}1"));
+        m.put(2, format!("{key}2"));
+    }
+    set(&mut b, "c");
+    b.map(&map).expect("map").remove(&2);
+    let frozen = b.freeze();
+    // Drops every entry under 1 (of all three keys) and so key c, left with nothing.
+    assert_eq!(b.retain_map_entries(&map, |k| *k != 1).expect("retain"), 3);
+    assert_eq!(b.entry_count(), 2, "keys a and b keep an entry each");
+    set(&mut b, "a");
+    assert_eq!(b.map(&map).expect("map").iter().collect::<Vec<_>>(), [(&2, &"a2".to_string())]);
+    assert_eq!(b.retain_map_entries(&map, |_| true).expect("retain"), 0);
+    // The snapshot frozen before still holds what was there then.
+    assert_eq!(frozen.encode().expect("encode").entry_count(), 3);
+}
+
+#[test]
 fn map_entries_can_be_read_without_registering() {
     let map = MapStateDescriptor::<String, u32>::new("map");
     let mut b = backend();
