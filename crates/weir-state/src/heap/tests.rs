@@ -295,3 +295,62 @@ fn a_key_group_in_two_snapshots_is_an_error() {
     let err = backend().restore(&[snapshot.clone(), snapshot]).expect_err("duplicate");
     assert!(matches!(err, StateError::DuplicateKeyGroup { .. }), "{err}");
 }
+
+/// The byte fields became byte strings (`crate::raw_bytes`) for speed: a snapshot's body is
+/// still byte for byte what serde's `Vec<u8>` made of it, so snapshots written before read the
+/// same. The mirror below is the layout as it was, with plain `Vec<u8>`.
+#[test]
+fn a_snapshot_body_is_the_same_bytes_as_with_plain_byte_vectors() {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct OldSnapshot {
+        range: KeyGroupRange,
+        groups: Vec<OldGroup>,
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct OldGroup {
+        group: KeyGroup,
+        states: Vec<OldEntries>,
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct OldEntries {
+        name: String,
+        kind: StateKind,
+        ttl: bool,
+        entries: u64,
+        bytes: Vec<u8>,
+    }
+
+    let count = ValueStateDescriptor::<u64>::new("count");
+    let mut b = backend();
+    for i in 0..2_000_u64 {
+        set(&mut b, &format!("key-{i}"));
+        b.value(&count).expect("value").update(i);
+    }
+    let snapshot = b.snapshot().expect("snapshot");
+    let old = OldSnapshot {
+        range: snapshot.range,
+        groups: snapshot
+            .groups
+            .iter()
+            .map(|g| OldGroup {
+                group: g.group,
+                states: g
+                    .states
+                    .iter()
+                    .map(|s| OldEntries {
+                        name: s.name.clone(),
+                        kind: s.kind,
+                        ttl: s.ttl,
+                        entries: s.entries,
+                        bytes: s.bytes.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let old_body = postcard::to_stdvec(&old).expect("serializes");
+    assert_eq!(postcard::to_stdvec(&snapshot).expect("serializes"), old_body);
+    let (read, rest): (KeyedStateSnapshot, _) = postcard::take_from_bytes(&old_body).expect("the old body reads");
+    assert!(rest.is_empty());
+    assert_eq!(read, snapshot);
+}
