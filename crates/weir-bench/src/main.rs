@@ -13,6 +13,7 @@
 //! `/proc/self/status` for measurements ([`measure`]).
 
 mod measure;
+mod nexmark;
 mod report;
 mod workloads;
 
