@@ -35,5 +35,11 @@
 pub mod config;
 pub mod generator;
 pub mod model;
+pub mod queries;
 pub mod random;
 pub mod source;
+
+#[cfg(test)]
+mod reference;
+#[cfg(test)]
+mod tests;
