@@ -34,6 +34,8 @@
 
 pub mod config;
 pub mod generator;
+pub mod histogram;
+pub mod latency;
 pub mod model;
 pub mod queries;
 pub mod random;
