@@ -2,7 +2,7 @@
 //! and returns the query's result stream, to which the caller attaches a sink (a blackhole or
 //! the latency sink in benchmarks, a collecting sink in tests).
 //!
-//! The definitions, window sizes included, are those of Flink's Nexmark suite (its SQL is quoted
+//! Queries over two kinds of events pick them out in one pass ([`split`]). The definitions, window sizes included, are those of Flink's Nexmark suite (its SQL is quoted
 //! in each file); how each becomes a DataStream job is described there too.
 //!
 //! | query | what | weir operators |
@@ -28,6 +28,7 @@ pub mod q4;
 pub mod q5;
 pub mod q7;
 pub mod q8;
+pub mod split;
 
 use weir_runtime::prelude::*;
 

@@ -8,13 +8,14 @@
 //! WHERE A.category = 10 AND (P.state = 'OR' OR P.state = 'ID' OR P.state = 'CA');
 //! ```
 //!
-//! As a weir job: both filters run chained to the source, then persons keyed by `id` and auctions
-//! keyed by `seller` meet in [`LocalSellerJoin`], a keyed co-process function. A person is kept
+//! As a weir job: both filters run in one pass chained to the source ([`split`]), then persons
+//! keyed by `id` and auctions keyed by `seller` meet in [`LocalSellerJoin`], a keyed co-process function. A person is kept
 //! in keyed state for good (every later auction of theirs joins at once); an auction whose
 //! seller has not arrived waits, as its id only, until the seller does. Like Flink's regular
 //! join, nothing expires: auctions of sellers outside the three states wait forever.
 //! Every pair is emitted once, whichever side comes first.
 
+use super::split::{Route, split};
 use crate::nexmark::model::Event;
 use serde::{Deserialize, Serialize};
 use weir_runtime::prelude::*;
@@ -50,20 +51,14 @@ pub struct LocalItem {
 }
 
 pub fn build(events: &DataStream<Event>) -> DataStream<LocalItem> {
-    let sellers = events
-        .flat_map(|event: Event| match event {
+    let (sellers, auctions) =
+        split(events, "q3: persons in OR, ID, CA and auctions in category 10", |event| match event {
             Event::Person(p) if STATES.contains(&p.state.as_str()) => {
-                Some(Seller { id: p.id, name: p.name, city: p.city, state: p.state })
+                Route::First(Seller { id: p.id, name: p.name, city: p.city, state: p.state })
             }
-            _ => None,
-        })
-        .name("q3: persons in OR, ID, CA");
-    let auctions = events
-        .flat_map(|event: Event| match event {
-            Event::Auction(a) if a.category == CATEGORY => Some(SellerAuction { id: a.id, seller: a.seller }),
-            _ => None,
-        })
-        .name("q3: auctions in category 10");
+            Event::Auction(a) if a.category == CATEGORY => Route::Second(SellerAuction { id: a.id, seller: a.seller }),
+            _ => Route::Drop,
+        });
     sellers
         .key_by(|seller: &Seller| seller.id)
         .connect(&auctions.key_by(|auction: &SellerAuction| auction.seller))

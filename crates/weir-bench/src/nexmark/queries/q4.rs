@@ -31,6 +31,7 @@
 //! timelines is in order), so a bid newer than the watermark cannot belong to an auction that
 //! closed, and one older than it cannot belong to an auction still to come.
 
+use super::split::{Route, split};
 use crate::nexmark::model::Event;
 use serde::{Deserialize, Serialize};
 use weir_core::Timestamp;
@@ -83,21 +84,13 @@ pub fn build(events: &DataStream<Event>) -> DataStream<CategoryAverage> {
 
 /// Stage 1 alone: the winning bid of every closed auction that had one.
 pub fn winning_bids(events: &DataStream<Event>) -> DataStream<WinningBid> {
-    let auctions = events
-        .flat_map(|event: Event| {
-            event.into_auction().map(|a| AuctionTerms {
-                id: a.id,
-                category: a.category,
-                opens: a.date_time,
-                expires: a.expires,
-            })
-        })
-        .name("q4: auctions");
-    let bids = events
-        .flat_map(|event: Event| {
-            event.into_bid().map(|b| BidPrice { auction: b.auction, price: b.price, date_time: b.date_time })
-        })
-        .name("q4: bids");
+    let (auctions, bids) = split(events, "q4: auctions and bids", |event| match event {
+        Event::Auction(a) => {
+            Route::First(AuctionTerms { id: a.id, category: a.category, opens: a.date_time, expires: a.expires })
+        }
+        Event::Bid(b) => Route::Second(BidPrice { auction: b.auction, price: b.price, date_time: b.date_time }),
+        Event::Person(_) => Route::Drop,
+    });
     auctions
         .key_by(|auction: &AuctionTerms| auction.id)
         .connect(&bids.key_by(|bid: &BidPrice| bid.auction))

@@ -12,12 +12,14 @@
 //! ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime;
 //! ```
 //!
-//! As a weir job: persons keyed by `id` and auctions keyed by `seller` meet in [`NewSellers`], a
+//! As a weir job: persons keyed by `id` and auctions keyed by `seller` (picked out in one pass,
+//! [`split`]) meet in [`NewSellers`], a
 //! keyed co-process function holding, per person id and window, the person's name (if they
 //! registered in it) and whether they opened an auction in it. An event-time timer at the
 //! window's end emits the person if both happened, once however many auctions they opened (the
 //! `GROUP BY`s), and drops the window's entry.
 
+use super::split::{Route, split};
 use crate::nexmark::model::Event;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -58,14 +60,11 @@ pub fn window_start(timestamp: Timestamp) -> Timestamp {
 }
 
 pub fn build(events: &DataStream<Event>) -> DataStream<NewSeller> {
-    let persons = events
-        .flat_map(|event: Event| {
-            event.into_person().map(|p| NewPerson { id: p.id, name: p.name, date_time: p.date_time })
-        })
-        .name("q8: persons");
-    let auctions = events
-        .flat_map(|event: Event| event.into_auction().map(|a| NewAuction { seller: a.seller, date_time: a.date_time }))
-        .name("q8: auctions");
+    let (persons, auctions) = split(events, "q8: persons and auctions", |event| match event {
+        Event::Person(p) => Route::First(NewPerson { id: p.id, name: p.name, date_time: p.date_time }),
+        Event::Auction(a) => Route::Second(NewAuction { seller: a.seller, date_time: a.date_time }),
+        Event::Bid(_) => Route::Drop,
+    });
     persons
         .key_by(|person: &NewPerson| person.id)
         .connect(&auctions.key_by(|auction: &NewAuction| auction.seller))
