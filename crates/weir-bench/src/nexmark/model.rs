@@ -83,20 +83,4 @@ impl Event {
             _ => None,
         }
     }
-
-    /// The auction, if this event is one.
-    pub fn into_auction(self) -> Option<Auction> {
-        match self {
-            Event::Auction(auction) => Some(*auction),
-            _ => None,
-        }
-    }
-
-    /// The person, if this event is one.
-    pub fn into_person(self) -> Option<Person> {
-        match self {
-            Event::Person(person) => Some(*person),
-            _ => None,
-        }
-    }
 }
