@@ -43,11 +43,11 @@ const fn nexmark(
     }
 }
 
-pub const Q0: Workload = nexmark("nexmark-q0", "Nexmark q0: pass-through of every bid", 40_000_000, q0);
-pub const Q1: Workload = nexmark("nexmark-q1", "Nexmark q1: bids with prices in euros (map)", 40_000_000, q1);
-pub const Q2: Workload = nexmark("nexmark-q2", "Nexmark q2: bids on every 123rd auction (filter)", 40_000_000, q2);
+pub const Q0: Workload = nexmark("nexmark-q0", "Nexmark q0: pass-through of every bid", 30_000_000, q0);
+pub const Q1: Workload = nexmark("nexmark-q1", "Nexmark q1: bids with prices in euros (map)", 30_000_000, q1);
+pub const Q2: Workload = nexmark("nexmark-q2", "Nexmark q2: bids on every 123rd auction (filter)", 30_000_000, q2);
 pub const Q3: Workload =
-    nexmark("nexmark-q3", "Nexmark q3: sellers in OR/ID/CA joined with their category-10 auctions", 40_000_000, q3);
+    nexmark("nexmark-q3", "Nexmark q3: sellers in OR/ID/CA joined with their category-10 auctions", 30_000_000, q3);
 pub const Q4: Workload = nexmark(
     "nexmark-q4",
     "Nexmark q4: average winning price per category (join over auction lifetimes)",
@@ -55,13 +55,13 @@ pub const Q4: Workload = nexmark(
     q4,
 );
 pub const Q5: Workload =
-    nexmark("nexmark-q5", "Nexmark q5: auctions with the most bids per 10 s window sliding by 2 s", 20_000_000, q5);
-pub const Q7: Workload = nexmark("nexmark-q7", "Nexmark q7: highest bids per 10 s tumbling window", 40_000_000, q7);
+    nexmark("nexmark-q5", "Nexmark q5: auctions with the most bids per 10 s window sliding by 2 s", 10_000_000, q5);
+pub const Q7: Workload = nexmark("nexmark-q7", "Nexmark q7: highest bids per 10 s tumbling window", 30_000_000, q7);
 pub const Q8: Workload =
-    nexmark("nexmark-q8", "Nexmark q8: persons who registered and sold in the same 10 s window", 40_000_000, q8);
-pub const Q11: Workload = nexmark("nexmark-q11", "Nexmark q11: bids per bidder session (10 s gap)", 20_000_000, q11);
+    nexmark("nexmark-q8", "Nexmark q8: persons who registered and sold in the same 10 s window", 30_000_000, q8);
+pub const Q11: Workload = nexmark("nexmark-q11", "Nexmark q11: bids per bidder session (10 s gap)", 15_000_000, q11);
 pub const Q12: Workload =
-    nexmark("nexmark-q12", "Nexmark q12: bids per bidder per 10 s of processing time", 40_000_000, q12);
+    nexmark("nexmark-q12", "Nexmark q12: bids per bidder per 10 s of processing time", 20_000_000, q12);
 
 /// The generator's events for these parameters (see the module docs for the two modes).
 fn events(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> DataStream<Event> {
