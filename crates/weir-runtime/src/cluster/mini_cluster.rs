@@ -317,13 +317,8 @@ impl InitialSnapshot {
     fn plan(&self, job: &JobGraph) -> Result<RestorePlan, JobError> {
         let error = |cause: String| JobError::Restore(format!("cannot restore from {}: {cause}", self.path.display()));
         let snapshot = load_snapshot(&self.path).map_err(|e| error(e.to_string()))?;
-        tracing::info!(
-            "restoring from {} {} at {}",
-            snapshot.metadata.kind,
-            snapshot.metadata.checkpoint_id,
-            snapshot.dir().display()
-        );
-        RestorePlan::build(&snapshot, job, self.allow_non_restored).map_err(|e| JobError::Restore(e.to_string()))
+        RestorePlan::announce_and_build(&snapshot, job, self.allow_non_restored)
+            .map_err(|e| JobError::Restore(e.to_string()))
     }
 }
 
