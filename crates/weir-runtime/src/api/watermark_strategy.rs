@@ -2,7 +2,7 @@
 //! `WatermarkStrategy`), set on a source (`from_source_with_watermarks`: one generator per
 //! split, see `task::split_watermarks`) or later (`assign_timestamps_and_watermarks`: one per
 //! subtask, see `operators::timestamps_watermarks`). Both apply it to a batch with
-//! [`WatermarkStrategy::stamp`].
+//! `WatermarkStrategy::stamp`.
 
 use std::sync::Arc;
 use std::time::Duration;
