@@ -28,6 +28,7 @@ use crate::data::Data;
 use crate::error::Result;
 use crate::operator::OperatorContext;
 use std::fmt::{self, Debug};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,7 +44,7 @@ pub enum Boundedness {
 /// The stable name of a split: the same for a split at every position, distinct from every other
 /// split of the same source (a file's path, a generator range's number, a topic partition).
 /// Cheap to clone, and cheap to compare with a clone of itself.
-#[derive(Clone, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone)]
 pub struct SplitId(Arc<str>);
 
 impl PartialEq for SplitId {
@@ -51,6 +52,27 @@ impl PartialEq for SplitId {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for SplitId {}
+
+impl Hash for SplitId {
+    /// The text's hash, as equality compares the text.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl PartialOrd for SplitId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SplitId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
     }
 }
 
