@@ -123,7 +123,7 @@ impl ProcessWindowFunction<u32, Activity, Session, TimeWindow> for ReportSession
     fn process(
         &mut self,
         user: &u32,
-        ctx: &mut WindowContext<'_, TimeWindow, Session>,
+        ctx: &mut WindowContext<'_, u32, TimeWindow, Session>,
         mut events: Vec<Activity>,
     ) -> Result<()> {
         // The window gets its records in arrival order; report them in event-time order.

@@ -183,7 +183,7 @@ impl ProcessWindowFunction<String, (u64, u64), PageWindow, TimeWindow> for Repor
     fn process(
         &mut self,
         page: &String,
-        ctx: &mut WindowContext<'_, TimeWindow, PageWindow>,
+        ctx: &mut WindowContext<'_, String, TimeWindow, PageWindow>,
         results: Vec<(u64, u64)>,
     ) -> Result<()> {
         let window = *ctx.window();

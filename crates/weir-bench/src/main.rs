@@ -3,7 +3,8 @@
 //! `weir-bench list` shows the workloads; `weir-bench run <workload> [--parallelism P]
 //! [--events N] [--keys K] [--slide MS] [-D key=value]...` builds one workload's job, runs it once on the
 //! embedded mini-cluster and prints one `RESULT` line (see [`report`]): the wall time of
-//! `env.execute`, the throughput, the process's CPU time during the run and its peak RSS.
+//! `env.execute`, the throughput, the process's CPU time during the run and its peak RSS. A
+//! scenario workload (`restore`) runs its own jobs and adds its own figures to the line.
 //! Repeat runs from the shell and take the median (`BENCHMARKS.md` shows how).
 //!
 //! It is **not** a test suite (workloads check only that the source emitted every event), not a
@@ -18,13 +19,13 @@ mod workloads;
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, Subcommand};
 use measure::{ResourceUsage, RssSampler};
-use report::{CheckpointFigures, RssReport, RunReport};
+use report::{CheckpointFigures, RssReport, RunReport, SavepointPhases};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
 use weir_runtime::config::{PARALLELISM, PROGRESS, describe_options};
-use workloads::{Workload, WorkloadParams};
+use workloads::{Run, Workload, WorkloadParams};
 
 /// How often `slow-sink` samples the RSS.
 const RSS_SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
@@ -55,9 +56,10 @@ struct RunArgs {
     /// Records the source emits [default: per workload, see `list`].
     #[arg(long, value_parser = parse_events)]
     events: Option<u64>,
-    /// Distinct keys (keyed-count, tumbling, sliding, session).
-    #[arg(long, default_value_t = 10_000, value_parser = parse_keys)]
-    keys: u64,
+    /// Distinct keys (keyed-count, tumbling, sliding, session, restore) [default: per workload,
+    /// 10000; restore: 2000000].
+    #[arg(long, value_parser = parse_keys)]
+    keys: Option<u64>,
     /// The slide of the sliding workload's 10 s windows in milliseconds (ignored by the others).
     #[arg(long, value_name = "MS", default_value_t = 1_000, value_parser = parse_slide)]
     slide: u64,
@@ -146,18 +148,44 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let workload = args.workload;
     let params = WorkloadParams {
         slide: Duration::from_millis(args.slide),
-        ..WorkloadParams::new(args.events.unwrap_or(workload.default_events), args.keys, args.parallelism)
+        ..WorkloadParams::new(
+            args.events.unwrap_or(workload.default_events),
+            args.keys.unwrap_or(workload.default_keys),
+            args.parallelism,
+        )
     };
-    let env = StreamExecutionEnvironment::with_config(configuration(args)?);
-    (workload.build)(&env, &params).with_context(|| format!("building the {} workload", workload.name))?;
-
+    let conf = configuration(args)?;
     let sampler = if workload.samples_rss { Some(RssSampler::start(RSS_SAMPLE_INTERVAL)?) } else { None };
+    let (report, phases) = match workload.run {
+        Run::Job(build) => (run_job(workload, build, conf, &params)?, None),
+        Run::Scenario(scenario) => run_scenario(workload, scenario, &conf, &params)?,
+    };
+    let samples = sampler.map(RssSampler::finish);
+    println!("{report}");
+    if let Some(phases) = phases {
+        println!("{phases}");
+    }
+    if let Some(samples_mb) = samples {
+        println!("{}", RssReport { workload: workload.name, samples_mb });
+    }
+    Ok(())
+}
+
+/// Runs the job `build` makes once and measures `env.execute`.
+fn run_job(
+    workload: &'static Workload,
+    build: fn(&StreamExecutionEnvironment, &WorkloadParams) -> anyhow::Result<()>,
+    conf: Configuration,
+    params: &WorkloadParams,
+) -> anyhow::Result<RunReport> {
+    let env = StreamExecutionEnvironment::with_config(conf);
+    build(&env, params).with_context(|| format!("building the {} workload", workload.name))?;
+
     let before = ResourceUsage::now()?;
     let started = Instant::now();
     let executed = env.execute(&format!("weir-bench {}", workload.name));
     let elapsed = started.elapsed();
     let after = ResourceUsage::now()?;
-    let samples = sampler.map(RssSampler::finish);
     let result = executed.with_context(|| format!("the {} workload failed", workload.name))?;
 
     let emitted: u64 = result.operators.iter().filter(|o| o.name.starts_with("Source:")).map(|o| o.records_out).sum();
@@ -167,18 +195,37 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
         workload.name,
         params.events
     );
-    let report = RunReport {
+    Ok(RunReport {
         workload: workload.name,
-        parallelism: args.parallelism,
+        parallelism: params.parallelism,
         events: params.events,
         seconds: elapsed.as_secs_f64(),
         cpu_seconds: after.cpu.saturating_sub(before.cpu).as_secs_f64(),
         peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
         checkpoints: CheckpointFigures::from_history(&result.checkpoints),
+        restore: None,
+    })
+}
+
+/// Runs a scenario once; the CPU time is the process's over the whole scenario.
+fn run_scenario(
+    workload: &'static Workload,
+    scenario: fn(&Configuration, &WorkloadParams) -> anyhow::Result<workloads::ScenarioOutcome>,
+    conf: &Configuration,
+    params: &WorkloadParams,
+) -> anyhow::Result<(RunReport, Option<SavepointPhases>)> {
+    let before = ResourceUsage::now()?;
+    let outcome = scenario(conf, params).with_context(|| format!("the {} workload failed", workload.name))?;
+    let after = ResourceUsage::now()?;
+    let report = RunReport {
+        workload: workload.name,
+        parallelism: params.parallelism,
+        events: outcome.events,
+        seconds: outcome.seconds,
+        cpu_seconds: after.cpu.saturating_sub(before.cpu).as_secs_f64(),
+        peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
+        checkpoints: None,
+        restore: Some(outcome.restore),
     };
-    println!("{report}");
-    if let Some(samples_mb) = samples {
-        println!("{}", RssReport { workload: workload.name, samples_mb });
-    }
-    Ok(())
+    Ok((report, outcome.savepoint_phases))
 }

@@ -1,11 +1,13 @@
-//! The lines a run prints: `RESULT ...` for every workload, `RSS_SAMPLES ...` for those that
-//! sample memory. One line each, `key=value` fields separated by spaces, so that scripts can
+//! The lines a run prints: `RESULT ...` for every workload (with checkpoint fields when the job
+//! took checkpoints, and savepoint and restore fields for `restore`), `RSS_SAMPLES ...` for those
+//! that sample memory, `SAVEPOINT_PHASES ...` for `restore`. One line each, `key=value` fields separated by spaces, so that scripts can
 //! `grep` and split them; the field names and their order are a stable interface.
 //!
 //! Pure formatting: the caller prints.
 
 use crate::measure::rss_growth_mb;
 use std::fmt;
+use std::time::Duration;
 
 /// The outcome of one run of one workload.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +23,20 @@ pub struct RunReport {
     pub peak_rss_mb: f64,
     /// Checkpoint figures, when the job took checkpoints.
     pub checkpoints: Option<CheckpointFigures>,
+    /// Savepoint and restore figures (the `restore` workload).
+    pub restore: Option<RestoreFigures>,
+}
+
+/// What taking a savepoint and restoring from it cost: the `RESULT` line's `savepoint_ms`,
+/// `restore_ms` and `state_bytes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestoreFigures {
+    /// From the savepoint's trigger to its completion.
+    pub savepoint: Duration,
+    /// From submitting the restored job to its first record processed.
+    pub restore: Duration,
+    /// The total size of the savepoint's files.
+    pub state_bytes: u64,
 }
 
 /// What the job's checkpoints cost: the `RESULT` line's checkpoint fields.
@@ -80,7 +96,45 @@ impl fmt::Display for RunReport {
                 c.completed, c.p50_ms, c.max_ms, c.sync_pause_max_ms, c.last_size_bytes
             )?;
         }
+        if let Some(r) = &self.restore {
+            write!(
+                f,
+                " savepoint_ms={} restore_ms={} state_bytes={}",
+                r.savepoint.as_millis(),
+                r.restore.as_millis(),
+                r.state_bytes
+            )?;
+        }
         Ok(())
+    }
+}
+
+/// Where a savepoint's time went, as its job's checkpoint statistics tell: the `SAVEPOINT_PHASES`
+/// line of the `restore` workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SavepointPhases {
+    /// From the coordinator's trigger to its completion (the client's `savepoint_ms` adds the
+    /// request's trip to the job manager and the status's way back).
+    pub coordinator: Duration,
+    /// The longest wait of a subtask for its barriers to align.
+    pub alignment: Duration,
+    /// The longest synchronous part of a subtask's snapshot (processing paused).
+    pub sync: Duration,
+    /// The longest asynchronous part: serializing and writing the state files, fsync included.
+    pub asynchronous: Duration,
+}
+
+impl fmt::Display for SavepointPhases {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        write!(
+            f,
+            "SAVEPOINT_PHASES workload=restore coordinator_ms={:.1} max_alignment_ms={:.1} max_sync_ms={:.1} max_async_ms={:.1}",
+            ms(self.coordinator),
+            ms(self.alignment),
+            ms(self.sync),
+            ms(self.asynchronous)
+        )
     }
 }
 
@@ -121,6 +175,7 @@ mod tests {
             cpu_seconds: 0.98765,
             peak_rss_mb: 12.34,
             checkpoints: None,
+            restore: None,
         };
         assert_eq!(
             report.to_string(),
@@ -139,6 +194,33 @@ mod tests {
         assert!(with_checkpoints.to_string().ends_with(
             "peak_rss_mb=12.3 checkpoints=3 ckpt_p50_ms=12 ckpt_max_ms=40 sync_pause_max_ms=1.2 ckpt_size_bytes=4096"
         ));
+        let with_restore = RunReport {
+            workload: "restore",
+            restore: Some(RestoreFigures {
+                savepoint: Duration::from_micros(312_900),
+                restore: Duration::from_millis(640),
+                state_bytes: 40_123_456,
+            }),
+            ..report
+        };
+        assert!(
+            with_restore.to_string().ends_with("peak_rss_mb=12.3 savepoint_ms=312 restore_ms=640 state_bytes=40123456"),
+            "{with_restore}"
+        );
+    }
+
+    #[test]
+    fn savepoint_phases_line_has_every_phase_in_ms() {
+        let phases = SavepointPhases {
+            coordinator: Duration::from_micros(180_250),
+            alignment: Duration::from_micros(3_040),
+            sync: Duration::from_micros(120),
+            asynchronous: Duration::from_micros(150_000),
+        };
+        assert_eq!(
+            phases.to_string(),
+            "SAVEPOINT_PHASES workload=restore coordinator_ms=180.2 max_alignment_ms=3.0 max_sync_ms=0.1 max_async_ms=150.0"
+        );
     }
 
     #[test]

@@ -47,6 +47,10 @@ pub use api::output_tag::OutputTag;
 pub use api::sink::DataStreamSink;
 pub use api::watermark_strategy::WatermarkStrategy;
 pub use api::window_function::{ProcessWindowFunction, WindowContext};
+pub use api::window_state::{
+    GlobalState, PerWindowState, WindowAggregatingState, WindowListState, WindowMapState, WindowReducingState,
+    WindowValueState,
+};
 pub use api::windowed_stream::WindowedStream;
 pub use checkpointing::restore::RestoreError;
 pub use checkpointing::restore_check::{JobOperator, OperatorRestore, RestoreCheck, RestoreTarget, SubtaskRestore};

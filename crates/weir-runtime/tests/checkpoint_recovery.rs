@@ -26,7 +26,7 @@ impl ProcessWindowFunction<String, (String, u64), String, TimeWindow> for Summar
     fn process(
         &mut self,
         key: &String,
-        ctx: &mut WindowContext<'_, TimeWindow, String>,
+        ctx: &mut WindowContext<'_, String, TimeWindow, String>,
         elements: Vec<(String, u64)>,
     ) -> Result<()> {
         let w = *ctx.window();

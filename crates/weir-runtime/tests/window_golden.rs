@@ -16,7 +16,7 @@ impl ProcessWindowFunction<String, (String, i64), String, TimeWindow> for Descri
     fn process(
         &mut self,
         key: &String,
-        ctx: &mut WindowContext<'_, TimeWindow, String>,
+        ctx: &mut WindowContext<'_, String, TimeWindow, String>,
         elements: Vec<(String, i64)>,
     ) -> Result<()> {
         let w = *ctx.window();
@@ -220,7 +220,7 @@ fn a_reduce_with_a_process_function_sees_the_window() {
         fn process(
             &mut self,
             key: &String,
-            ctx: &mut WindowContext<'_, TimeWindow, String>,
+            ctx: &mut WindowContext<'_, String, TimeWindow, String>,
             elements: Vec<Option<(String, i64)>>,
         ) -> Result<()> {
             let max = elements.into_iter().flatten().map(|(_, t)| t).max().unwrap_or(0);

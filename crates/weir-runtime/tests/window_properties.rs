@@ -18,7 +18,7 @@ impl ProcessWindowFunction<String, (String, i64), (String, i64, i64, usize), Tim
     fn process(
         &mut self,
         key: &String,
-        ctx: &mut WindowContext<'_, TimeWindow, (String, i64, i64, usize)>,
+        ctx: &mut WindowContext<'_, String, TimeWindow, (String, i64, i64, usize)>,
         elements: Vec<(String, i64)>,
     ) -> Result<()> {
         let w = *ctx.window();
@@ -56,7 +56,7 @@ impl ProcessWindowFunction<String, usize, Firing, TimeWindow> for WithWindow {
     fn process(
         &mut self,
         key: &String,
-        ctx: &mut WindowContext<'_, TimeWindow, Firing>,
+        ctx: &mut WindowContext<'_, String, TimeWindow, Firing>,
         counts: Vec<usize>,
     ) -> Result<()> {
         let w = *ctx.window();

@@ -165,6 +165,11 @@ impl<V> ReducingStateDescriptor<V> {
         ReducingStateDescriptor { name: name.into(), slot: SlotCache::new(), ttl: None, reduce: Arc::new(reduce) }
     }
     pub const KIND: StateKind = StateKind::Reducing;
+
+    /// The function that folds added values into the stored one.
+    pub fn reduce_function(&self) -> &ReduceFn<V> {
+        &self.reduce
+    }
 }
 
 descriptor_common!(ReducingStateDescriptor<V>);
@@ -205,6 +210,11 @@ impl<IN, ACC, OUT> AggregatingStateDescriptor<IN, ACC, OUT> {
         }
     }
     pub const KIND: StateKind = StateKind::Aggregating;
+
+    /// The aggregate that folds added values into the accumulator.
+    pub fn aggregate_function(&self) -> &dyn AggregateFunction<IN, ACC, OUT> {
+        &*self.aggregate
+    }
 }
 
 descriptor_common!(AggregatingStateDescriptor<IN, ACC, OUT>);

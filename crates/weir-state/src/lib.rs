@@ -30,6 +30,7 @@ mod envelope;
 pub mod error;
 pub mod heap;
 pub mod operator;
+pub mod raw_bytes;
 pub mod storage;
 pub mod ttl;
 

@@ -40,7 +40,7 @@ impl<W: Window> ProcessWindowFunction<u64, (u64, u64), (u64, u64, u64), W> for E
     fn process(
         &mut self,
         key: &u64,
-        ctx: &mut WindowContext<'_, W, (u64, u64, u64)>,
+        ctx: &mut WindowContext<'_, u64, W, (u64, u64, u64)>,
         results: Vec<(u64, u64)>,
     ) -> Result<()> {
         for (count, sum) in results {

@@ -7,7 +7,7 @@
 //! and per-record routing into channel buffers) plus keyed-state access: always an exchange,
 //! even at P = 1, where the source chain and the keyed chain run on two threads.
 
-use super::{SEED, Workload, WorkloadParams};
+use super::{DEFAULT_KEYS, Run, SEED, Workload, WorkloadParams};
 use weir_connectors::{BlackholeSink, DataGenSource, random_range, random_u64};
 use weir_runtime::prelude::*;
 
@@ -15,8 +15,9 @@ pub const WORKLOAD: Workload = Workload {
     name: "keyed-count",
     description: "datagen (key, value) -> key_by -> count and sum per key in ValueState -> blackhole",
     default_events: 50_000_000,
+    default_keys: DEFAULT_KEYS,
     samples_rss: false,
-    build,
+    run: Run::Job(build),
 };
 
 fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {

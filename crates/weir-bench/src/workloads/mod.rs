@@ -10,31 +10,44 @@
 //! | [`tumbling`] | event-time datagen → key_by → 1 s tumbling windows, count+sum → blackhole | the window operator, tumbling |
 //! | [`sliding`] | the same with 10 s windows sliding by `--slide` (1 s) | sliding windows, and their cost as size/slide grows |
 //! | [`session`] | bursty keys → key_by → session windows (500 ms gap), count+sum → blackhole | merging session windows |
+//! | [`restore`] | keyed count over `--keys` keys, a savepoint of the running job, a new job restored from it | savepoint time, restore-to-first-record time, savepoint size |
 //!
 //! The three window workloads share their source, [`event_source`] (1,000 events per ms of event
 //! time, up to 1 s out of order, bounded-out-of-orderness watermarks), and their aggregate,
 //! [`count_sum`].
 //!
-//! Every source is [`weir_connectors::DataGenSource`], bounded to the requested number of events,
-//! with records computed by the stable random helpers (so runs are repeatable). A workload is
-//! **not** a test: it checks nothing about its output except, in the driver, that the source
-//! emitted every event. It does no I/O of its own.
+//! Most workloads are one job ([`Run::Job`]) that the driver runs and measures; [`restore`] runs
+//! two jobs and times steps inside them itself ([`Run::Scenario`]).
+//!
+//! Every source is [`weir_connectors::DataGenSource`], bounded to the requested number of events
+//! (unbounded in [`restore`], whose jobs are stopped by the workload), with records computed by
+//! the stable random helpers (so runs are repeatable). A workload is **not** a test: it checks
+//! nothing about its output except, in the driver, that the source emitted every event, and, in
+//! [`restore`], that the restored state holds the counts the first job wrote. Only [`restore`]
+//! does I/O of its own: it writes its savepoint under the system's temporary directory and
+//! deletes it afterwards.
 
 pub mod count_sum;
 pub mod event_source;
 pub mod keyed_count;
 pub mod rebalance;
+pub mod restore;
 pub mod session;
 pub mod sliding;
 pub mod slow_sink;
 pub mod stateless;
 pub mod tumbling;
 
+use crate::report::{RestoreFigures, SavepointPhases};
 use std::time::Duration;
+use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
 
 /// The seed of every generator, so that all runs see the same records.
 pub const SEED: u64 = 0x5745_4952; // "WEIR"
+
+/// `--keys` when not given, for most workloads.
+pub const DEFAULT_KEYS: u64 = 10_000;
 
 /// What a workload is asked to build, beyond the environment's configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,10 +77,33 @@ pub struct Workload {
     pub description: &'static str,
     /// `--events` when not given: chosen so a run takes a few seconds on a 2-core machine.
     pub default_events: u64,
+    /// `--keys` when not given (ignored by workloads without keys).
+    pub default_keys: u64,
     /// Whether the driver samples the RSS during the run and prints an `RSS_SAMPLES` line.
     pub samples_rss: bool,
-    /// Adds the job to the environment; fails on parameters the job cannot use.
-    pub build: fn(&StreamExecutionEnvironment, &WorkloadParams) -> anyhow::Result<()>,
+    pub run: Run,
+}
+
+/// How a workload is run.
+#[derive(Debug, Clone, Copy)]
+pub enum Run {
+    /// One job: the function adds it to the environment (failing on parameters the job cannot
+    /// use); the driver runs it with `env.execute` and measures that.
+    Job(fn(&StreamExecutionEnvironment, &WorkloadParams) -> anyhow::Result<()>),
+    /// Several jobs, which the function builds from the driver's configuration, runs and times
+    /// itself; the driver measures the process around it.
+    Scenario(fn(&Configuration, &WorkloadParams) -> anyhow::Result<ScenarioOutcome>),
+}
+
+/// What a [`Run::Scenario`] measured: the `RESULT` line's `events` and `seconds` (what they cover
+/// is the workload's to document) and its own figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioOutcome {
+    pub events: u64,
+    pub seconds: f64,
+    pub restore: RestoreFigures,
+    /// Where the savepoint's time went, if the job's statistics had it.
+    pub savepoint_phases: Option<SavepointPhases>,
 }
 
 /// Every workload, in the order `list` shows them.
@@ -79,6 +115,7 @@ pub const WORKLOADS: &[Workload] = &[
     tumbling::WORKLOAD,
     sliding::WORKLOAD,
     session::WORKLOAD,
+    restore::WORKLOAD,
 ];
 
 /// The workload called `name`; the error lists the valid names.
@@ -102,20 +139,22 @@ mod tests {
         let err = find("nexmark").expect_err("unknown");
         assert!(
             err.contains("'nexmark'")
-                && err.contains("stateless, keyed-count, rebalance, slow-sink, tumbling, sliding, session"),
+                && err.contains("stateless, keyed-count, rebalance, slow-sink, tumbling, sliding, session, restore"),
             "{err}"
         );
     }
 
-    /// Every workload builds a job the runtime accepts and runs to the end (tiny inputs).
+    /// Every job workload builds a job the runtime accepts and runs to the end (tiny inputs);
+    /// the scenarios have their own tests.
     #[test]
     fn every_workload_runs() {
         for w in WORKLOADS {
+            let Run::Job(build) = w.run else { continue };
             for parallelism in [1, 2] {
                 let env = StreamExecutionEnvironment::new();
                 env.set_config("weir.progress", "false").set_config("taskmanager.numberOfTaskSlots", "2");
                 env.set_parallelism(parallelism);
-                (w.build)(&env, &WorkloadParams::new(10_000, 100, parallelism))
+                build(&env, &WorkloadParams::new(10_000, 100, parallelism))
                     .unwrap_or_else(|e| panic!("{} at p={parallelism}: {e}", w.name));
                 let result = env.execute(w.name).unwrap_or_else(|e| panic!("{} at p={parallelism}: {e}", w.name));
                 let emitted: u64 =
@@ -138,7 +177,8 @@ mod tests {
                 let env = StreamExecutionEnvironment::new();
                 env.set_config("weir.progress", "false").set_config("taskmanager.numberOfTaskSlots", "2");
                 env.set_parallelism(parallelism);
-                (w.build)(&env, &WorkloadParams::new(1_100_000, 100, parallelism)).expect("builds");
+                let Run::Job(build) = w.run else { unreachable!("{} is a job workload", w.name) };
+                build(&env, &WorkloadParams::new(1_100_000, 100, parallelism)).expect("builds");
                 let result = env.execute(w.name).unwrap_or_else(|e| panic!("{} at p={parallelism}: {e}", w.name));
                 let fired: u64 =
                     result.operators.iter().filter(|o| o.name.starts_with("Window")).map(|o| o.records_out).sum();

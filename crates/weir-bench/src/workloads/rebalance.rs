@@ -7,7 +7,7 @@
 //! subtask threads share them).
 
 use super::stateless::{filtered_source, scramble};
-use super::{Workload, WorkloadParams};
+use super::{DEFAULT_KEYS, Run, Workload, WorkloadParams};
 use weir_connectors::BlackholeSink;
 use weir_runtime::StreamExecutionEnvironment;
 
@@ -15,8 +15,9 @@ pub const WORKLOAD: Workload = Workload {
     name: "rebalance",
     description: "stateless with .rebalance() between filter and map: two chains exchanging over channels",
     default_events: 500_000_000,
+    default_keys: DEFAULT_KEYS,
     samples_rss: false,
-    build,
+    run: Run::Job(build),
 };
 
 fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {

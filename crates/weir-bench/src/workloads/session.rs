@@ -14,7 +14,7 @@
 
 use super::count_sum::count_and_sum_into_blackhole;
 use super::event_source::events;
-use super::{SEED, Workload, WorkloadParams};
+use super::{DEFAULT_KEYS, Run, SEED, Workload, WorkloadParams};
 use std::time::Duration;
 use weir_connectors::random_range;
 use weir_runtime::prelude::*;
@@ -29,8 +29,9 @@ pub const WORKLOAD: Workload = Workload {
     description: "datagen (key, value, ts), keys active 1 s in 4, <=1 s out of order -> key_by -> session windows \
                   (500 ms gap), count+sum -> blackhole",
     default_events: 15_000_000,
+    default_keys: DEFAULT_KEYS,
     samples_rss: false,
-    build,
+    run: Run::Job(build),
 };
 
 fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {

@@ -9,7 +9,7 @@
 
 use super::count_sum::count_and_sum_into_blackhole;
 use super::event_source::uniform_events;
-use super::{Workload, WorkloadParams};
+use super::{DEFAULT_KEYS, Run, Workload, WorkloadParams};
 use std::time::Duration;
 use weir_runtime::prelude::*;
 
@@ -23,8 +23,9 @@ pub const WORKLOAD: Workload = Workload {
     description: "tumbling's source -> key_by -> 10 s event-time windows sliding by 1 s (--slide <ms>), count+sum \
                   -> blackhole",
     default_events: 30_000_000,
+    default_keys: DEFAULT_KEYS,
     samples_rss: false,
-    build,
+    run: Run::Job(build),
 };
 
 fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {

@@ -15,7 +15,7 @@
 //! `BENCHMARKS.md`: the source alone, chained into a blackhole, makes a record in ~2 ns; the sink
 //! takes ~200 ns). Work scales with the CPU, so the ratio roughly holds on other machines.
 
-use super::{SEED, Workload, WorkloadParams};
+use super::{DEFAULT_KEYS, Run, SEED, Workload, WorkloadParams};
 use serde::{Deserialize, Serialize};
 use weir_connectors::{DataGenSource, random_u64};
 use weir_core::Result;
@@ -32,8 +32,9 @@ pub const WORKLOAD: Workload = Workload {
     name: "slow-sink",
     description: "fast datagen -> channel -> sink ~100x slower than the source; samples RSS to show it stays flat",
     default_events: 20_000_000,
+    default_keys: DEFAULT_KEYS,
     samples_rss: true,
-    build,
+    run: Run::Job(build),
 };
 
 fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {

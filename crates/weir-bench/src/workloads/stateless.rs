@@ -5,7 +5,7 @@
 //! metrics). The filter keeps 15 of 16 records, the map is a few arithmetic instructions, and
 //! the blackhole drops whole batches, so the engine's overhead dominates.
 
-use super::{SEED, Workload, WorkloadParams};
+use super::{DEFAULT_KEYS, Run, SEED, Workload, WorkloadParams};
 use weir_connectors::{BlackholeSink, DataGenSource, random_u64};
 use weir_runtime::{DataStream, StreamExecutionEnvironment};
 
@@ -13,8 +13,9 @@ pub const WORKLOAD: Workload = Workload {
     name: "stateless",
     description: "datagen (u64) -> filter -> map -> blackhole, one chain per subtask",
     default_events: 1_000_000_000,
+    default_keys: DEFAULT_KEYS,
     samples_rss: false,
-    build,
+    run: Run::Job(build),
 };
 
 fn build(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<()> {

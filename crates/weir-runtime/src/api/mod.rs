@@ -21,4 +21,5 @@ pub mod output_tag;
 pub mod sink;
 pub mod watermark_strategy;
 pub mod window_function;
+pub mod window_state;
 pub mod windowed_stream;

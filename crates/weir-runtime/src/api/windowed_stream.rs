@@ -166,7 +166,8 @@ impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
         self.aggregate_with_process(aggregate, EmitEach)
     }
 
-    /// Gives every record of the window to a process function when it fires.
+    /// Gives every record of the window to a process function when it fires. The function's
+    /// context also holds per-window and per-key state (see `WindowContext`).
     pub fn process<O, P>(&self, process: P) -> DataStream<O>
     where
         O: Data,

@@ -18,10 +18,14 @@ use weir_state::{HeapKeyedStateBackend, KeyedStateSnapshot};
 /// The blob's format version; readers refuse newer ones.
 const VERSION: u16 = 1;
 
+/// The two byte fields are byte strings (`weir_state::raw_bytes`), the same bytes as serde's
+/// `Vec<u8>` in postcard but written and read in one piece rather than byte by byte.
 #[derive(Serialize, Deserialize)]
 struct Blob {
     version: u16,
+    #[serde(with = "weir_state::raw_bytes")]
     state: Vec<u8>,
+    #[serde(with = "weir_state::raw_bytes")]
     timers: Vec<u8>,
 }
 

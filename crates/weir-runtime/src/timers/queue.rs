@@ -40,6 +40,11 @@ impl<K: Hash + Eq + Clone, N: Hash + Eq + Clone> TimerQueue<K, N> {
         true
     }
 
+    /// Whether a timer is registered.
+    pub(crate) fn contains(&self, time: Timestamp, key: &K, namespace: &N) -> bool {
+        self.live.contains_key(&(time, key.clone(), namespace.clone()))
+    }
+
     /// Deletes a timer; false if it was not registered.
     pub(crate) fn delete(&mut self, time: Timestamp, key: &K, namespace: &N) -> bool {
         self.live.remove(&(time, key.clone(), namespace.clone())).is_some()

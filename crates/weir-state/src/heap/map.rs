@@ -41,6 +41,17 @@ impl<'a, K: Eq + Hash + Clone, UK: Eq + Hash + Clone, UV: Clone> MapState<'a, K,
         }
     }
 
+    /// One entry, to change in place (with a TTL, this counts as a write).
+    pub fn get_mut(&mut self, user_key: &UK) -> Option<&mut UV> {
+        match &mut self.store {
+            Store::Plain(map) => map.get_mut(self.key).and_then(|m| m.get_mut(user_key)),
+            Store::Ttl(map, expiry) => map.get_mut(self.key).and_then(|m| m.get_mut(user_key)).map(|v| {
+                v.stamp.set(expiry.now);
+                &mut v.value
+            }),
+        }
+    }
+
     pub fn contains(&self, user_key: &UK) -> bool {
         self.get(user_key).is_some()
     }

@@ -183,6 +183,28 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         Ok(AggregatingState::new(self.value_of(registration)?, &*descriptor.aggregate))
     }
 
+    /// Drops the entries of map state `descriptor` whose user key `keep` rejects, for **every**
+    /// key of the range (not only the current one), and the keys left with no entry; returns
+    /// how many entries went. For cleanups that no key's own records drive (Flink's
+    /// `applyToAllKeys`): the window operator drops with it the per-window state of windows
+    /// cleaned up before the state's descriptor was first used. Registers the state as any
+    /// access does; a key group with nothing to drop is only read (so not copied while a
+    /// snapshot reads it). The cost is the state's size: not for per-record use.
+    pub fn retain_map_entries<UK: Key, UV: Data>(
+        &mut self,
+        descriptor: &MapStateDescriptor<UK, UV>,
+        keep: impl FnMut(&UK) -> bool,
+    ) -> Result<usize> {
+        let registration = Registration::new(descriptor.name(), &descriptor.slot, StateKind::Map, descriptor.ttl());
+        Ok(match registration.ttl {
+            None => retain_entries(self.whole_table::<FxHashMap<UK, UV>>(registration, StateTable::new)?, keep),
+            Some(_) => retain_entries(
+                self.whole_table::<FxHashMap<UK, Stamped<UV>>>(registration, StateTable::expiring)?,
+                keep,
+            ),
+        })
+    }
+
     /// Reads one entry of the current key's map state without registering anything: `None` if
     /// the state was never written. Sees restored state too (decoding it on first use).
     pub fn map_get<UK: Key, UV: Data>(
@@ -347,11 +369,19 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         let slot = self.slot_of::<S>(registration, make)?;
         let (key, offset) =
             self.current.as_ref().ok_or_else(|| StateError::NoCurrentKey { state: name.to_string() })?;
-        let registered = &mut self.states[slot];
-        let table = registered.table.as_any_mut().downcast_mut::<StateTable<K, S>>().ok_or_else(|| {
-            StateError::mismatch(name, (registered.kind, registered.type_name), (kind, std::any::type_name::<S>()))
-        })?;
+        let table = typed_table::<K, S>(&mut self.states[slot], name, kind)?;
         Ok((table.group_mut(*offset), key))
+    }
+
+    /// Finds (or registers) a state and returns its table, every key group.
+    fn whole_table<S: Stored>(
+        &mut self,
+        registration: Registration<'_>,
+        make: fn(usize) -> StateTable<K, S>,
+    ) -> Result<&mut StateTable<K, S>> {
+        let (name, kind) = (registration.name, registration.kind);
+        let slot = self.slot_of::<S>(registration, make)?;
+        typed_table::<K, S>(&mut self.states[slot], name, kind)
     }
 
     fn slot_of<S: Stored>(
@@ -437,6 +467,41 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         let table = restored.decoded.get().and_then(|(table, _)| table.as_any().downcast_ref::<StateTable<K, S>>());
         table.map(Some).ok_or_else(|| StateError::mismatch(name, (restored.kind, "restored entries"), requested))
     }
+}
+
+/// The table of a registered state as the type `S` a descriptor asks for.
+fn typed_table<'r, K: Key, S: Stored>(
+    registered: &'r mut RegisteredState,
+    name: &str,
+    kind: StateKind,
+) -> Result<&'r mut StateTable<K, S>> {
+    let (registered_kind, type_name) = (registered.kind, registered.type_name);
+    registered
+        .table
+        .as_any_mut()
+        .downcast_mut::<StateTable<K, S>>()
+        .ok_or_else(|| StateError::mismatch(name, (registered_kind, type_name), (kind, std::any::type_name::<S>())))
+}
+
+/// Drops the map entries `keep` rejects from every key of every key group of `table`, and the
+/// keys left empty; a key group with nothing to drop is only read. Returns how many went.
+fn retain_entries<K: Eq + std::hash::Hash + Clone, UK: Clone, S: Clone>(
+    table: &mut StateTable<K, FxHashMap<UK, S>>,
+    mut keep: impl FnMut(&UK) -> bool,
+) -> usize {
+    let mut removed = 0;
+    for offset in 0..table.group_count() {
+        if table.group(offset).values().all(|map| map.keys().all(&mut keep)) {
+            continue;
+        }
+        table.group_mut(offset).retain(|_, map| {
+            let before = map.len();
+            map.retain(|user_key, _| keep(user_key));
+            removed += before - map.len();
+            !map.is_empty()
+        });
+    }
+    removed
 }
 
 /// What a state table may hold: serializable, cloneable (copy-on-write and TTL snapshots) and

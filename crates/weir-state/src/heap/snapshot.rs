@@ -44,6 +44,7 @@ pub(crate) struct StateEntries {
     pub(crate) ttl: bool,
     /// How many keys the blob holds.
     pub(crate) entries: u64,
+    #[serde(with = "crate::raw_bytes")]
     pub(crate) bytes: Vec<u8>,
 }
 

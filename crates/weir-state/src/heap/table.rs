@@ -11,10 +11,11 @@
 //! an owned map is used directly).
 
 use rustc_hash::FxHashMap;
-use serde::de::DeserializeOwned;
-use serde::{Serialize, Serializer};
+use serde::de::{DeserializeOwned, DeserializeSeed, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::any::Any;
 use std::borrow::Cow;
+use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -96,6 +97,11 @@ impl<K: Eq + Hash + Clone, S: Clone> StateTable<K, S> {
         self.groups[offset].map_mut()
     }
 
+    /// How many key groups the table holds (the owning subtask's range).
+    pub(crate) fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
     #[inline]
     pub(crate) fn group(&self, offset: usize) -> &FxHashMap<K, S> {
         self.groups[offset].map()
@@ -149,6 +155,40 @@ impl<K: Serialize, S: Serialize> Serialize for Entries<'_, K, S> {
     }
 }
 
+/// Decodes a key group's `(key, state)` sequence straight into its map: no intermediate
+/// `Vec` of the entries (a restore decodes every entry of the state once, so that copy was a
+/// pass over all of it). A key found twice keeps its last state, as `extend` did.
+struct IntoMap<'m, K, S> {
+    map: &'m mut FxHashMap<K, S>,
+    /// At most this many entries are reserved for up front, however many the input claims: the
+    /// number of bytes (every entry takes at least one).
+    most: usize,
+}
+
+impl<'de, K: Deserialize<'de> + Eq + Hash, S: Deserialize<'de>> DeserializeSeed<'de> for IntoMap<'_, K, S> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, K: Deserialize<'de> + Eq + Hash, S: Deserialize<'de>> Visitor<'de> for IntoMap<'_, K, S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence of (key, state) pairs")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut entries: A) -> Result<(), A::Error> {
+        self.map.reserve(entries.size_hint().unwrap_or(0).min(self.most));
+        while let Some((key, state)) = entries.next_element::<(K, S)>()? {
+            self.map.insert(key, state);
+        }
+        Ok(())
+    }
+}
+
 /// What the backend needs of a table whose types it no longer knows.
 pub(crate) trait ErasedTable: Send {
     fn entry_count(&self) -> usize;
@@ -177,11 +217,11 @@ where
     }
 
     fn decode_group(&mut self, offset: usize, bytes: &[u8]) -> Result<(), postcard::Error> {
-        let (entries, rest): (Vec<(K, S)>, _) = postcard::take_from_bytes(bytes)?;
-        if !rest.is_empty() {
+        let mut input = postcard::Deserializer::from_bytes(bytes);
+        IntoMap { map: self.group_mut(offset), most: bytes.len() }.deserialize(&mut input)?;
+        if !input.finalize()?.is_empty() {
             return Err(postcard::Error::DeserializeBadEncoding);
         }
-        self.group_mut(offset).extend(entries);
         Ok(())
     }
 
@@ -196,5 +236,44 @@ where
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table_with(entries: &[(u64, u32)]) -> StateTable<u64, u32> {
+        let mut table = StateTable::new(2);
+        table.group_mut(1).extend(entries.iter().copied());
+        table
+    }
+
+    #[test]
+    fn a_group_decodes_into_its_map_as_it_was_encoded() {
+        let entries: Vec<(u64, u32)> = (0..1_000).map(|k| (k, (k * 3) as u32)).collect();
+        let frozen = table_with(&entries).freeze(None);
+        assert_eq!(frozen.encode_group(0).expect("encodes"), None, "an empty group writes nothing");
+        let (count, bytes) = frozen.encode_group(1).expect("encodes").expect("entries");
+        assert_eq!(count, 1_000);
+        let mut restored = StateTable::<u64, u32>::new(2);
+        restored.decode_group(1, &bytes).expect("decodes");
+        assert_eq!(restored.group(1), table_with(&entries).group(1));
+        assert!(restored.group(0).is_empty());
+    }
+
+    #[test]
+    fn damaged_group_bytes_are_errors_not_huge_allocations() {
+        let (_, bytes) = table_with(&[(1, 2), (3, 4)]).freeze(None).encode_group(1).expect("encodes").expect("some");
+        let mut restored = StateTable::<u64, u32>::new(2);
+        assert!(restored.decode_group(1, &bytes[..bytes.len() - 1]).is_err(), "truncated");
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert!(restored.decode_group(1, &trailing).is_err(), "bytes after the entries");
+        // A length of 2^40 entries followed by one entry: refused, with a reservation of at most
+        // a few entries rather than an allocation of terabytes.
+        let mut claims_too_much = vec![0x80, 0x80, 0x80, 0x80, 0x80, 0x20];
+        claims_too_much.extend_from_slice(&bytes[1..]);
+        assert!(restored.decode_group(1, &claims_too_much).is_err());
     }
 }

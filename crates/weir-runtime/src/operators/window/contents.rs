@@ -9,13 +9,7 @@ use crate::api::window_function::{ProcessWindowFunction, WindowContext};
 use std::marker::PhantomData;
 use std::sync::Arc;
 use weir_core::window::{AggregateFunction, Evictor, EvictorContext, Window};
-use weir_core::{Data, Output, Record, Result, Timestamp, Watermark};
-
-/// When a window fires: what the function may know.
-pub(crate) struct FireInfo {
-    pub(crate) watermark: Watermark,
-    pub(crate) processing_time: Timestamp,
-}
+use weir_core::{Data, Key, Record, Result};
 
 /// A window's contents and its function.
 pub(crate) trait WindowCore<K, T, W, O>: Send + 'static {
@@ -24,14 +18,10 @@ pub(crate) trait WindowCore<K, T, W, O>: Send + 'static {
     fn add(&self, contents: Option<Self::Contents>, record: &Record<T>) -> Self::Contents;
     /// Folds `from` (a merged session's contents) into `into`.
     fn merge(&self, into: Self::Contents, from: Self::Contents) -> Self::Contents;
-    fn fire(
-        &mut self,
-        key: &K,
-        window: &W,
-        contents: &mut Self::Contents,
-        info: &FireInfo,
-        out: &mut Output<O>,
-    ) -> Result<()>;
+    /// The window of `ctx` fires with `contents`.
+    fn fire(&mut self, key: &K, contents: &mut Self::Contents, ctx: &mut WindowContext<'_, K, W, O>) -> Result<()>;
+    /// The window of `ctx` is cleaned up: the function's `clear`.
+    fn clear(&mut self, key: &K, ctx: &mut WindowContext<'_, K, W, O>) -> Result<()>;
 }
 
 /// An accumulator per window, then a process function over the single result.
@@ -43,7 +33,7 @@ pub(crate) struct Incremental<A, ACC, R, P> {
 
 impl<K, T, W, O, A, ACC, R, P> WindowCore<K, T, W, O> for Incremental<A, ACC, R, P>
 where
-    K: 'static,
+    K: Key,
     T: 'static,
     W: Window,
     O: 'static,
@@ -65,10 +55,13 @@ where
         into
     }
 
-    fn fire(&mut self, key: &K, window: &W, contents: &mut ACC, info: &FireInfo, out: &mut Output<O>) -> Result<()> {
+    fn fire(&mut self, key: &K, contents: &mut ACC, ctx: &mut WindowContext<'_, K, W, O>) -> Result<()> {
         let result = self.aggregate.get_result(contents);
-        let mut ctx = WindowContext { window, watermark: info.watermark, processing_time: info.processing_time, out };
-        self.process.process(key, &mut ctx, vec![result])
+        self.process.process(key, ctx, vec![result])
+    }
+
+    fn clear(&mut self, key: &K, ctx: &mut WindowContext<'_, K, W, O>) -> Result<()> {
+        self.process.clear(key, ctx)
     }
 }
 
@@ -80,7 +73,7 @@ pub(crate) struct Full<T, W, P> {
 
 impl<K, T, W, O, P> WindowCore<K, T, W, O> for Full<T, W, P>
 where
-    K: 'static,
+    K: Key,
     T: Data,
     W: Window,
     O: 'static,
@@ -99,26 +92,21 @@ where
         into
     }
 
-    fn fire(
-        &mut self,
-        key: &K,
-        window: &W,
-        contents: &mut Vec<Record<T>>,
-        info: &FireInfo,
-        out: &mut Output<O>,
-    ) -> Result<()> {
-        let evict =
-            EvictorContext { current_processing_time: info.processing_time, current_watermark: info.watermark.0 };
+    fn fire(&mut self, key: &K, contents: &mut Vec<Record<T>>, ctx: &mut WindowContext<'_, K, W, O>) -> Result<()> {
+        let evict = EvictorContext { current_processing_time: ctx.processing_time, current_watermark: ctx.watermark.0 };
         if let Some(evictor) = &self.evictor {
-            evictor.evict_before(contents, window, &evict);
+            evictor.evict_before(contents, ctx.window, &evict);
         }
         let elements = contents.iter().map(|r| r.value.clone()).collect();
-        let mut ctx = WindowContext { window, watermark: info.watermark, processing_time: info.processing_time, out };
-        self.process.process(key, &mut ctx, elements)?;
+        self.process.process(key, ctx, elements)?;
         if let Some(evictor) = &self.evictor {
-            evictor.evict_after(contents, window, &evict);
+            evictor.evict_after(contents, ctx.window, &evict);
         }
         Ok(())
+    }
+
+    fn clear(&mut self, key: &K, ctx: &mut WindowContext<'_, K, W, O>) -> Result<()> {
+        self.process.clear(key, ctx)
     }
 }
 
@@ -131,8 +119,8 @@ impl Clone for EmitEach {
     }
 }
 
-impl<K, O: 'static, W: Window> ProcessWindowFunction<K, O, O, W> for EmitEach {
-    fn process(&mut self, _key: &K, ctx: &mut WindowContext<'_, W, O>, elements: Vec<O>) -> Result<()> {
+impl<K: Key, O: 'static, W: Window> ProcessWindowFunction<K, O, O, W> for EmitEach {
+    fn process(&mut self, _key: &K, ctx: &mut WindowContext<'_, K, W, O>, elements: Vec<O>) -> Result<()> {
         elements.into_iter().for_each(|e| ctx.collect(e));
         Ok(())
     }
@@ -148,8 +136,8 @@ impl Clone for EmitSome {
     }
 }
 
-impl<K, O: 'static, W: Window> ProcessWindowFunction<K, Option<O>, O, W> for EmitSome {
-    fn process(&mut self, _key: &K, ctx: &mut WindowContext<'_, W, O>, elements: Vec<Option<O>>) -> Result<()> {
+impl<K: Key, O: 'static, W: Window> ProcessWindowFunction<K, Option<O>, O, W> for EmitSome {
+    fn process(&mut self, _key: &K, ctx: &mut WindowContext<'_, K, W, O>, elements: Vec<Option<O>>) -> Result<()> {
         elements.into_iter().flatten().for_each(|e| ctx.collect(e));
         Ok(())
     }
@@ -171,7 +159,7 @@ impl<A, ACC, R, P: Clone> Clone for AggregateAll<A, ACC, R, P> {
 
 impl<K, T, O, W, A, ACC, R, P> ProcessWindowFunction<K, T, O, W> for AggregateAll<A, ACC, R, P>
 where
-    K: 'static,
+    K: Key,
     T: 'static,
     O: 'static,
     W: Window,
@@ -180,9 +168,13 @@ where
     A: AggregateFunction<T, ACC, R> + 'static,
     P: ProcessWindowFunction<K, R, O, W>,
 {
-    fn process(&mut self, key: &K, ctx: &mut WindowContext<'_, W, O>, elements: Vec<T>) -> Result<()> {
+    fn process(&mut self, key: &K, ctx: &mut WindowContext<'_, K, W, O>, elements: Vec<T>) -> Result<()> {
         let mut acc = self.aggregate.create_accumulator();
         elements.iter().for_each(|e| self.aggregate.add(&mut acc, e));
         self.then.process(key, ctx, vec![self.aggregate.get_result(&acc)])
+    }
+
+    fn clear(&mut self, key: &K, ctx: &mut WindowContext<'_, K, W, O>) -> Result<()> {
+        self.then.clear(key, ctx)
     }
 }

@@ -5,21 +5,29 @@
 //! state), skip windows already past their allowed lateness, add the record to each window's
 //! contents, ask the trigger, fire or purge, and register a cleanup timer at the end of the
 //! window's lateness. Per timer (event or processing time, namespaced by window): ask the
-//! trigger, fire or purge, and at cleanup time drop the window's contents and trigger state.
+//! trigger, fire or purge, and at cleanup time drop the window's contents and trigger state,
+//! call the function's `clear`, and drop the window's per-window state (`window_state`).
 //! A record whose every window is past its lateness goes to the late-data side output if one
 //! was requested, otherwise it is dropped and counted (`late_records_dropped` in the job result).
 //!
-//! Window contents, trigger state and session sets live in keyed state by key group; timers in
-//! the operator's timer service. It is **not** the slice-sharing fast path for sliding
-//! aggregations (`weir_core::window::slicing`), which this operator does not use yet.
+//! The function's context (`WindowContext`) reaches the operator's keyed state: per-window state
+//! and global state (`api::window_state`), touched only when the function asks, so nothing per
+//! record.
+//!
+//! Window contents, trigger state, session sets and the function's state live in keyed state by
+//! key group; timers in the operator's timer service. It is **not** the slice-sharing fast path
+//! (module `slicing`), which `WindowedStream` picks instead for tumbling and sliding event-time
+//! aggregations with the default trigger.
 
 pub(crate) mod contents;
 pub(crate) mod slicing;
 mod trigger_context;
+pub(crate) mod window_state;
 
+use crate::api::window_function::WindowContext;
 use crate::operators::keyed_snapshot;
 use crate::timers::InternalTimerService;
-use contents::{FireInfo, WindowCore};
+use contents::WindowCore;
 use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -34,6 +42,7 @@ use weir_core::window::late::{cleanup_time_in, is_element_late, is_late_in};
 use weir_core::window::{MergeResult, MergingWindowSet, TimeWindow, Trigger, TriggerResult, Window, WindowAssigner};
 use weir_core::{Error, Key, Output, Result, Timestamp, Watermark};
 use weir_state::{HeapKeyedStateBackend, MapStateDescriptor, ValueStateDescriptor};
+use window_state::WindowStateRegistry;
 
 use super::keyed::KeySelector;
 
@@ -71,6 +80,8 @@ pub(crate) struct WindowOperator<K, T, W, O, C: WindowCore<K, T, W, O>> {
     range: weir_core::KeyGroupRange,
     contents: MapStateDescriptor<W, C::Contents>,
     trigger_state: TriggerState<W>,
+    /// The function's per-window state.
+    window_state: WindowStateRegistry<K, W>,
     /// Reused for the windows of each record.
     windows: Vec<W>,
     _output: PhantomData<fn() -> O>,
@@ -84,6 +95,7 @@ struct Scope<'a, K, T, W, O, C: WindowCore<K, T, W, O>> {
     timers: &'a mut InternalTimerService<K, W>,
     contents: &'a MapStateDescriptor<W, C::Contents>,
     trigger_state: &'a TriggerState<W>,
+    window_state: &'a mut WindowStateRegistry<K, W>,
     key: &'a K,
     processing_time: Timestamp,
     out: &'a mut Output<O>,
@@ -127,8 +139,15 @@ where
     /// Emits `window` from the contents kept under `state_window`; purges them if asked.
     fn fire(&mut self, window: &W, state_window: &W, purge: bool) -> Result<()> {
         let Some(mut contents) = self.state.map(self.contents)?.remove(state_window) else { return Ok(()) };
-        let info = FireInfo { watermark: self.timers.watermark, processing_time: self.processing_time };
-        self.core.fire(self.key, window, &mut contents, &info, self.out)?;
+        let mut ctx = WindowContext {
+            window,
+            watermark: self.timers.watermark,
+            processing_time: self.processing_time,
+            out: &mut *self.out,
+            state: &mut *self.state,
+            window_state: &mut *self.window_state,
+        };
+        self.core.fire(self.key, &mut contents, &mut ctx)?;
         if !purge {
             self.state.map(self.contents)?.put(state_window.clone(), contents);
         }
@@ -143,6 +162,20 @@ where
         } else {
             Ok(())
         }
+    }
+
+    /// The window is cleaned up: the function's `clear`, then its per-window state goes.
+    fn clear_window_state(&mut self, window: &W) -> Result<()> {
+        let mut ctx = WindowContext {
+            window,
+            watermark: self.timers.watermark,
+            processing_time: self.processing_time,
+            out: &mut *self.out,
+            state: &mut *self.state,
+            window_state: &mut *self.window_state,
+        };
+        self.core.clear(self.key, &mut ctx)?;
+        self.window_state.clear_window(self.state, window)
     }
 
     fn cleanup_time(&self, window: &W) -> Timestamp {
@@ -272,6 +305,7 @@ where
         if domain == self.domain() && time == self.cleanup_time(&window) {
             self.clear_contents(&state_window)?;
             trigger.clear(&window, &mut self.trigger_ctx(&window, &[]))?;
+            self.clear_window_state(&window)?;
             if let Some(mut set) = sessions {
                 set.retire_window(&to_time_window(&window)?);
                 self.state.value(&self.sessions_descriptor())?.update(set);
@@ -307,6 +341,8 @@ where
     C: WindowCore<K, T, W, O>,
 {
     pub(crate) fn new(spec: WindowSpec<K, T, W>, core: C) -> Self {
+        let window_state =
+            WindowStateRegistry::new(spec.assigner.time_domain(), spec.allowed_lateness, spec.assigner.is_merging());
         WindowOperator {
             spec,
             core,
@@ -318,6 +354,7 @@ where
             range: weir_core::KeyGroupRange { start: 0, end: 0 },
             contents: MapStateDescriptor::new("window-contents"),
             trigger_state: MapStateDescriptor::new("window-trigger-state"),
+            window_state,
             windows: Vec::new(),
             _output: PhantomData,
         }
@@ -342,6 +379,7 @@ where
             timers: &mut self.timers,
             contents: &self.contents,
             trigger_state: &self.trigger_state,
+            window_state: &mut self.window_state,
             key,
             processing_time,
             out,
@@ -355,9 +393,11 @@ where
                 TimeDomain::EventTime => self.timers.event_time.pop_due(until),
                 TimeDomain::ProcessingTime => self.timers.processing_time.pop_due(until),
             };
-            let Some((time, key, window)) = due else { return Ok(()) };
+            let Some((time, key, window)) = due else { break };
             self.scope(&key, now, out)?.on_timer(time, window, domain)?;
         }
+        self.window_state.settle(domain, until);
+        Ok(())
     }
 }
 
@@ -428,3 +468,6 @@ where
         self.fire_timers(TimeDomain::ProcessingTime, now, out)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,10 +10,23 @@
 //! as the event-time trigger does; a record later than that goes to the late side output or is
 //! dropped and counted. Results are identical to the general window operator's (tested).
 //!
+//! A started or restored operator has no watermark until the first one arrives (as in Flink),
+//! so it cannot tell which windows fired before a snapshot: until then, a record asks for a timer
+//! of every window of its slice, and a late one re-fires its windows at that first watermark, as
+//! the general operator's trigger does; a window re-firing from such a timer (its cleanup timer
+//! is set already) does not chain on. Like the general operator, it cannot tell then that a
+//! record is later than the lateness.
+//!
+//! The process function gets the same context as on the general operator: per-window state
+//! (scoped to the window being emitted, not to a slice), global state, and `clear` when a window
+//! is cleaned up at `end - 1 + lateness` — once per window that fired — after which its
+//! per-window state is dropped. So per-window state needs no fallback to the general operator,
+//! and a function that never touches state costs nothing more.
+//!
 //! It is **not** used with custom triggers, evictors, processing time or sessions: those take the
 //! general operator.
 
-use super::contents::FireInfo;
+use super::window_state::WindowStateRegistry;
 use crate::api::window_function::{ProcessWindowFunction, WindowContext};
 use crate::operators::keyed::KeySelector;
 use crate::operators::keyed_snapshot;
@@ -26,6 +39,7 @@ use weir_core::key_group::assign_key_group;
 use weir_core::operator::{OneInputOperator, OperatorContext, OperatorCounters};
 use weir_core::record::Batch;
 use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
+use weir_core::time::TimeDomain;
 use weir_core::window::assigner::missing_timestamp;
 use weir_core::window::{AggregateFunction, SliceAccumulators, SliceAggregator, Slicing, TimeWindow, Window};
 use weir_core::{Data, Error, Key, Output, Result, Timestamp, Watermark};
@@ -57,6 +71,8 @@ pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
     late_tag: Option<String>,
     state: Option<HeapKeyedStateBackend<K>>,
     slices: ValueStateDescriptor<SliceAccumulators<ACC>>,
+    /// The function's per-window state.
+    window_state: WindowStateRegistry<K, W>,
     /// Timers namespaced by window end.
     timers: InternalTimerService<K, i64>,
     clock: Option<Arc<dyn Clock>>,
@@ -93,6 +109,7 @@ where
             late_tag,
             state: None,
             slices: ValueStateDescriptor::new("window-slices"),
+            window_state: WindowStateRegistry::new(TimeDomain::EventTime, allowed_lateness, false),
             timers: InternalTimerService::default(),
             clock: None,
             counters: Arc::default(),
@@ -102,37 +119,80 @@ where
         }
     }
 
+    /// The keyed state, once started (for tests).
+    #[cfg(test)]
+    pub(super) fn keyed_state(&mut self) -> Option<&mut HeapKeyedStateBackend<K>> {
+        self.state.as_mut()
+    }
+
     fn set_key(&mut self, key: K) -> Result<&mut HeapKeyedStateBackend<K>> {
         scope(&mut self.state, self.max_parallelism, key)
     }
 
-    /// Emits the result of the window ending at `end` for the current key, if it has records.
-    fn emit(&mut self, key: &K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
+    /// Emits the result of the window ending at `end` for the current key, if it has records;
+    /// false if it has none.
+    fn emit(&mut self, key: &K, end: Timestamp, out: &mut Output<O>) -> Result<bool> {
         let slicing = *self.aggregator.slicing();
         let state =
             self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
         let value = state.value(&self.slices)?;
         let Some(result) = value.get().and_then(|slices| self.aggregator.result_for_window(slices, end)) else {
-            return Ok(());
+            return Ok(false);
         };
         let window: W = as_window(slicing.window_ending_at(end))?;
-        let processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
-        let info = FireInfo { watermark: self.timers.watermark, processing_time };
-        let mut ctx =
-            WindowContext { window: &window, watermark: info.watermark, processing_time: info.processing_time, out };
-        self.process.process(key, &mut ctx, vec![result])
+        let mut ctx = WindowContext {
+            window: &window,
+            watermark: self.timers.watermark,
+            processing_time: self.clock.as_ref().map_or(0, |c| c.now_millis()),
+            out,
+            state,
+            window_state: &mut self.window_state,
+        };
+        self.process.process(key, &mut ctx, vec![result])?;
+        Ok(true)
+    }
+
+    /// The window ending at `end` is cleaned up: the function's `clear` for the current key,
+    /// then the window's per-window state goes.
+    fn clear_window(&mut self, key: &K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
+        let window: W = as_window(self.aggregator.slicing().window_ending_at(end))?;
+        let state =
+            self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
+        let mut ctx = WindowContext {
+            window: &window,
+            watermark: self.timers.watermark,
+            processing_time: self.clock.as_ref().map_or(0, |c| c.now_millis()),
+            out,
+            state,
+            window_state: &mut self.window_state,
+        };
+        self.process.clear(key, &mut ctx)?;
+        self.window_state.clear_window(state, &window)
     }
 
     fn on_timer(&mut self, time: Timestamp, key: K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
         self.set_key(key.clone())?;
+        let mut fired = false;
         if time == end - 1 {
-            self.emit(&key, end, out)?;
-            self.arm_next(&key, end)?;
-            if self.allowed_lateness > 0 && (end - 1).saturating_add(self.allowed_lateness) != i64::MAX {
-                self.timers.event_time.register((end - 1).saturating_add(self.allowed_lateness), key.clone(), end);
+            fired = self.emit(&key, end, out)?;
+            let cleanup = (end - 1).saturating_add(self.allowed_lateness);
+            let cleanup_timer = self.allowed_lateness > 0 && cleanup != i64::MAX;
+            // Only after a restore does a window fire from a timer again (see `process_batch`):
+            // its cleanup timer is set already, and its first firing chained on to the next.
+            let refiring = cleanup_timer && self.timers.event_time.contains(cleanup, &key, &end);
+            if !refiring {
+                self.arm_next(&key, end)?;
+            }
+            if cleanup_timer {
+                self.timers.event_time.register(cleanup, key.clone(), end);
             }
         }
         if time == (end - 1).saturating_add(self.allowed_lateness) {
+            // A cleanup timer after the end is only set once the window fired; at the end
+            // itself (no lateness), the window is cleaned up if it fired just now.
+            if fired || time != end - 1 {
+                self.clear_window(&key, end, out)?;
+            }
             let next_start = self.aggregator.slicing().next_window_start(end);
             let state = scope(&mut self.state, self.max_parallelism, key)?;
             let mut value = state.value(&self.slices)?;
@@ -245,7 +305,15 @@ where
             let mut value = state.value(&self.slices)?;
             let slices = value.get_or_insert_with(SliceAccumulators::new);
             let added = self.aggregator.add(slices, timestamp, &record.value)?;
-            if added.is_new {
+            if watermark == Watermark::MIN.0 {
+                // No watermark since the operator started: after a restore, windows of the slice
+                // may have fired before the snapshot, and a late record must re-fire them (the
+                // general operator's trigger sets a timer for that). A timer for every window of
+                // the slice (deduplicated): the first watermark fires the due ones.
+                for end in slicing.window_ends_of_slice(slice_start) {
+                    self.timers.event_time.register(end - 1, key.clone(), end);
+                }
+            } else if added.is_new {
                 // The first window holding the slice that has not fired yet: later ones follow
                 // by chaining (`arm_next`).
                 if let Some(end) = slicing.window_ends_of_slice(slice_start).find(|end| end - 1 > watermark) {
@@ -272,6 +340,7 @@ where
         while let Some((time, key, end)) = self.timers.event_time.pop_due(watermark.0) {
             self.on_timer(time, key, end, out)?;
         }
+        self.window_state.settle(TimeDomain::EventTime, watermark.0);
         out.emit_watermark(watermark);
         Ok(())
     }
