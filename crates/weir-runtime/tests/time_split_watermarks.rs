@@ -58,7 +58,7 @@ impl ProcessWindowFunction<u64, (u64, u64), String, TimeWindow> for Summarize {
     fn process(
         &mut self,
         key: &u64,
-        ctx: &mut WindowContext<'_, TimeWindow, String>,
+        ctx: &mut WindowContext<'_, u64, TimeWindow, String>,
         elements: Vec<(u64, u64)>,
     ) -> Result<()> {
         let w = *ctx.window();
