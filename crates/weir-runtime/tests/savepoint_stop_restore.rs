@@ -279,21 +279,27 @@ fn a_savepoint_of_a_running_job_leaves_it_running_and_restores_like_a_stop() {
 }
 
 #[test]
-fn cancel_with_a_savepoint_ends_the_job_cancelled_after_the_savepoint_completed() {
+fn cancel_with_a_savepoint_ends_the_job_cancelled_and_restores_exactly_once() {
+    let expected = uninterrupted(2);
     let dir = tempfile::tempdir().expect("temp dir");
-    let env = job(dir.path(), (2, 1), Version::First, Some(50_000.0));
+    let env = job(dir.path(), (2, 1), Version::First, Some(60_000.0));
     let watch = CheckpointWatch::new();
     env.set_fault_injector(watch.clone());
     let client = env.execute_async("cancelled with a savepoint").expect("submitted");
-    watch.wait_for_completed(1);
+    watch.wait_for_completed(3);
     let trigger = client.cancel_with_savepoint(None).expect("accepted");
-    let status = client.wait_for_savepoint(&trigger, PATIENCE);
-    assert!(
-        matches!(&status, Some(SavepointStatus::Completed { path }) if path.join("_metadata").is_file()),
-        "{status:?}"
-    );
+    let path = match client.wait_for_savepoint(&trigger, PATIENCE) {
+        Some(SavepointStatus::Completed { path }) if path.join("_metadata").is_file() => path,
+        other => panic!("the savepoint did not complete: {other:?}"),
+    };
     let result = client.wait_timeout(PATIENCE).expect("ended").expect("cancelled, not failed");
     assert_eq!(result.status, JobStatus::Cancelled);
+    // What the cancelled job committed and what a job restored from its savepoint commits
+    // together are an uninterrupted run's output: nothing after the savepoint was committed.
+    restore(dir.path(), &path, (2, 1), Version::First, false);
+    let got = common::committed_lines(&dir.path().join("out"));
+    assert_eq!(got.len(), expected.len(), "line count");
+    assert!(got == expected, "cancelled with a savepoint and restored: the output differs from an uninterrupted run");
 }
 
 #[test]

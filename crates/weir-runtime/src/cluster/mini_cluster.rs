@@ -217,6 +217,10 @@ fn run_job(prepared: PreparedJob, control: &JobControl) -> Result<JobExecutionRe
             progress: progress.as_mut(),
         };
         let failure = match attempt.run() {
+            // A `cancel -s` ends the job like a stop, and reports it cancelled.
+            Ok(AttemptEnd::Finished) if checkpoints.as_ref().is_some_and(|c| c.driver.ended_by_cancel()) => {
+                break JobEnd::Cancelled;
+            }
             Ok(AttemptEnd::Finished) => break JobEnd::Finished,
             Ok(AttemptEnd::Cancelled) => break JobEnd::Cancelled,
             Ok(AttemptEnd::Failed(failure)) => failure,
