@@ -2,19 +2,18 @@
 //! input, at parallelism 1 and 2, and its output must equal what [`reference`](super::reference)
 //! computes from the same events with plain maps and loops.
 //!
-//! The input: 40,000 events with event time advancing 1,000 events per second, on one timeline
-//! per source subtask (as the benchmarks run it), so the input spans 40 s of event time at
-//! parallelism 1 and 20 s at 2: several q7/q8 windows, many q5 slides, q4 auction lifetimes and
-//! q11 sessions. The source is rate-limited to 200,000 events per second and watermarks are
-//! generated every 5 ms, so they advance during the run (a fraction of a second of event time at
-//! a time) and windows and timers fire while records still arrive, not only at the end.
+//! The input: 40,000 events on two timelines (two source splits at both parallelisms, so both
+//! runs see the same events and must give the same output), event time advancing 1,000 events
+//! per second, so the input spans 20 s of event time: two q7/q8 windows, ten q5 slides, many q4
+//! auction lifetimes and q11 sessions. The source is rate-limited to 200,000 events per second
+//! and watermarks are generated every 5 ms, so they advance during the run and windows and
+//! timers fire while records still arrive, not only at the end.
 //!
-//! One timeline per source subtask matters: a reader holding two splits emits one split's
-//! records a whole poll at a time, and with a rate limiter that has saved up tokens a poll can
-//! take seconds of one timeline's event time, more than the 4 s the watermark allows; the other
-//! timeline's records then arrive late. (A source-wide watermark over splits that advance
-//! separately is the general problem per-split watermarks solve; the benchmarks avoid it the same
-//! way.)
+//! At parallelism 1 one reader holds both splits and emits a whole poll of one before the other:
+//! with tokens saved up by the rate limiter, a poll can cover more event time than the 4 s the
+//! watermark trails by. The source's per-split watermarks keep the other timeline's events from
+//! being late (with one watermark for the reader, the first version of these tests failed under
+//! load on exactly that).
 //!
 //! q12 counts in processing-time windows, whose contents depend on when records arrive: its
 //! test checks that every bid is counted exactly once per bidder (the environment has no way to
@@ -33,17 +32,17 @@ use weir_testkit::CollectSink;
 
 const EVENTS: u64 = 40_000;
 const EVENTS_PER_SECOND: u64 = 1_000;
+const SPLITS: u64 = 2;
 /// The source's rate limit in the tests: the input takes about 0.2 s.
 const SOURCE_RATE: u64 = 200_000;
 
-/// The input at `parallelism`: one timeline per source subtask.
-fn config(parallelism: usize) -> NexmarkConfig {
-    NexmarkConfig::new(EVENTS).with_events_per_second(EVENTS_PER_SECOND).with_splits(parallelism as u64)
+fn config() -> NexmarkConfig {
+    NexmarkConfig::new(EVENTS).with_events_per_second(EVENTS_PER_SECOND).with_splits(SPLITS)
 }
 
-/// The test input at `parallelism`, as the reference sees it.
-fn input(parallelism: usize) -> Vec<Event> {
-    let generator = NexmarkGenerator::new(config(parallelism));
+/// The test input, as the reference sees it.
+fn input() -> Vec<Event> {
+    let generator = NexmarkGenerator::new(config());
     (0..EVENTS).map(|i| generator.event(i)).collect()
 }
 
@@ -58,7 +57,7 @@ where
         .set_config("taskmanager.numberOfTaskSlots", "2")
         .set_config("pipeline.auto-watermark-interval", "5 ms");
     env.set_parallelism(parallelism);
-    let events = nexmark_events(&env, &config(parallelism), Some(SOURCE_RATE));
+    let events = nexmark_events(&env, &config(), Some(SOURCE_RATE));
     let sink = CollectSink::new();
     query(&events).expect("the query builds").sink_to(sink.clone());
     let result = env.execute("nexmark test").expect("the job runs");
@@ -67,16 +66,16 @@ where
     sink.sorted_values()
 }
 
-/// Runs `query` at parallelism 1 and 2 and checks each output against what `reference`
+/// Runs `query` at parallelism 1 and 2 and checks both outputs against what `reference`
 /// computes from the same input.
 fn check<T, F>(reference: fn(&[Event]) -> Vec<T>, query: F)
 where
     T: Data + Ord + std::fmt::Debug,
     F: Fn(&DataStream<Event>) -> Result<DataStream<T>>,
 {
+    let expected = reference(&input());
+    assert!(expected.len() > 1, "the reference finds results, so the comparison means something");
     for parallelism in [1, 2] {
-        let expected = reference(&input(parallelism));
-        assert!(expected.len() > 1, "p={parallelism}: the reference finds results, so the comparison means something");
         let output = run(parallelism, &query);
         if output != expected {
             let first =
@@ -119,11 +118,11 @@ fn q4_finds_every_winning_bid() {
 
 #[test]
 fn q4_averages_the_winning_prices_per_category() {
+    let input = input();
+    let expected = reference::q4(&input);
+    let winners = reference::q4_winning_bids(&input).len() as u64;
+    assert_eq!(expected.len(), 5, "every category has closed auctions");
     for parallelism in [1, 2] {
-        let input = input(parallelism);
-        let expected = reference::q4(&input);
-        let winners = reference::q4_winning_bids(&input).len() as u64;
-        assert_eq!(expected.len(), 5, "every category has closed auctions");
         // One update per winning bid; each category's last (largest count) is its final average.
         let updates = run(parallelism, |events| Ok(q4::build(events)));
         assert_eq!(updates.len() as u64, winners, "p={parallelism}");
@@ -160,8 +159,8 @@ fn q11_counts_the_bids_of_every_session() {
 
 #[test]
 fn q12_counts_every_bid_once() {
+    let expected = reference::bids_per_bidder(&input());
     for parallelism in [1, 2] {
-        let expected = reference::bids_per_bidder(&input(parallelism));
         let counts = run(parallelism, q12::build);
         let mut totals: BTreeMap<u64, u64> = BTreeMap::new();
         let mut windows = BTreeSet::new();
