@@ -4,10 +4,10 @@
 //! ## Definition
 //!
 //! A latency run is rate-limited (`--rate R`): the source emits `R` events per second in total
-//! and event time advances `R` events per second too, starting at the wall-clock time the job is
-//! built. So an event's timestamp *is* the wall-clock time at which the source is due to create
-//! it (Nexmark's rate-limited mode, where an event is emitted when its event time comes). The
-//! latency of an output record is
+//! and event time advances `R` events per second too, starting at the [`LatencyRecorder`]'s
+//! origin, the wall-clock time read when the job is built. So an event's timestamp *is* the
+//! wall-clock time at which the source is due to create it (Nexmark's rate-limited mode, where an
+//! event is emitted when its event time comes). The latency of an output record is
 //!
 //! ```text
 //! latency = wall-clock time when the sink receives it − the wall-clock time its timestamp names
@@ -27,26 +27,59 @@
 //!
 //! Measuring against the *due* time, not the time the source actually emitted the event, means a
 //! source that falls behind its schedule (because the job cannot keep up) shows as latency, as it
-//! should. The timestamp has millisecond resolution, so a latency can be overstated by up to
-//! 1 ms, and the time from building the job to its first poll (a few ms) is in every figure.
-//! Results whose due time is still in the future when they arrive are windows fired early by the
-//! end of the input (the final watermark, q12's end-of-input trigger): they are counted as
-//! `early` and left out of the percentiles. The clock is read once per batch the sink receives.
+//! should. The sink's clock is monotonic time since the origin added to the origin's wall-clock
+//! reading, so a step of the system clock during the run does not show as latency. It is read
+//! once per batch the sink receives.
+//!
+//! Resolution: timestamps are whole milliseconds (the origin is rounded down to one), and the
+//! source's rate limiter hands out its first millisecond of events at once, so events leave the
+//! source up to about 1 ms before or after their exact due time; and the time from building the
+//! job to the source's first poll (1–4 ms here) is in every figure. So figures of a few ms (q0–q3)
+//! are good to about ±2 ms, which shows as their spread between runs. An output that arrives less
+//! than 1 ms before its due time is counted as latency 0. One that arrives earlier is a window
+//! fired early by the end of the input (the final watermark, q12's end-of-input trigger): it is
+//! counted as `early` and left out of the percentiles.
 //!
 //! It is **not** a tracer: it does not follow records through the job, only compares the sink's
 //! clock with the timestamps. Its only I/O is reading the system clock.
 
 use super::histogram::Histogram;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use weir_core::Result;
 use weir_core::operator::OperatorContext;
 use weir_core::record::Batch;
 use weir_core::sink::{Sink, SinkWriter};
 
-/// What the sink subtasks measured, merged as each one finishes. Clones share the figures.
-#[derive(Debug, Clone, Default)]
+/// How early an output may arrive and still count as on time (latency 0): the resolution.
+const RESOLUTION_US: i64 = 1_000;
+
+/// Where a latency run's time starts, and the sink's clock.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    /// The wall-clock reading at the origin, microseconds since the epoch.
+    wall_us: i64,
+    /// The monotonic clock at the same moment.
+    instant: Instant,
+}
+
+impl Origin {
+    fn now() -> Self {
+        let wall_us = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64);
+        Origin { wall_us, instant: Instant::now() }
+    }
+
+    /// Wall-clock microseconds since the epoch, advanced by the monotonic clock since the origin.
+    fn now_micros(&self) -> i64 {
+        self.wall_us + self.instant.elapsed().as_micros() as i64
+    }
+}
+
+/// What the sink subtasks measured, merged as each one finishes, and the origin of the run's
+/// time. Clones share both.
+#[derive(Debug, Clone)]
 pub struct LatencyRecorder {
+    origin: Origin,
     merged: Arc<Mutex<Measured>>,
 }
 
@@ -54,7 +87,7 @@ pub struct LatencyRecorder {
 struct Measured {
     /// Latencies in microseconds.
     histogram: Histogram,
-    /// Records that arrived before their due time.
+    /// Records that arrived more than the resolution before their due time.
     early: u64,
     /// Records without a timestamp (none of the queries emits such).
     untimed: u64,
@@ -65,7 +98,8 @@ struct Measured {
 pub struct LatencySummary {
     /// Output records measured.
     pub samples: u64,
-    /// Output records that arrived before their due time (not in the percentiles).
+    /// Output records that arrived more than 1 ms before their due time (not in the
+    /// percentiles).
     pub early: u64,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -73,8 +107,15 @@ pub struct LatencySummary {
 }
 
 impl LatencyRecorder {
+    /// A recorder whose origin is now.
     pub fn new() -> Self {
-        Self::default()
+        LatencyRecorder { origin: Origin::now(), merged: Arc::default() }
+    }
+
+    /// The origin in milliseconds since the epoch (rounded down): the base time of the run's
+    /// event time.
+    pub fn origin_millis(&self) -> i64 {
+        self.origin.wall_us / 1_000
     }
 
     /// The sink that records into this recorder.
@@ -115,22 +156,28 @@ impl<T: Send + 'static> Sink<T> for LatencySink {
     }
 
     fn create_writer(&self, _ctx: &OperatorContext) -> Result<Box<dyn SinkWriter<T>>> {
-        Ok(Box::new(LatencyWriter { measured: Measured::default(), recorder: self.recorder.clone() }))
+        Ok(Box::new(LatencyWriter {
+            origin: self.recorder.origin,
+            measured: Measured::default(),
+            recorder: self.recorder.clone(),
+        }))
     }
 }
 
 struct LatencyWriter {
+    origin: Origin,
     measured: Measured,
     recorder: LatencyRecorder,
 }
 
 impl<T: Send> SinkWriter<T> for LatencyWriter {
     fn write_batch(&mut self, batch: Batch<T>) -> Result<()> {
-        let now_us = now_micros();
+        let now_us = self.origin.now_micros();
         for record in &batch {
             match record.timestamp {
-                Some(due_ms) => match now_us.checked_sub(due_ms.saturating_mul(1_000)) {
-                    Some(latency) if latency >= 0 => self.measured.histogram.record(latency as u64),
+                Some(due_ms) => match now_us.saturating_sub(due_ms.saturating_mul(1_000)) {
+                    latency if latency >= 0 => self.measured.histogram.record(latency as u64),
+                    latency if latency > -RESOLUTION_US => self.measured.histogram.record(0),
                     _ => self.measured.early += 1,
                 },
                 None => self.measured.untimed += 1,
@@ -146,16 +193,6 @@ impl<T: Send> SinkWriter<T> for LatencyWriter {
     }
 }
 
-/// Wall-clock microseconds since the epoch.
-fn now_micros() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
-}
-
-/// Wall-clock milliseconds since the epoch: the base time of a latency run.
-pub fn now_millis() -> i64 {
-    now_micros() / 1_000
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,18 +205,20 @@ mod tests {
         let sink = recorder.sink();
         let ctx = OperatorContext::new("Sink: Latency", OperatorUid("sink".into()), 0, 1, 128);
         let mut writer = Sink::<u32>::create_writer(&sink, &ctx).expect("writer");
-        let now = now_millis();
+        let now = recorder.origin_millis();
         writer
             .write_batch(vec![
                 Record::with_timestamp(1, now - 250),
                 Record::with_timestamp(2, now - 10),
-                Record::with_timestamp(3, now + 60_000), // fired early: not measured
-                Record::new(4),
+                Record::with_timestamp(3, now - 10),
+                Record::with_timestamp(4, now + 1), // within the resolution: latency 0
+                Record::with_timestamp(5, now + 60_000), // fired early: not measured
+                Record::new(6),
             ])
             .expect("write");
         writer.finish().expect("finish");
         let summary = recorder.summary();
-        assert_eq!((summary.samples, summary.early), (2, 2));
+        assert_eq!((summary.samples, summary.early), (4, 2));
         assert!((10.0..20.0).contains(&summary.p50_ms), "{summary:?}");
         assert!((250.0..270.0).contains(&summary.p99_ms) && summary.max_ms >= 250.0, "{summary:?}");
     }

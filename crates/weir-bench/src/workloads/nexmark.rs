@@ -19,7 +19,7 @@
 
 use super::{DEFAULT_KEYS, Probe, Run, Workload, WorkloadParams};
 use crate::nexmark::config::{DEFAULT_BASE_TIME, DEFAULT_EVENTS_PER_SECOND, NexmarkConfig};
-use crate::nexmark::latency::{LatencyRecorder, now_millis};
+use crate::nexmark::latency::LatencyRecorder;
 use crate::nexmark::model::Event;
 use crate::nexmark::queries;
 use crate::nexmark::source::nexmark_events;
@@ -63,66 +63,92 @@ pub const Q11: Workload = nexmark("nexmark-q11", "Nexmark q11: bids per bidder s
 pub const Q12: Workload =
     nexmark("nexmark-q12", "Nexmark q12: bids per bidder per 10 s of processing time", 20_000_000, q12);
 
-/// The generator's events for these parameters (see the module docs for the two modes).
-fn events(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> DataStream<Event> {
-    let config = NexmarkConfig::new(params.events)
-        .with_events_per_second(params.rate.unwrap_or(DEFAULT_EVENTS_PER_SECOND))
-        .with_splits(params.parallelism as u64)
-        .with_base_time(if params.rate.is_some() { now_millis() } else { DEFAULT_BASE_TIME });
-    nexmark_events(env, &config, params.rate)
+/// A run being built: its latency recorder, if it measures latency.
+struct NexmarkRun {
+    latency: Option<LatencyRecorder>,
 }
 
-/// The sink of a run: the latency sink with `--rate`, otherwise a blackhole.
-fn sink<T: Data>(results: DataStream<T>, params: &WorkloadParams) -> Probe {
-    match params.rate {
-        Some(_) => {
-            let recorder = LatencyRecorder::new();
-            results.sink_to(recorder.sink());
-            Probe { latency: Some(recorder) }
-        }
-        None => {
-            results.sink_to(BlackholeSink::new());
-            Probe { latency: None }
-        }
+impl NexmarkRun {
+    fn new(params: &WorkloadParams) -> Self {
+        NexmarkRun { latency: params.rate.map(|_| LatencyRecorder::new()) }
+    }
+
+    /// The generator's events for these parameters (see the module docs for the two modes): with
+    /// a rate, event time starts at the latency recorder's origin.
+    fn events(&self, env: &StreamExecutionEnvironment, params: &WorkloadParams) -> DataStream<Event> {
+        let config = NexmarkConfig::new(params.events)
+            .with_events_per_second(params.rate.unwrap_or(DEFAULT_EVENTS_PER_SECOND))
+            .with_splits(params.parallelism as u64)
+            .with_base_time(self.latency.as_ref().map_or(DEFAULT_BASE_TIME, LatencyRecorder::origin_millis));
+        nexmark_events(env, &config, params.rate)
+    }
+
+    /// The sink of the run: the latency sink with a rate, otherwise a blackhole.
+    fn sink<T: Data>(self, results: DataStream<T>) -> Probe {
+        match &self.latency {
+            Some(recorder) => results.sink_to(recorder.sink()),
+            None => results.sink_to(BlackholeSink::new()),
+        };
+        Probe { latency: self.latency }
     }
 }
 
 fn q0(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q0::build(&events(env, params)), params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q0::build(&events)))
 }
 
 fn q1(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q1::build(&events(env, params)), params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q1::build(&events)))
 }
 
 fn q2(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q2::build(&events(env, params)), params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q2::build(&events)))
 }
 
 fn q3(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q3::build(&events(env, params)), params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q3::build(&events)))
 }
 
 fn q4(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q4::build(&events(env, params)), params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q4::build(&events)))
 }
 
 fn q5(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q5::build(&events(env, params))?, params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q5::build(&events)?))
 }
 
 fn q7(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q7::build(&events(env, params))?, params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q7::build(&events)?))
 }
 
 fn q8(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q8::build(&events(env, params)), params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q8::build(&events)))
 }
 
 fn q11(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q11::build(&events(env, params))?, params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q11::build(&events)?))
 }
 
 fn q12(env: &StreamExecutionEnvironment, params: &WorkloadParams) -> anyhow::Result<Probe> {
-    Ok(sink(queries::q12::build(&events(env, params))?, params))
+    let run = NexmarkRun::new(params);
+    let events = run.events(env, params);
+    Ok(run.sink(queries::q12::build(&events)?))
 }
