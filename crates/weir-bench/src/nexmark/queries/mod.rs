@@ -2,8 +2,10 @@
 //! and returns the query's result stream, to which the caller attaches a sink (a blackhole or
 //! the latency sink in benchmarks, a collecting sink in tests).
 //!
-//! Queries over two kinds of events pick them out in one pass ([`split`]). The definitions, window sizes included, are those of Flink's Nexmark suite (its SQL is quoted
-//! in each file); how each becomes a DataStream job is described there too.
+//! The definitions, window sizes included, are those of Flink's Nexmark suite (its SQL is quoted
+//! in each file); how each becomes a DataStream job is described there too. Queries over two
+//! kinds of events pick them out in one pass ([`split`]); the windowed ones over bids only pass
+//! on the fields they read (a SQL planner's projection).
 //!
 //! | query | what | weir operators |
 //! |---|---|---|

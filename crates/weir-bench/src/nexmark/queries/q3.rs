@@ -9,11 +9,11 @@
 //! ```
 //!
 //! As a weir job: both filters run in one pass chained to the source ([`split`]), then persons
-//! keyed by `id` and auctions keyed by `seller` meet in [`LocalSellerJoin`], a keyed co-process function. A person is kept
-//! in keyed state for good (every later auction of theirs joins at once); an auction whose
-//! seller has not arrived waits, as its id only, until the seller does. Like Flink's regular
-//! join, nothing expires: auctions of sellers outside the three states wait forever.
-//! Every pair is emitted once, whichever side comes first.
+//! keyed by `id` and auctions keyed by `seller` meet in [`LocalSellerJoin`], a keyed co-process
+//! function. A person is kept in keyed state for good (every later auction of theirs joins at
+//! once); an auction whose seller has not arrived waits, as its id only, until the seller does.
+//! Like Flink's regular join, nothing expires: auctions of sellers outside the three states wait
+//! forever. Every pair is emitted once, whichever side comes first.
 
 use super::split::{Route, split};
 use crate::nexmark::model::Event;
