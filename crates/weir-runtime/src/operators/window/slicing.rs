@@ -1,11 +1,14 @@
 //! The slice-sharing window operator: tumbling and sliding event-time windows with an
 //! incremental aggregate and the default trigger (issue 3, item 7).
 //!
-//! Each record is added to **one** slice accumulator of its key (slices are
-//! `gcd(size, slide)` long, `weir_core::window::slicing`), whatever `size / slide` is. Timers
-//! are chained as in Flink's slice-shared processor: a new slice asks for a timer at the end of
-//! the first window holding it; when a window fires, its result is merged from its slices, and
-//! the key's next window that holds any slice gets the next timer. Allowed lateness keeps slices
+//! Each record is added to **one** slice accumulator of its key (slices are cut at every window
+//! start and end, at most two per slide, `weir_core::window::slicing`), whatever `size / slide`
+//! is and whether or not the slide divides the size. Timers are chained as in Flink's
+//! slice-shared processor: a new slice asks for a timer at the end of the first window holding
+//! it; when a window fires, its result combines O(1) cached partial aggregates of its slices
+//! (a Two-Stacks aggregate per key, amortized), and the key's next window that holds any slice
+//! gets the next timer. A firing scopes the key once for the result, the next timer and the
+//! cleanup. Allowed lateness keeps slices
 //! until `end - 1 + lateness`; a late record within it re-fires its already fired windows at once,
 //! as the event-time trigger does; a record later than that goes to the late side output or is
 //! dropped and counted. Results are identical to the general window operator's (tested).
@@ -76,6 +79,8 @@ pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
     /// Timers namespaced by window end.
     timers: InternalTimerService<K, i64>,
     clock: Option<Arc<dyn Clock>>,
+    /// Read once per batch or watermark, not per record or firing.
+    processing_time: Timestamp,
     counters: Arc<OperatorCounters>,
     max_parallelism: usize,
     range: weir_core::KeyGroupRange,
@@ -112,6 +117,7 @@ where
             window_state: WindowStateRegistry::new(TimeDomain::EventTime, allowed_lateness, false),
             timers: InternalTimerService::default(),
             clock: None,
+            processing_time: 0,
             counters: Arc::default(),
             max_parallelism: 0,
             range: weir_core::KeyGroupRange { start: 0, end: 0 },
@@ -129,21 +135,22 @@ where
         scope(&mut self.state, self.max_parallelism, key)
     }
 
-    /// Emits the result of the window ending at `end` for the current key, if it has records;
-    /// false if it has none.
+    /// Emits the result of the window ending at `end` for the current key (set by the caller),
+    /// if it has records; false if it has none. Windows fired in order of their end combine
+    /// cached partial aggregates ([`SliceAggregator::fire_window`]).
     fn emit(&mut self, key: &K, end: Timestamp, out: &mut Output<O>) -> Result<bool> {
         let slicing = *self.aggregator.slicing();
         let state =
             self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
-        let value = state.value(&self.slices)?;
-        let Some(result) = value.get().and_then(|slices| self.aggregator.result_for_window(slices, end)) else {
+        let mut value = state.value(&self.slices)?;
+        let Some(result) = value.get_mut().and_then(|slices| self.aggregator.fire_window(slices, end)) else {
             return Ok(false);
         };
         let window: W = as_window(slicing.window_ending_at(end))?;
         let mut ctx = WindowContext {
             window: &window,
             watermark: self.timers.watermark,
-            processing_time: self.clock.as_ref().map_or(0, |c| c.now_millis()),
+            processing_time: self.processing_time,
             out,
             state,
             window_state: &mut self.window_state,
@@ -161,7 +168,7 @@ where
         let mut ctx = WindowContext {
             window: &window,
             watermark: self.timers.watermark,
-            processing_time: self.clock.as_ref().map_or(0, |c| c.now_millis()),
+            processing_time: self.processing_time,
             out,
             state,
             window_state: &mut self.window_state,
@@ -171,6 +178,7 @@ where
     }
 
     fn on_timer(&mut self, time: Timestamp, key: K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
+        // One key-group hash and scope per timer: everything below works on this key.
         self.set_key(key.clone())?;
         let mut fired = false;
         if time == end - 1 {
@@ -194,7 +202,8 @@ where
                 self.clear_window(&key, end, out)?;
             }
             let next_start = self.aggregator.slicing().next_window_start(end);
-            let state = scope(&mut self.state, self.max_parallelism, key)?;
+            let state =
+                self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
             let mut value = state.value(&self.slices)?;
             let empty = match value.get_mut() {
                 Some(slices) => {
@@ -217,16 +226,15 @@ where
     ACC: Data,
     A: AggregateFunction<T, ACC, R>,
 {
-    /// After the window ending at `end` fired: a timer for the key's next window holding a slice.
+    /// After the window ending at `end` fired for the current key: a timer for the key's next
+    /// window if it holds a slice.
     fn arm_next(&mut self, key: &K, end: Timestamp) -> Result<()> {
         let slicing = *self.aggregator.slicing();
         let next_end = end + slicing.slide();
         let next_start = slicing.next_window_start(end);
-        let state = scope(&mut self.state, self.max_parallelism, key.clone())?;
-        let holds = state
-            .value(&self.slices)?
-            .get()
-            .is_some_and(|slices| slices.iter().any(|(start, _)| start >= next_start && start < next_end));
+        let state =
+            self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
+        let holds = state.value(&self.slices)?.get().is_some_and(|slices| slices.holds_slice_in(next_start, next_end));
         if holds {
             self.timers.event_time.register(next_end - 1, key.clone(), next_end);
         }
@@ -279,20 +287,18 @@ where
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<O>) -> Result<()> {
         let slicing = *self.aggregator.slicing();
         let lateness = self.allowed_lateness;
+        self.processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
         for record in batch {
             let timestamp = record.timestamp.ok_or_else(missing_timestamp)?;
             let watermark = self.timers.watermark.0;
             let slice_start = slicing.slice_start(timestamp)?;
-            let Some(first_end) = slicing.window_ends_of_slice(slice_start).next() else {
+            let Some(first_end) = slicing.first_window_end(slice_start) else {
                 continue; // in a gap between windows: no window holds it
             };
             // In-order records take only this test; windows that fired already need the rest.
             let some_fired = first_end - 1 <= watermark;
-            // The last window holding the slice ends on the slide grid at or before
-            // `slice_start + size` (computed, not walked: a slice may be in size/slide windows).
-            let last_end =
-                first_end + slicing.slide() * (slice_start + slicing.size() - first_end).div_euclid(slicing.slide());
-            let all_late = some_fired && (last_end - 1).saturating_add(lateness) <= watermark;
+            let all_late =
+                some_fired && (slicing.last_window_end(slice_start) - 1).saturating_add(lateness) <= watermark;
             if all_late {
                 match &self.late_tag {
                     Some(tag) => out.emit_side(tag, record),
@@ -303,8 +309,15 @@ where
             let key = (self.key_selector)(&record.value);
             let state = scope(&mut self.state, self.max_parallelism, key.clone())?;
             let mut value = state.value(&self.slices)?;
-            let slices = value.get_or_insert_with(SliceAccumulators::new);
-            let added = self.aggregator.add(slices, timestamp, &record.value)?;
+            let added = match value.get_mut() {
+                Some(slices) => self.aggregator.add_to_slice(slices, slice_start, &record.value),
+                None => {
+                    let mut slices = SliceAccumulators::new();
+                    let added = self.aggregator.add_to_slice(&mut slices, slice_start, &record.value);
+                    value.update(slices);
+                    added
+                }
+            };
             if watermark == Watermark::MIN.0 {
                 // No watermark since the operator started: after a restore, windows of the slice
                 // may have fired before the snapshot, and a late record must re-fire them (the
@@ -316,7 +329,12 @@ where
             } else if added.is_new {
                 // The first window holding the slice that has not fired yet: later ones follow
                 // by chaining (`arm_next`).
-                if let Some(end) = slicing.window_ends_of_slice(slice_start).find(|end| end - 1 > watermark) {
+                let end = if some_fired {
+                    slicing.window_ends_of_slice(slice_start).find(|end| end - 1 > watermark)
+                } else {
+                    Some(first_end)
+                };
+                if let Some(end) = end {
                     self.timers.event_time.register(end - 1, key.clone(), end);
                 }
             }
@@ -325,9 +343,7 @@ where
                 for end in slicing.window_ends_of_slice(slice_start) {
                     if end - 1 <= watermark && (end - 1).saturating_add(lateness) > watermark {
                         self.emit(&key, end, out)?;
-                        if lateness > 0 {
-                            self.timers.event_time.register((end - 1).saturating_add(lateness), key.clone(), end);
-                        }
+                        self.timers.event_time.register((end - 1).saturating_add(lateness), key.clone(), end);
                     }
                 }
             }
@@ -337,6 +353,7 @@ where
 
     fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<O>) -> Result<()> {
         self.timers.watermark = self.timers.watermark.max(watermark);
+        self.processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
         while let Some((time, key, end)) = self.timers.event_time.pop_due(watermark.0) {
             self.on_timer(time, key, end, out)?;
         }
