@@ -213,6 +213,11 @@ pub struct SliceAccumulators<ACC> {
     /// here so that the per-record check for a late record does not load the box).
     #[serde(skip, default = "nothing_combined")]
     combined_to: Timestamp,
+    /// The newest slice's start, or `Timestamp::MIN` when unknown (after a restore) or when
+    /// there is none: kept here so that finding a record's slice loads one slice, not also the
+    /// newest one.
+    #[serde(skip, default = "nothing_combined")]
+    newest: Timestamp,
 }
 
 fn nothing_combined() -> Timestamp {
@@ -221,7 +226,12 @@ fn nothing_combined() -> Timestamp {
 
 impl<ACC> Default for SliceAccumulators<ACC> {
     fn default() -> Self {
-        SliceAccumulators { slices: VecDeque::new(), combined: None, combined_to: Timestamp::MIN }
+        SliceAccumulators {
+            slices: VecDeque::new(),
+            combined: None,
+            combined_to: Timestamp::MIN,
+            newest: Timestamp::MIN,
+        }
     }
 }
 
@@ -252,22 +262,92 @@ impl<ACC> SliceAccumulators<ACC> {
         self.slices.iter().map(|(start, acc)| (*start, acc))
     }
 
-    /// Whether some slice starts in `[from, to)`.
-    pub fn holds_slice_in(&self, from: Timestamp, to: Timestamp) -> bool {
-        let i = self.slices.partition_point(|(s, _)| *s < from);
-        self.slices.get(i).is_some_and(|(s, _)| *s < to)
+    /// The first slice starting at or after `from`, if any.
+    pub fn first_slice_from(&self, from: Timestamp) -> Option<Timestamp> {
+        // Usually the oldest slice or the one after it (slices are retired as windows close).
+        let i = match self.slices.front() {
+            Some((oldest, _)) if *oldest >= from => 0,
+            _ => self.slices.partition_point(|(s, _)| *s < from),
+        };
+        self.slices.get(i).map(|(s, _)| *s)
     }
 
     /// Drops every slice starting before `start` and returns how many were dropped.
     pub fn retire_before(&mut self, start: Timestamp) -> usize {
-        let keep_from = self.slices.partition_point(|(s, _)| *s < start);
-        self.slices.drain(..keep_from);
+        // From the front, one by one: a firing retires a slice or two.
+        let mut dropped = 0;
+        while self.slices.front().is_some_and(|(s, _)| *s < start) {
+            if dropped == RETIRE_ONE_BY_ONE {
+                let keep_from = self.slices.partition_point(|(s, _)| *s < start);
+                self.slices.drain(..keep_from);
+                dropped += keep_from;
+                break;
+            }
+            self.slices.pop_front();
+            dropped += 1;
+        }
+        if self.slices.is_empty() {
+            self.newest = Timestamp::MIN;
+        }
         if let Some(combined) = &mut self.combined {
             combined.retired_before(start);
         }
-        keep_from
+        dropped
     }
 }
+
+/// Where the slice starting at `slice_start` is or would be inserted: the position of the
+/// first slice starting at or after it.
+#[inline]
+fn locate<ACC>(
+    deque: &VecDeque<(Timestamp, ACC)>,
+    newest: Timestamp,
+    slicing: &Slicing,
+    slice_start: Timestamp,
+) -> usize {
+    let len = deque.len();
+    let newest = if newest != Timestamp::MIN {
+        newest
+    } else {
+        match deque.back() {
+            Some((back, _)) => *back,
+            None => return 0,
+        }
+    };
+    if slice_start > newest {
+        return len;
+    }
+    // A key with a slice at every boundary near the newest (a busy key) has the slice where
+    // the slice grid says: one probe, one cache line, whatever `size / slide` is.
+    // With gaps, at most `behind` slices follow it, so it is at or after that guess: a few
+    // steps forward (one slice per empty boundary).
+    let behind = slicing.slice_number(newest) - slicing.slice_number(slice_start);
+    if let Ok(behind) = usize::try_from(behind)
+        && behind < len
+    {
+        let guess = len - 1 - behind;
+        let mut at = guess;
+        while at < len && at - guess < NEAR_THE_BACK {
+            match deque.get(at) {
+                Some((start, _)) if *start < slice_start => at += 1,
+                _ => return at,
+            }
+        }
+    }
+    // Else near the back (records are at most a little out of order), then anywhere.
+    let near = len.saturating_sub(NEAR_THE_BACK);
+    let mut at = len;
+    while at > near {
+        match deque.get(at - 1) {
+            Some((start, _)) if *start < slice_start => return at,
+            _ => at -= 1,
+        }
+    }
+    if near == 0 { 0 } else { deque.partition_point(|(start, _)| *start < slice_start) }
+}
+
+/// Beyond this many slices, [`SliceAccumulators::retire_before`] binary-searches.
+const RETIRE_ONE_BY_ONE: usize = 8;
 
 /// What [`SliceAggregator::add`] did with a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,8 +355,10 @@ pub struct SliceAdded {
     /// The slice the record went into.
     pub slice_start: Timestamp,
     /// Whether the slice was created by this record: the operator then registers a timer for
-    /// its first window ([`Slicing::first_window_end`]).
+    /// its first window ([`Slicing::first_window_end`]) unless a neighbour's windows lead there.
     pub is_new: bool,
+    /// For a new slice: the start of the key's slice before it, if any.
+    pub previous: Option<Timestamp>,
 }
 
 /// An aggregate function over slices: adds records to slices and combines slices into windows.
@@ -316,47 +398,21 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
         {
             combined.slice_changed(slice_start);
         }
-        let deque = &mut slices.slices;
-        // Records mostly arrive in time order, or a little behind it: the slice is at or near
-        // the back, so look there first, then binary-search the rest.
-        let len = deque.len();
-        // A key with a slice at every boundary near the back (a busy key) has the record's slice
-        // where the slice grid says: one probe, one cache line, whatever `size / slide` is.
-        if let Some((back, _)) = deque.back() {
-            let behind = self.slicing.slice_number(*back) - self.slicing.slice_number(slice_start);
-            if let Ok(behind) = usize::try_from(behind)
-                && behind < len
-                && let Some((start, acc)) = deque.get_mut(len - 1 - behind)
-                && *start == slice_start
-            {
-                self.function.add(acc, value);
-                return SliceAdded { slice_start, is_new: false };
-            }
-        }
-        let near = len.saturating_sub(NEAR_THE_BACK);
-        let mut at = len;
-        while at > near {
-            match deque.get_mut(at - 1) {
-                Some((start, acc)) if *start == slice_start => {
-                    self.function.add(acc, value);
-                    return SliceAdded { slice_start, is_new: false };
-                }
-                Some((start, _)) if *start < slice_start => break,
-                _ => at -= 1,
-            }
-        }
-        let position =
-            if at > near || near == 0 { at } else { deque.partition_point(|(start, _)| *start < slice_start) };
-        match deque.get_mut(position) {
+        let position = locate(&slices.slices, slices.newest, &self.slicing, slice_start);
+        match slices.slices.get_mut(position) {
             Some((start, acc)) if *start == slice_start => {
                 self.function.add(acc, value);
-                SliceAdded { slice_start, is_new: false }
+                SliceAdded { slice_start, is_new: false, previous: None }
             }
             _ => {
                 let mut acc = self.function.create_accumulator();
                 self.function.add(&mut acc, value);
-                deque.insert(position, (slice_start, acc));
-                SliceAdded { slice_start, is_new: true }
+                let previous = position.checked_sub(1).and_then(|i| slices.slices.get(i)).map(|(start, _)| *start);
+                slices.slices.insert(position, (slice_start, acc));
+                if position + 1 == slices.slices.len() {
+                    slices.newest = slice_start;
+                }
+                SliceAdded { slice_start, is_new: true, previous }
             }
         }
     }
@@ -398,7 +454,14 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
         }
         let window_start = window_end.saturating_sub(self.slicing.size);
         let combined = slices.combined.get_or_insert_with(Box::default);
-        let answer = combined.query(&slices.slices, window_start, window_end, &self.function);
+        let (deque, newest, slicing) = (&slices.slices, slices.newest, &self.slicing);
+        let answer = combined.query(
+            deque,
+            |start| locate(deque, newest, slicing, start),
+            window_start,
+            window_end,
+            &self.function,
+        );
         slices.combined_to = combined.combined_to();
         match answer {
             two_stacks::Answer::Combined(result) => result,

@@ -90,9 +90,12 @@ fn a_record_goes_into_one_slice_and_windows_merge_their_slices() {
     let agg = SliceAggregator::new(slicing(10, 4, 0), CountSum);
     let mut slices = SliceAccumulators::new();
     let added = agg.add(&mut slices, 3, &100).expect("ok");
-    assert_eq!(added, SliceAdded { slice_start: 2, is_new: true });
-    assert_eq!(agg.add(&mut slices, 2, &10).expect("ok"), SliceAdded { slice_start: 2, is_new: false });
-    agg.add(&mut slices, 9, &1).expect("ok");
+    assert_eq!(added, SliceAdded { slice_start: 2, is_new: true, previous: None });
+    assert_eq!(agg.add(&mut slices, 2, &10).expect("ok"), SliceAdded { slice_start: 2, is_new: false, previous: None });
+    assert_eq!(
+        agg.add(&mut slices, 9, &1).expect("ok"),
+        SliceAdded { slice_start: 8, is_new: true, previous: Some(2) }
+    );
     // Out of order, into an earlier slice.
     assert!(agg.add(&mut slices, -7, &1000).expect("ok").is_new);
     assert_eq!(slices.iter().map(|(s, _)| s).collect::<Vec<_>>(), [-8, 2, 8]);

@@ -81,10 +81,12 @@ impl<ACC: Clone> TwoStacks<ACC> {
     }
 
     /// The result of the window `[start, end)` over `slices` (sorted by start, as the key's
-    /// [`SliceAccumulators`](super::SliceAccumulators) holds them).
+    /// [`SliceAccumulators`](super::SliceAccumulators) holds them); `locate(t)` is the position
+    /// of the first slice starting at or after `t`.
     pub(super) fn query<IN, OUT, F: AggregateFunction<IN, ACC, OUT>>(
         &mut self,
         slices: &VecDeque<(Timestamp, ACC)>,
+        locate: impl Fn(Timestamp) -> usize,
         start: Timestamp,
         end: Timestamp,
         function: &F,
@@ -112,12 +114,9 @@ impl<ACC: Clone> TwoStacks<ACC> {
         }
         // The window's slices not combined yet join the back.
         if self.to < end {
-            // The slices to join are those just after the last window's end, near the back:
-            // records run at most a little ahead of the watermark.
-            let mut first = slices.len();
-            while first > 0 && slices.get(first - 1).is_some_and(|(slice, _)| *slice >= self.to) {
-                first -= 1;
-            }
+            // The slices to join start at the last window's end (`locate` finds it by the
+            // slice grid, near the back: records run at most a little ahead of the watermark).
+            let first = locate(self.to);
             for (slice, acc) in slices.range(first..) {
                 if *slice >= end {
                     break;

@@ -13,9 +13,9 @@
 //! as the event-time trigger does; a record later than that goes to the late side output or is
 //! dropped and counted. Results are identical to the general window operator's (tested).
 //!
-//! A started or restored operator has no watermark until the first one arrives (as in Flink),
-//! so it cannot tell which windows fired before a snapshot: until then, a record asks for a timer
-//! of every window of its slice, and a late one re-fires its windows at that first watermark, as
+//! A restored operator has no watermark until the first one arrives (as in Flink), so it cannot
+//! tell which windows fired before the snapshot: until then, a record asks for a timer of every
+//! window of its slice (a fresh operator needs not: nothing fired yet), and a late one re-fires its windows at that first watermark, as
 //! the general operator's trigger does; a window re-firing from such a timer (its cleanup timer
 //! is set already) does not chain on. Like the general operator, it cannot tell then that a
 //! record is later than the lateness.
@@ -81,6 +81,12 @@ pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
     clock: Option<Arc<dyn Clock>>,
     /// Read once per batch or watermark, not per record or firing.
     processing_time: Timestamp,
+    /// Started from a snapshot: until the first watermark, windows may have fired before.
+    restored: bool,
+    /// Every window firing from a timer arms the next (`arm_next`). Not so only in an operator
+    /// restored with allowed lateness, where a window that fired before the snapshot may fire
+    /// again without chaining on; a new slice then always asks for its own timer.
+    firings_chain: bool,
     counters: Arc<OperatorCounters>,
     max_parallelism: usize,
     range: weir_core::KeyGroupRange,
@@ -118,6 +124,8 @@ where
             timers: InternalTimerService::default(),
             clock: None,
             processing_time: 0,
+            restored: false,
+            firings_chain: true,
             counters: Arc::default(),
             max_parallelism: 0,
             range: weir_core::KeyGroupRange { start: 0, end: 0 },
@@ -180,25 +188,14 @@ where
     fn on_timer(&mut self, time: Timestamp, key: K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
         // One key-group hash and scope per timer: everything below works on this key.
         self.set_key(key.clone())?;
-        let mut fired = false;
-        if time == end - 1 {
-            fired = self.emit(&key, end, out)?;
-            let cleanup = (end - 1).saturating_add(self.allowed_lateness);
-            let cleanup_timer = self.allowed_lateness > 0 && cleanup != i64::MAX;
-            // Only after a restore does a window fire from a timer again (see `process_batch`):
-            // its cleanup timer is set already, and its first firing chained on to the next.
-            let refiring = cleanup_timer && self.timers.event_time.contains(cleanup, &key, &end);
-            if !refiring {
-                self.arm_next(&key, end)?;
-            }
-            if cleanup_timer {
-                self.timers.event_time.register(cleanup, key.clone(), end);
-            }
-        }
-        if time == (end - 1).saturating_add(self.allowed_lateness) {
+        let fires = time == end - 1;
+        let cleans_up = time == (end - 1).saturating_add(self.allowed_lateness);
+        let fired = fires && self.emit(&key, end, out)?;
+        if cleans_up {
             // A cleanup timer after the end is only set once the window fired; at the end
-            // itself (no lateness), the window is cleaned up if it fired just now.
-            if fired || time != end - 1 {
+            // itself (no lateness), the window is cleaned up if it fired just now. Before the
+            // next timer is armed: the slices left then start at the next window.
+            if fired || !fires {
                 self.clear_window(&key, end, out)?;
             }
             let next_start = self.aggregator.slicing().next_window_start(end);
@@ -214,6 +211,19 @@ where
             };
             if empty {
                 value.clear();
+            }
+        }
+        if fires {
+            let cleanup = (end - 1).saturating_add(self.allowed_lateness);
+            let cleanup_timer = self.allowed_lateness > 0 && cleanup != i64::MAX;
+            // Only after a restore does a window fire from a timer again (see `process_batch`):
+            // its cleanup timer is set already, and its first firing chained on to the next.
+            let refiring = cleanup_timer && self.timers.event_time.contains(cleanup, &key, &end);
+            if !refiring {
+                self.arm_next(&key, end)?;
+            }
+            if cleanup_timer {
+                self.timers.event_time.register(cleanup, key.clone(), end);
             }
         }
         Ok(())
@@ -234,12 +244,27 @@ where
         let next_start = slicing.next_window_start(end);
         let state =
             self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
-        let holds = state.value(&self.slices)?.get().is_some_and(|slices| slices.holds_slice_in(next_start, next_end));
+        let holds = state
+            .value(&self.slices)?
+            .get()
+            .and_then(|slices| slices.first_slice_from(next_start))
+            .is_some_and(|start| start < next_end);
         if holds {
             self.timers.event_time.register(next_end - 1, key.clone(), next_end);
         }
         Ok(())
     }
+}
+
+/// Whether the window ending at `end` (not fired yet) will fire without a timer of its own for
+/// a new slice whose predecessor among the key's slices starts at `previous`: every unfired
+/// window holding a slice fires, and a firing arms the next window if it holds a slice (when
+/// firings chain, see `firings_chain`). So it will if the predecessor is in that window, or
+/// in the window before it and that one has not fired yet.
+fn reached_by_chain(slicing: &Slicing, end: Timestamp, previous: Option<Timestamp>, watermark: Timestamp) -> bool {
+    let Some(previous) = previous else { return false };
+    let start = end - slicing.size();
+    previous >= start || (previous >= start - slicing.slide() && end - slicing.slide() - 1 > watermark)
 }
 
 /// Scopes keyed state to `key` (a free function, so callers keep their other fields).
@@ -274,6 +299,8 @@ where
         self.max_parallelism = ctx.max_parallelism;
         self.range = ctx.key_group_range;
         self.state = Some(keyed_snapshot::start(ctx, &mut self.timers)?);
+        self.restored = ctx.restored.is_some();
+        self.firings_chain = !self.restored || self.allowed_lateness == 0;
         self.clock = Some(Arc::clone(&ctx.clock));
         self.counters = Arc::clone(&ctx.counters);
         Ok(())
@@ -318,8 +345,8 @@ where
                     added
                 }
             };
-            if watermark == Watermark::MIN.0 {
-                // No watermark since the operator started: after a restore, windows of the slice
+            if watermark == Watermark::MIN.0 && self.restored {
+                // No watermark since the operator was restored: windows of the slice
                 // may have fired before the snapshot, and a late record must re-fire them (the
                 // general operator's trigger sets a timer for that). A timer for every window of
                 // the slice (deduplicated): the first watermark fires the due ones.
@@ -334,7 +361,9 @@ where
                 } else {
                     Some(first_end)
                 };
-                if let Some(end) = end {
+                if let Some(end) = end
+                    && !(self.firings_chain && reached_by_chain(&slicing, end, added.previous, watermark))
+                {
                     self.timers.event_time.register(end - 1, key.clone(), end);
                 }
             }
