@@ -4,7 +4,13 @@
 //! ```text
 //! cargo run --release -p weir --example fraud_alerts
 //! cargo run --release -p weir --example fraud_alerts -- --transactions 1000000 -p 2
+//! cargo run --release -p weir --example fraud_alerts -- --transactions 100000000 -d \
+//!     -D execution.checkpointing.interval=1s -D state.savepoints.dir=/tmp/savepoints
 //! ```
+//!
+//! It runs through `weir::job_binary::run`, so it takes `weir run`'s flags and serves the REST
+//! API while it runs: `-d` runs it in the background, and `weir savepoint <job-id>`,
+//! `weir stop <job-id>` and a later `-s <savepoint>` work as for a built-in job.
 //!
 //! Transactions come from the datagen connector (a pure function of the index, so every run
 //! sees the same ones), are keyed by account, and go through a [`FraudDetector`], a
@@ -114,26 +120,33 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<()> {
-    let (env, args) = StreamExecutionEnvironment::from_args(std::env::args().skip(1))?;
-    let count = match args.as_slice() {
-        [] => 20_000,
-        [flag, n] if flag == "--transactions" => n.parse().with_context(|| format!("--transactions {n}"))?,
-        _ => anyhow::bail!("usage: fraud_alerts [-p N] [-D key=value]... [--transactions N]; got {args:?}"),
-    };
-
-    let detector = FraudDetector {
-        last_small: ValueStateDescriptor::new("last-small-transaction"),
-        merchants_paid: MapStateDescriptor::new("merchants-paid"),
-    };
-    env.from_source(DataGenSource::new(transaction).with_count(count), "Transactions")
-        .key_by(|tx: &Transaction| tx.account)
-        .process(detector)
-        .name("Fraud detector")
-        .uid("fraud-detector")
-        .print();
-
-    let result = env.execute("Fraud alerts example")?;
-    let alerts = result.operator("Fraud detector").map_or(0, |op| op.records_out);
-    eprintln!("{result}{alerts} alerts in {count} transactions");
+    // `weir run`'s flags (`-p`, `-D`, `--config`, `-s`, `-n`, `-d`) and its REST API, so
+    // `weir savepoint|stop|cancel` work on this job too; the rest of the arguments are ours.
+    let mut count = 0;
+    let result = weir::job_binary::run("Fraud alerts example", |env, args| {
+        count = match args {
+            [] => 20_000,
+            [flag, n] if flag == "--transactions" => n.parse().with_context(|| format!("--transactions {n}"))?,
+            _ => anyhow::bail!(
+                "usage: fraud_alerts [-p N] [-D key=value]... [-s PATH [-n]] [-d] [--transactions N]; got {args:?}"
+            ),
+        };
+        let detector = FraudDetector {
+            last_small: ValueStateDescriptor::new("last-small-transaction"),
+            merchants_paid: MapStateDescriptor::new("merchants-paid"),
+        };
+        env.from_source(DataGenSource::new(transaction).with_count(count), "Transactions")
+            .uid("transactions")
+            .key_by(|tx: &Transaction| tx.account)
+            .process(detector)
+            .name("Fraud detector")
+            .uid("fraud-detector")
+            .print();
+        Ok(())
+    })?;
+    if let Some(result) = result {
+        let alerts = result.operator("Fraud detector").map_or(0, |op| op.records_out);
+        eprintln!("{result}{alerts} alerts in {count} transactions");
+    }
     Ok(())
 }

@@ -11,8 +11,9 @@
 //! | [`blackhole`] | | [`BlackholeSink`] | discards everything, for benchmarks (Flink's `blackhole`) |
 //!
 //! Every source cuts its work into serializable splits that carry their position, so a reader
-//! reports exactly where it is between two records and a new reader resumes there
-//! (see [`weir_core::source`]).
+//! reports exactly where it is between two records and a new reader resumes there, and that have
+//! a stable id: readers tag every batch with its split and report finished splits, which is what
+//! per-split watermarks need (see [`weir_core::source`]; a shared contract test checks both).
 //!
 //! This crate is **not**:
 //! - a runtime: nothing here spawns threads or schedules work; the runtime polls readers and

@@ -1,14 +1,18 @@
 //! Test helpers shared by the connectors' unit tests, and the source contract every source keeps.
 //!
-//! The contract ([`assert_resumes_exactly`]): read part of a bounded source, snapshot every
-//! reader's splits, hand the snapshot to new readers (at another parallelism), read on; the
-//! union of what was read before and after the snapshot equals an uninterrupted run, with no
-//! record lost or duplicated.
+//! The contract:
+//! - [`assert_resumes_exactly`]: read part of a bounded source, snapshot every reader's splits,
+//!   hand the snapshot to new readers (at another parallelism), read on; the union of what was
+//!   read before and after the snapshot equals an uninterrupted run, with no record lost or
+//!   duplicated;
+//! - [`assert_reports_its_splits`]: read per split, every record is tagged with one of the
+//!   reader's splits, and every split handed to the reader is reported finished exactly once,
+//!   after its last record (what per-split watermarks rely on).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use weir_core::operator::OperatorContext;
-use weir_core::output::{Emitted, Output};
-use weir_core::source::{Source, SourcePoll, SourceReader};
+use weir_core::source::{ReaderEmitted, ReaderOutput, Source, SourcePoll, SourceReader, SourceSplit, SplitId};
 use weir_core::{Data, OperatorUid};
 
 /// A context for subtask `subtask` of `parallelism`.
@@ -17,10 +21,10 @@ pub(crate) fn context(subtask: usize, parallelism: usize) -> OperatorContext {
 }
 
 /// Every value emitted into `out`, in order.
-pub(crate) fn drain<T>(out: &mut Output<T>) -> Vec<T> {
+pub(crate) fn drain<T>(out: &mut ReaderOutput<T>) -> Vec<T> {
     let mut values = Vec::new();
     while let Some(element) = out.pop() {
-        if let Emitted::Batch(batch) = element {
+        if let ReaderEmitted::Batch { batch, .. } = element {
             values.extend(batch.into_iter().map(|r| r.value));
         }
     }
@@ -29,7 +33,7 @@ pub(crate) fn drain<T>(out: &mut Output<T>) -> Vec<T> {
 
 /// Polls `reader` `polls` times (or until it finishes) with `max_records` per poll.
 pub(crate) fn read_polls<T, S>(reader: &mut dyn SourceReader<T, S>, max_records: usize, polls: usize) -> Vec<T> {
-    let mut out = Output::new();
+    let mut out = ReaderOutput::new();
     let mut values = Vec::new();
     for _ in 0..polls {
         let poll = reader.poll_next(&mut out, max_records).expect("poll");
@@ -45,7 +49,7 @@ pub(crate) fn read_polls<T, S>(reader: &mut dyn SourceReader<T, S>, max_records:
 
 /// Polls `reader` until it finishes.
 pub(crate) fn read_to_end<T, S>(reader: &mut dyn SourceReader<T, S>, max_records: usize) -> Vec<T> {
-    let mut out = Output::new();
+    let mut out = ReaderOutput::new();
     let mut values = Vec::new();
     loop {
         let poll = reader.poll_next(&mut out, max_records).expect("poll");
@@ -119,4 +123,51 @@ pub(crate) fn assert_resumes_exactly<T, Src>(
 fn round_trip<S: Data>(split: &S) -> S {
     let bytes = postcard::to_stdvec(split).expect("serialize split");
     postcard::from_bytes(&bytes).expect("deserialize split")
+}
+
+/// The per-split contract at `parallelism`, polling `max_records` at a time: every record comes
+/// tagged with a split of its reader, no record of a split follows its finish, and every split is
+/// finished exactly once. Also checks that the records are those of an untagged run.
+pub(crate) fn assert_reports_its_splits<T, Src>(source: &Src, parallelism: usize, max_records: usize)
+where
+    T: Data + Ord + Debug,
+    Src: Source<T>,
+{
+    let splits = source.create_splits(parallelism).expect("splits");
+    let mut assigned: Vec<BTreeSet<SplitId>> = (0..parallelism).map(|_| BTreeSet::new()).collect();
+    for (i, split) in splits.iter().enumerate() {
+        assigned[i % parallelism].insert(split.split_id());
+    }
+    assert_eq!(assigned.iter().map(BTreeSet::len).sum::<usize>(), splits.len(), "split ids are unique: {splits:?}");
+    let mut all = Vec::new();
+    for (reader, ids) in readers(source, splits, parallelism).iter_mut().zip(assigned) {
+        let mut out = ReaderOutput::per_split();
+        let mut finished: BTreeMap<SplitId, usize> = BTreeMap::new();
+        loop {
+            let poll = reader.poll_next(&mut out, max_records).expect("poll");
+            while let Some(element) = out.pop() {
+                match element {
+                    ReaderEmitted::Batch { split, batch } => {
+                        let split = split.expect("a per-split output tags every batch");
+                        assert!(ids.contains(&split), "records of {split}, not a split of this reader ({ids:?})");
+                        assert!(!finished.contains_key(&split), "records of {split} after it finished");
+                        all.extend(batch.into_iter().map(|r| r.value));
+                    }
+                    ReaderEmitted::SplitFinished(split) => *finished.entry(split).or_default() += 1,
+                }
+            }
+            match poll {
+                SourcePoll::MoreAvailable => {}
+                SourcePoll::Finished => break,
+                SourcePoll::NothingAvailable { .. } => {
+                    panic!("unexpected NothingAvailable in a test without rate limit")
+                }
+            }
+        }
+        let reported: BTreeSet<SplitId> = finished.keys().cloned().collect();
+        assert_eq!(reported, ids, "every split of the reader is reported finished");
+        assert!(finished.values().all(|&n| n == 1), "each exactly once: {finished:?}");
+    }
+    all.sort();
+    assert_eq!(all, read_all_sorted(source, parallelism), "the same records as untagged");
 }

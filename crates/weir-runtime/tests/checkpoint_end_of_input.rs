@@ -17,7 +17,7 @@ use weir_connectors::ExactlyOnceFileSink;
 use weir_core::operator::{OneInputOperator, OperatorContext};
 use weir_core::output::Output;
 use weir_core::record::Batch;
-use weir_core::source::{Boundedness, Source, SourcePoll, SourceReader};
+use weir_core::source::{Boundedness, ReaderOutput, Source, SourcePoll, SourceReader, SourceSplit, SplitId};
 use weir_runtime::CheckpointingMode;
 use weir_runtime::prelude::*;
 
@@ -31,18 +31,28 @@ struct EndsAfterACheckpoint {
     ended: Sender<()>,
 }
 
+/// The only split: the next record to emit.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Position(u64);
+
+impl SourceSplit for Position {
+    fn split_id(&self) -> SplitId {
+        SplitId::new("the split")
+    }
+}
+
 impl Source<u64> for EndsAfterACheckpoint {
-    type Split = u64;
+    type Split = Position;
     fn name(&self) -> &str {
         "Ends after a checkpoint"
     }
     fn boundedness(&self) -> Boundedness {
         Boundedness::Bounded
     }
-    fn create_splits(&self, _parallelism: usize) -> weir_core::Result<Vec<u64>> {
-        Ok(vec![0])
+    fn create_splits(&self, _parallelism: usize) -> weir_core::Result<Vec<Position>> {
+        Ok(vec![Position(0)])
     }
-    fn create_reader(&self, _ctx: &OperatorContext) -> weir_core::Result<Box<dyn SourceReader<u64, u64>>> {
+    fn create_reader(&self, _ctx: &OperatorContext) -> weir_core::Result<Box<dyn SourceReader<u64, Position>>> {
         Ok(Box::new(Reader { next: None, snapshotted: Cell::new(false), ended: self.ended.clone() }))
     }
 }
@@ -54,15 +64,15 @@ struct Reader {
     ended: Sender<()>,
 }
 
-impl SourceReader<u64, u64> for Reader {
-    fn add_splits(&mut self, splits: Vec<u64>) -> weir_core::Result<()> {
-        if let Some(&position) = splits.first() {
-            self.next = Some(position);
+impl SourceReader<u64, Position> for Reader {
+    fn add_splits(&mut self, splits: Vec<Position>) -> weir_core::Result<()> {
+        if let Some(Position(position)) = splits.first() {
+            self.next = Some(*position);
         }
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Output<u64>, _max_records: usize) -> weir_core::Result<SourcePoll> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<u64>, _max_records: usize) -> weir_core::Result<SourcePoll> {
         let Some(next) = self.next else { return Ok(SourcePoll::Finished) };
         if next == BEFORE && !self.snapshotted.get() {
             return Ok(SourcePoll::NothingAvailable { retry_after: Duration::from_secs(3600) });
@@ -71,14 +81,14 @@ impl SourceReader<u64, u64> for Reader {
             let _ = self.ended.send(());
             return Ok(SourcePoll::Finished);
         }
-        out.collect(next);
+        out.split(&Position(next).split_id()).collect(next);
         self.next = Some(next + 1);
         Ok(SourcePoll::MoreAvailable)
     }
 
-    fn snapshot_splits(&self) -> Vec<u64> {
+    fn snapshot_splits(&self) -> Vec<Position> {
         self.snapshotted.set(true);
-        self.next.into_iter().collect()
+        self.next.into_iter().map(Position).collect()
     }
 }
 

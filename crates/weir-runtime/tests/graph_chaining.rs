@@ -106,3 +106,29 @@ fn a_job_without_a_sink_is_refused() {
     let err = env.execute("no sink").expect_err("refused").to_string();
     assert!(err.contains("no sink"), "{err}");
 }
+
+#[test]
+fn a_strategy_given_at_the_source_is_no_operator_of_its_own_and_the_source_takes_the_settings() {
+    let env = env();
+    let strategy = WatermarkStrategy::for_monotonous_timestamps().with_timestamp_assigner(|x: &u64, _| *x as i64);
+    env.from_source_with_watermarks(weir_connectors::CollectionSource::new(vec![1u64]), strategy.clone(), "events")
+        .set_parallelism(3)
+        .map(|x| x)
+        .sink_to(CollectSink::new());
+    // The per-subtask assigner after a source is an operator that follows it (and takes what is
+    // set after it).
+    env.from_collection(vec![1u64])
+        .assign_timestamps_and_watermarks(strategy)
+        .set_parallelism(1)
+        .sink_to(CollectSink::new());
+    assert_eq!(
+        chains(&env),
+        vec![
+            (names(&["Source: events"]), 3),
+            (names(&["Map", "Sink: CollectSink"]), 2),
+            (names(&["Source: Collection"]), 2),
+            (names(&["Timestamps/Watermarks"]), 1),
+            (names(&["Sink: CollectSink"]), 2),
+        ]
+    );
+}

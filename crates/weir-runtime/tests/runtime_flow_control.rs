@@ -9,7 +9,7 @@ use weir_connectors::DataGenSource;
 use weir_core::operator::OperatorContext;
 use weir_core::record::Batch;
 use weir_core::sink::{Sink, SinkWriter};
-use weir_core::source::{Boundedness, Source, SourcePoll, SourceReader};
+use weir_core::source::{Boundedness, ReaderOutput, Source, SourcePoll, SourceReader, SourceSplit, SplitId};
 use weir_runtime::prelude::*;
 
 /// A sink that forwards every batch to the test and waits on `gate` before taking the first one.
@@ -91,6 +91,16 @@ fn a_stalled_sink_stalls_the_source_and_nothing_is_lost() {
     assert_eq!(result.operator("Sink: Gated").expect("sink").records_in, TOTAL);
 }
 
+/// The source's only split.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Whole;
+
+impl SourceSplit for Whole {
+    fn split_id(&self) -> SplitId {
+        SplitId::new("whole")
+    }
+}
+
 /// A source that emits `count` records, then nothing until `finish` says so.
 struct TrickleSource {
     count: u64,
@@ -98,17 +108,17 @@ struct TrickleSource {
 }
 
 impl Source<u64> for TrickleSource {
-    type Split = ();
+    type Split = Whole;
     fn name(&self) -> &str {
         "Trickle"
     }
     fn boundedness(&self) -> Boundedness {
         Boundedness::Bounded
     }
-    fn create_splits(&self, _parallelism: usize) -> weir_core::Result<Vec<()>> {
-        Ok(vec![()])
+    fn create_splits(&self, _parallelism: usize) -> weir_core::Result<Vec<Whole>> {
+        Ok(vec![Whole])
     }
-    fn create_reader(&self, _ctx: &OperatorContext) -> weir_core::Result<Box<dyn SourceReader<u64, ()>>> {
+    fn create_reader(&self, _ctx: &OperatorContext) -> weir_core::Result<Box<dyn SourceReader<u64, Whole>>> {
         Ok(Box::new(TrickleReader { left: self.count, finish: self.finish.clone(), has_split: false }))
     }
 }
@@ -119,17 +129,17 @@ struct TrickleReader {
     has_split: bool,
 }
 
-impl SourceReader<u64, ()> for TrickleReader {
-    fn add_splits(&mut self, splits: Vec<()>) -> weir_core::Result<()> {
+impl SourceReader<u64, Whole> for TrickleReader {
+    fn add_splits(&mut self, splits: Vec<Whole>) -> weir_core::Result<()> {
         self.has_split |= !splits.is_empty();
         Ok(())
     }
-    fn poll_next(&mut self, out: &mut weir_core::Output<u64>, _max: usize) -> weir_core::Result<SourcePoll> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<u64>, _max: usize) -> weir_core::Result<SourcePoll> {
         if !self.has_split {
             return Ok(SourcePoll::Finished);
         }
         if self.left > 0 {
-            out.collect(self.left);
+            out.split(&Whole.split_id()).collect(self.left);
             self.left -= 1;
             return Ok(SourcePoll::MoreAvailable);
         }
@@ -138,8 +148,8 @@ impl SourceReader<u64, ()> for TrickleReader {
             Err(_) => Ok(SourcePoll::NothingAvailable { retry_after: Duration::from_millis(5) }),
         }
     }
-    fn snapshot_splits(&self) -> Vec<()> {
-        vec![()]
+    fn snapshot_splits(&self) -> Vec<Whole> {
+        vec![Whole]
     }
 }
 

@@ -68,10 +68,10 @@ enum Version {
 /// `out/`, checkpoints in `checkpoints/`, savepoints by default in `savepoints/`. `rate` limits
 /// the source (`None`: as fast as it goes).
 ///
-/// The timestamps are assigned after the source, so the watermark is per source subtask, not
-/// per split (as in Flink): a subtask that restores several splits at different event times
-/// would make the later ones' records late. Rescaling tests keep the source at one subtask, or
-/// give each subtask at most one split.
+/// The watermark strategy is given at the source, so watermarks are per split: a subtask that
+/// restores several splits at different event times (the source rescaled from 4 to 1) holds its
+/// watermark back for the earliest, and none of their records is late (see
+/// `time_split_watermarks.rs`).
 fn job(
     dirs: &Path,
     (parallelism, source_parallelism): (usize, usize),
@@ -90,15 +90,10 @@ fn job(
     };
     // Timestamps rise with a little jitter below the bound: no record is ever late, whichever
     // run reads it, so the output does not depend on where the stop fell.
-    let events = env
-        .from_source(source, "events")
-        .uid("events")
-        .set_parallelism(source_parallelism)
-        .assign_timestamps_and_watermarks(
-            WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis(40))
-                .with_timestamp_assigner(|(_, i): &(u64, u64), _| (*i as i64) - ((*i * 7919) % 30) as i64),
-        )
-        .set_parallelism(source_parallelism);
+    let strategy = WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis(40))
+        .with_timestamp_assigner(|(_, i): &(u64, u64), _| (*i as i64) - ((*i * 7919) % 30) as i64);
+    let events =
+        env.from_source_with_watermarks(source, strategy, "events").uid("events").set_parallelism(source_parallelism);
     let events = if version == Version::AddedMap { events.map(|(k, i)| (k, i)) } else { events };
     if version != Version::WithoutAudit {
         events
@@ -122,6 +117,7 @@ fn uninterrupted(parallelism: usize) -> Vec<String> {
     let dir = tempfile::tempdir().expect("temp dir");
     let result = job(dir.path(), (parallelism, 1), Version::First, None).execute("uninterrupted").expect("runs");
     assert_eq!(result.status, JobStatus::Finished);
+    assert_eq!(late_records_dropped(&result), 0);
     let lines = common::committed_lines(&dir.path().join("out"));
     assert!(lines.len() > 1000, "the job produces output: {}", lines.len());
     lines
@@ -142,6 +138,7 @@ fn run_and_stop(dirs: &Path, parallelism: (usize, usize)) -> PathBuf {
     };
     let result = client.wait_timeout(PATIENCE).expect("the job ended").expect("finished, not failed");
     assert_eq!(result.status, JobStatus::Finished, "a stopped job is finished");
+    assert_eq!(late_records_dropped(&result), 0, "the stopped run dropped late records");
     assert!(result.checkpoints.iter().any(|c| c.is_savepoint && c.completed && c.path == path));
     assert!(path.starts_with(dirs.join("savepoints")), "{} is under state.savepoints.dir", path.display());
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
@@ -162,6 +159,11 @@ fn restore(dirs: &Path, savepoint: &Path, parallelism: (usize, usize), version: 
     }
     let result = env.execute("restored").expect("the restored job runs");
     assert_eq!(result.status, JobStatus::Finished);
+    assert_eq!(late_records_dropped(&result), 0, "the restored run dropped late records");
+}
+
+fn late_records_dropped(result: &JobExecutionResult) -> u64 {
+    result.operators.iter().map(|o| o.late_records_dropped).sum()
 }
 
 fn stop_and_restore(from: (usize, usize), to: (usize, usize), version: Version) {
@@ -190,6 +192,12 @@ fn stopped_with_a_savepoint_and_restored_from_2_to_4_subtasks_the_output_equals_
 #[test]
 fn stopped_with_a_savepoint_and_restored_from_4_to_1_subtask_the_output_equals_an_uninterrupted_run() {
     stop_and_restore((4, 1), (1, 1), Version::First);
+}
+
+#[test]
+fn stopped_at_4_and_restored_at_1_with_the_source_rescaled_too_the_output_equals_an_uninterrupted_run() {
+    // One source subtask takes the four splits back, each at its own position and event time.
+    stop_and_restore((4, 4), (1, 1), Version::First);
 }
 
 #[test]
@@ -271,21 +279,27 @@ fn a_savepoint_of_a_running_job_leaves_it_running_and_restores_like_a_stop() {
 }
 
 #[test]
-fn cancel_with_a_savepoint_ends_the_job_cancelled_after_the_savepoint_completed() {
+fn cancel_with_a_savepoint_ends_the_job_cancelled_and_restores_exactly_once() {
+    let expected = uninterrupted(2);
     let dir = tempfile::tempdir().expect("temp dir");
-    let env = job(dir.path(), (2, 1), Version::First, Some(50_000.0));
+    let env = job(dir.path(), (2, 1), Version::First, Some(60_000.0));
     let watch = CheckpointWatch::new();
     env.set_fault_injector(watch.clone());
     let client = env.execute_async("cancelled with a savepoint").expect("submitted");
-    watch.wait_for_completed(1);
+    watch.wait_for_completed(3);
     let trigger = client.cancel_with_savepoint(None).expect("accepted");
-    let status = client.wait_for_savepoint(&trigger, PATIENCE);
-    assert!(
-        matches!(&status, Some(SavepointStatus::Completed { path }) if path.join("_metadata").is_file()),
-        "{status:?}"
-    );
+    let path = match client.wait_for_savepoint(&trigger, PATIENCE) {
+        Some(SavepointStatus::Completed { path }) if path.join("_metadata").is_file() => path,
+        other => panic!("the savepoint did not complete: {other:?}"),
+    };
     let result = client.wait_timeout(PATIENCE).expect("ended").expect("cancelled, not failed");
     assert_eq!(result.status, JobStatus::Cancelled);
+    // What the cancelled job committed and what a job restored from its savepoint commits
+    // together are an uninterrupted run's output: nothing after the savepoint was committed.
+    restore(dir.path(), &path, (2, 1), Version::First, false);
+    let got = common::committed_lines(&dir.path().join("out"));
+    assert_eq!(got.len(), expected.len(), "line count");
+    assert!(got == expected, "cancelled with a savepoint and restored: the output differs from an uninterrupted run");
 }
 
 #[test]

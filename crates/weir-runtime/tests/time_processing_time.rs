@@ -6,8 +6,18 @@ use std::time::Duration;
 use weir_core::operator::OperatorContext;
 use weir_core::record::Batch;
 use weir_core::sink::{Sink, SinkWriter};
-use weir_core::source::{Boundedness, Source, SourcePoll, SourceReader};
+use weir_core::source::{Boundedness, ReaderOutput, Source, SourcePoll, SourceReader, SourceSplit, SplitId};
 use weir_runtime::prelude::*;
+
+/// The source's only split.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Whole;
+
+impl SourceSplit for Whole {
+    fn split_id(&self) -> SplitId {
+        SplitId::new("whole")
+    }
+}
 
 /// Emits one record, then nothing until the test says to finish.
 struct OneThenWait {
@@ -15,17 +25,17 @@ struct OneThenWait {
 }
 
 impl Source<u32> for OneThenWait {
-    type Split = ();
+    type Split = Whole;
     fn name(&self) -> &str {
         "OneThenWait"
     }
     fn boundedness(&self) -> Boundedness {
         Boundedness::Bounded
     }
-    fn create_splits(&self, _parallelism: usize) -> weir_core::Result<Vec<()>> {
-        Ok(vec![()])
+    fn create_splits(&self, _parallelism: usize) -> weir_core::Result<Vec<Whole>> {
+        Ok(vec![Whole])
     }
-    fn create_reader(&self, _ctx: &OperatorContext) -> weir_core::Result<Box<dyn SourceReader<u32, ()>>> {
+    fn create_reader(&self, _ctx: &OperatorContext) -> weir_core::Result<Box<dyn SourceReader<u32, Whole>>> {
         Ok(Box::new(Reader { sent: false, finish: self.finish.clone() }))
     }
 }
@@ -35,14 +45,14 @@ struct Reader {
     finish: Receiver<()>,
 }
 
-impl SourceReader<u32, ()> for Reader {
-    fn add_splits(&mut self, _splits: Vec<()>) -> weir_core::Result<()> {
+impl SourceReader<u32, Whole> for Reader {
+    fn add_splits(&mut self, _splits: Vec<Whole>) -> weir_core::Result<()> {
         Ok(())
     }
-    fn poll_next(&mut self, out: &mut weir_core::Output<u32>, _max: usize) -> weir_core::Result<SourcePoll> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<u32>, _max: usize) -> weir_core::Result<SourcePoll> {
         if !self.sent {
             self.sent = true;
-            out.collect(7);
+            out.split(&Whole.split_id()).collect(7);
             return Ok(SourcePoll::MoreAvailable);
         }
         match self.finish.try_recv() {
@@ -50,7 +60,7 @@ impl SourceReader<u32, ()> for Reader {
             Err(_) => Ok(SourcePoll::NothingAvailable { retry_after: Duration::from_millis(5) }),
         }
     }
-    fn snapshot_splits(&self) -> Vec<()> {
+    fn snapshot_splits(&self) -> Vec<Whole> {
         Vec::new()
     }
 }

@@ -10,6 +10,7 @@
 //! - [`cli`]: the command-line grammar (clap derive);
 //! - [`commands`]: one module per verb (`checkpoints` with one per tool);
 //! - [`jobs`]: the built-in jobs, one file each;
+//! - [`job_binary`]: a Rust job binary run with `weir run`'s flags and REST API;
 //! - [`result_sink`]: the in-memory sink through which a built-in job hands its answer back;
 //! - [`error_report`]: how an error and its causes are printed.
 //!
@@ -22,6 +23,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error_report;
+pub mod job_binary;
 pub mod jobs;
 pub mod result_sink;
 

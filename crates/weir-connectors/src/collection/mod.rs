@@ -2,7 +2,8 @@
 //!
 //! [`CollectionSource::new(values)`](CollectionSource::new) is bounded. `create_splits(p)` cuts the
 //! vector into at most `p` contiguous, non-empty chunks; a [`CollectionSplit`] is the chunk's
-//! bounds plus the index of the next element, so a snapshot resumes exactly.
+//! bounds plus the index of the next element, so a snapshot resumes exactly; its id is its bounds,
+//! `start..end`.
 //!
 //! It is **not** a way to feed large data sets (every element is cloned out of one shared `Vec`
 //! held in memory) nor a stream that grows after the job starts. It does no I/O.

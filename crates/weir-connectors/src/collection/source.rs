@@ -5,8 +5,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 use weir_core::operator::OperatorContext;
-use weir_core::output::Output;
-use weir_core::source::{Boundedness, Source, SourcePoll, SourceReader};
+use weir_core::source::{Boundedness, ReaderOutput, Source, SourcePoll, SourceReader, SourceSplit, SplitId};
 use weir_core::{Data, Error, Result};
 
 /// A bounded source of the elements of a `Vec`, in order within each split.
@@ -62,6 +61,13 @@ impl CollectionSplit {
     }
 }
 
+impl SourceSplit for CollectionSplit {
+    /// `start..end`: the elements it covers.
+    fn split_id(&self) -> SplitId {
+        SplitId::new(format!("{}..{}", self.start, self.end))
+    }
+}
+
 impl<T: Data> Source<T> for CollectionSource<T> {
     type Split = CollectionSplit;
 
@@ -92,8 +98,8 @@ impl<T: Data> Source<T> for CollectionSource<T> {
 /// Emits its splits one after the other.
 struct CollectionReader<T> {
     values: Arc<Vec<T>>,
-    /// Unfinished splits; the front one is read next.
-    splits: VecDeque<CollectionSplit>,
+    /// Splits not reported finished yet, with their ids; the front one is read next.
+    splits: VecDeque<(SplitId, CollectionSplit)>,
 }
 
 impl<T: Clone + Send + Sync> SourceReader<T, CollectionSplit> for CollectionReader<T> {
@@ -106,23 +112,24 @@ impl<T: Clone + Send + Sync> SourceReader<T, CollectionSplit> for CollectionRead
                     message: format!("split {split:?} does not fit a collection of {} elements", self.values.len()),
                 });
             }
-            if !split.is_finished() {
-                self.splits.push_back(split);
-            }
+            // Kept even when finished, to be reported finished by the next poll that reaches it.
+            self.splits.push_back((split.split_id(), split));
         }
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Output<T>, max_records: usize) -> Result<SourcePoll> {
-        let Some(split) = self.splits.front_mut() else {
+    fn poll_next(&mut self, out: &mut ReaderOutput<T>, max_records: usize) -> Result<SourcePoll> {
+        let Some((id, split)) = self.splits.front_mut() else {
             return Ok(SourcePoll::Finished);
         };
         let until = split.end.min(split.next.saturating_add(max_records));
+        let mut split_out = out.split(id);
         for value in &self.values[split.next..until] {
-            out.collect(value.clone());
+            split_out.collect(value.clone());
         }
         split.next = until;
         if split.is_finished() {
+            out.finish_split(id);
             self.splits.pop_front();
         }
         // `Finished` only ever follows a poll that emitted nothing, so no record rides on it.
@@ -130,6 +137,6 @@ impl<T: Clone + Send + Sync> SourceReader<T, CollectionSplit> for CollectionRead
     }
 
     fn snapshot_splits(&self) -> Vec<CollectionSplit> {
-        self.splits.iter().cloned().collect()
+        self.splits.iter().filter(|(_, s)| !s.is_finished()).map(|(_, s)| s.clone()).collect()
     }
 }

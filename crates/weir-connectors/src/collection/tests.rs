@@ -1,9 +1,8 @@
 //! Unit tests of the collection source.
 
 use super::*;
-use crate::testing::{assert_resumes_exactly, context, drain, read_all_sorted, readers};
-use weir_core::output::Output;
-use weir_core::source::{Source, SourcePoll};
+use crate::testing::{assert_reports_its_splits, assert_resumes_exactly, context, drain, read_all_sorted, readers};
+use weir_core::source::{ReaderOutput, Source, SourcePoll};
 
 #[test]
 fn splits_are_contiguous_non_empty_and_cover_everything() {
@@ -34,7 +33,7 @@ fn every_element_is_emitted_once_at_every_parallelism() {
 fn a_split_keeps_the_order_of_the_collection() {
     let source = CollectionSource::new(vec!["c", "a", "b"].into_iter().map(String::from).collect());
     let mut reader = readers(&source, source.create_splits(1).expect("splits"), 1).remove(0);
-    let mut out = Output::new();
+    let mut out = ReaderOutput::new();
     assert_eq!(reader.poll_next(&mut out, 2).expect("poll"), SourcePoll::MoreAvailable);
     assert_eq!(reader.poll_next(&mut out, 2).expect("poll"), SourcePoll::MoreAvailable);
     assert_eq!(drain(&mut out), ["c", "a", "b"]);
@@ -58,4 +57,12 @@ fn a_split_that_does_not_fit_is_an_error() {
     assert!(err.to_string().contains("collection") && err.to_string().contains("3 elements"), "{err}");
     let err = reader.add_splits(vec![CollectionSplit { start: 2, end: 3, next: 1 }]);
     assert!(err.is_err(), "next before start");
+}
+
+#[test]
+fn every_record_is_tagged_with_its_split_and_every_split_is_finished_once() {
+    let source: CollectionSource<u32> = (0..100).collect();
+    for (parallelism, max_records) in [(1, 7), (3, 10), (4, 100)] {
+        assert_reports_its_splits(&source, parallelism, max_records);
+    }
 }

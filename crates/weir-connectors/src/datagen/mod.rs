@@ -14,15 +14,18 @@
 //!   small and every subtask advances through the same region of the sequence.
 //!
 //! A snapshot is each unfinished split with `next` right after the last emitted index; a reader
-//! given it continues with exactly the indices not yet emitted.
+//! given it continues with exactly the indices not yet emitted. A split's id is its number `i`.
+//! A reader of several splits rotates through them, one batch per poll: with a watermark strategy
+//! given at the source (`from_source_with_watermarks`) each split has its own watermark, so
+//! range splits far apart in event time do not make each other's records late.
 //!
 //! ## Deterministic randomness
 //! Generators must be pure functions of the index for a restored job to produce the same records.
 //! [`random_u64`], [`random_range`] and [`random_f64`] give stable pseudo-random numbers from a
 //! seed and an index (SplitMix64; the values are pinned by tests and will not change).
 //!
-//! It is **not**: a source of wall-clock data (no timestamps are assigned; use a watermark
-//! strategy downstream), nor a sampler of external data. It does no I/O; reading
+//! It is **not**: a source of wall-clock data (no timestamps are assigned; give a watermark
+//! strategy with a timestamp assigner at the source), nor a sampler of external data. It does no I/O; reading
 //! `Instant::now()` when rate-limited is its only contact with the outside.
 
 mod random;

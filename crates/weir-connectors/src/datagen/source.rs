@@ -8,9 +8,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use weir_core::operator::OperatorContext;
-use weir_core::output::Output;
 use weir_core::record::Record;
-use weir_core::source::{Boundedness, Source, SourcePoll, SourceReader};
+use weir_core::source::{Boundedness, ReaderOutput, Source, SourcePoll, SourceReader, SourceSplit, SplitId};
 use weir_core::{Data, Error, Result};
 
 /// The most records one poll emits, whatever `max_records` says: bounds one batch's memory.
@@ -123,8 +122,8 @@ where
 /// Emits the indices of its splits, one split per poll, rotating through them.
 struct DataGenReader<T, F> {
     generator: Arc<F>,
-    /// Unfinished splits; the front one is read next.
-    splits: VecDeque<DataGenSplit>,
+    /// Splits not reported finished yet, with their ids; the front one is read next.
+    splits: VecDeque<(SplitId, DataGenSplit)>,
     /// The source's total rate limit.
     rate_limit: Option<f64>,
     /// Paces this reader at its share of the limit, once it has splits.
@@ -136,7 +135,8 @@ impl<T, F> DataGenReader<T, F> {
     /// Sets the limiter to this reader's share: `1 / split_count` of the total per split.
     fn update_rate(&mut self) {
         let Some(total) = self.rate_limit else { return };
-        let share: f64 = self.splits.iter().map(|s| 1.0 / s.split_count as f64).sum();
+        let share: f64 =
+            self.splits.iter().filter(|(_, s)| !s.is_finished()).map(|(_, s)| 1.0 / s.split_count as f64).sum();
         let rate = total * share;
         if rate > 0.0 {
             match &mut self.limiter {
@@ -157,16 +157,15 @@ where
             if !split.is_well_formed() {
                 return Err(Error::Connector { connector: "datagen", message: format!("malformed split {split:?}") });
             }
-            if !split.is_finished() {
-                self.splits.push_back(split);
-            }
+            // Kept even when finished, to be reported finished by the next poll that reaches it.
+            self.splits.push_back((split.split_id(), split));
         }
         self.update_rate();
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Output<T>, max_records: usize) -> Result<SourcePoll> {
-        let Some(split) = self.splits.front_mut() else {
+    fn poll_next(&mut self, out: &mut ReaderOutput<T>, max_records: usize) -> Result<SourcePoll> {
+        let Some((id, split)) = self.splits.front_mut() else {
             return Ok(SourcePoll::Finished);
         };
         let mut n = max_records.min(MAX_RECORDS_PER_POLL).min(usize::try_from(split.remaining()).unwrap_or(usize::MAX));
@@ -184,11 +183,12 @@ where
         if n > 0 {
             let mut batch = Vec::with_capacity(n);
             batch.extend((0..n as u64).map(|k| Record::new(generator(first + k * stride))));
-            out.emit_batch(batch);
+            out.split(id).emit_batch(batch);
             split.advance(n as u64);
         }
 
         if split.is_finished() {
+            out.finish_split(id);
             self.splits.pop_front();
             self.update_rate();
         } else {
@@ -199,6 +199,6 @@ where
     }
 
     fn snapshot_splits(&self) -> Vec<DataGenSplit> {
-        self.splits.iter().cloned().collect()
+        self.splits.iter().filter(|(_, s)| !s.is_finished()).map(|(_, s)| s.clone()).collect()
     }
 }

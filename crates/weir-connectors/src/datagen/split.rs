@@ -1,6 +1,7 @@
 //! [`DataGenSplit`]: one arithmetic sequence of generator indices and its position.
 
 use serde::{Deserialize, Serialize};
+use weir_core::source::{SourceSplit, SplitId};
 
 /// The indices `next, next + stride, next + 2·stride, ...` below `end`.
 ///
@@ -50,5 +51,12 @@ impl DataGenSplit {
     /// Moves the position past `emitted` indices (at most [`remaining`](Self::remaining)).
     pub(crate) fn advance(&mut self, emitted: u64) {
         self.next = self.next.saturating_add(emitted.saturating_mul(self.stride));
+    }
+}
+
+impl SourceSplit for DataGenSplit {
+    /// The split's number: `0`, `1`, ... (unique within a source; the same at every position).
+    fn split_id(&self) -> SplitId {
+        SplitId::new(self.id.to_string())
     }
 }

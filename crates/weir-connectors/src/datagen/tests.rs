@@ -1,10 +1,11 @@
 //! Unit tests of the datagen connector: splits, randomness, rate limiting and resumption.
 
 use super::*;
-use crate::testing::{assert_resumes_exactly, context, drain, read_all_sorted, read_polls, readers};
+use crate::testing::{
+    assert_reports_its_splits, assert_resumes_exactly, context, drain, read_all_sorted, read_polls, readers,
+};
 use std::time::{Duration, Instant};
-use weir_core::output::Output;
-use weir_core::source::{Boundedness, Source, SourcePoll};
+use weir_core::source::{Boundedness, ReaderOutput, Source, SourcePoll};
 
 #[test]
 fn bounded_covers_every_index_once_at_every_parallelism() {
@@ -77,7 +78,7 @@ fn unbounded_resumed_reader_continues_where_the_snapshot_was_taken() {
 fn a_reader_without_splits_is_finished() {
     let source = DataGenSource::new(|i| i);
     let mut reader = source.create_reader(&context(0, 1)).expect("reader");
-    let mut out = Output::new();
+    let mut out = ReaderOutput::new();
     assert_eq!(reader.poll_next(&mut out, 10).expect("poll"), SourcePoll::Finished);
     assert!(out.is_empty());
 }
@@ -86,7 +87,7 @@ fn a_reader_without_splits_is_finished() {
 fn finished_comes_only_after_the_last_records_were_taken() {
     let source = DataGenSource::new(|i| i).with_count(3);
     let mut reader = readers(&source, source.create_splits(1).expect("splits"), 1).remove(0);
-    let mut out = Output::new();
+    let mut out = ReaderOutput::new();
     assert_eq!(reader.poll_next(&mut out, 10).expect("poll"), SourcePoll::MoreAvailable);
     assert_eq!(drain(&mut out), [0, 1, 2]);
     assert!(reader.snapshot_splits().is_empty(), "a finished split is not snapshotted");
@@ -113,7 +114,7 @@ fn a_rate_limited_reader_asks_to_wait_instead_of_blocking() {
     // One reader with one of two splits gets 1 record per second.
     let splits = source.create_splits(2).expect("splits");
     let mut reader = readers(&source, splits, 2).remove(0);
-    let mut out = Output::new();
+    let mut out = ReaderOutput::new();
     assert_eq!(reader.poll_next(&mut out, 100).expect("poll"), SourcePoll::MoreAvailable);
     assert_eq!(drain(&mut out), [0], "the first chunk is one record");
     match reader.poll_next(&mut out, 100).expect("poll") {
@@ -215,4 +216,31 @@ fn split_arithmetic_does_not_overflow_near_the_end_of_the_sequence() {
     assert!(split.is_finished());
     let range = DataGenSplit::range(2, 3, u64::MAX);
     assert_eq!(range.end, u64::MAX);
+}
+
+#[test]
+fn every_record_is_tagged_with_its_split_and_every_split_is_finished_once() {
+    let source = DataGenSource::new(|i| i).with_count(1000).with_splits(5);
+    for (parallelism, max_records) in [(1, 64), (2, 7), (5, 1000), (7, 3)] {
+        assert_reports_its_splits(&source, parallelism, max_records);
+    }
+}
+
+#[test]
+fn a_split_handed_over_finished_is_reported_finished_and_not_snapshotted() {
+    let source = DataGenSource::new(|i| i).with_count(10).with_splits(2);
+    let mut splits = source.create_splits(1).expect("splits");
+    splits[0].next = splits[0].end;
+    let mut reader = source.create_reader(&context(0, 1)).expect("reader");
+    reader.add_splits(splits).expect("add");
+    assert_eq!(reader.snapshot_splits().len(), 1, "only the unfinished split");
+    let mut out = ReaderOutput::per_split();
+    let mut events = Vec::new();
+    while reader.poll_next(&mut out, 100).expect("poll") != SourcePoll::Finished {
+        events.extend(std::iter::from_fn(|| out.pop()).map(|e| match e {
+            weir_core::source::ReaderEmitted::Batch { split, batch } => format!("{split:?}: {}", batch.len()),
+            weir_core::source::ReaderEmitted::SplitFinished(id) => format!("{id} done"),
+        }));
+    }
+    assert_eq!(events, ["0 done", "Some(\"1\"): 5", "1 done"]);
 }

@@ -2,9 +2,10 @@
 //!
 //! [`FileSource`] reads the lines of one file, or of every regular file under a directory
 //! (recursively, sorted by path, skipping entries whose name starts with `.`), as `String`s without
-//! their `\n` or `\r\n`. Each file is one [`FileSplit`] whose position is the byte offset of the
-//! next line, so a snapshot resumes exactly; the files must not change while a job reads them or
-//! between a checkpoint and its restore.
+//! their `\n` or `\r\n`. Each file is one [`FileSplit`], named by its path, whose position is the
+//! byte offset of the next line, so a snapshot resumes exactly; the files must not change while a
+//! job reads them or between a checkpoint and its restore. A reader reads its files one after the
+//! other; with per-split watermarks a file not read yet holds the watermark back until it is.
 //!
 //! [`FileSink`] writes one part file per subtask into a directory, `part-<subtask>-0` (the last
 //! number counts part files of one subtask, reserved for rolling; today it is always 0). Records

@@ -7,8 +7,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use weir_core::operator::OperatorContext;
-use weir_core::output::Output;
-use weir_core::source::{Boundedness, Source, SourcePoll, SourceReader};
+use weir_core::source::{Boundedness, ReaderOutput, Source, SourcePoll, SourceReader, SourceSplit, SplitId};
 use weir_core::{Error, Result};
 
 /// The read buffer of one open file.
@@ -37,6 +36,13 @@ pub struct FileSplit {
     pub path: PathBuf,
     /// The byte offset of the next line to read: the position.
     pub offset: u64,
+}
+
+impl SourceSplit for FileSplit {
+    /// The file's path.
+    fn split_id(&self) -> SplitId {
+        SplitId::new(self.path.to_string_lossy())
+    }
 }
 
 impl Source<String> for FileSource {
@@ -73,6 +79,7 @@ struct FileReader {
 }
 
 struct OpenFile {
+    id: SplitId,
     path: PathBuf,
     reader: BufReader<File>,
     /// The byte offset of the next line.
@@ -82,6 +89,7 @@ struct OpenFile {
 impl OpenFile {
     /// Opens `split.path` and seeks to `split.offset`, which must lie within the file.
     fn open(split: FileSplit) -> Result<OpenFile> {
+        let id = split.split_id();
         let FileSplit { path, offset } = split;
         let mut file =
             File::open(&path).map_err(|e| Error::io(format!("file: cannot open '{}'", path.display()), e))?;
@@ -97,7 +105,7 @@ impl OpenFile {
         }
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| Error::io(format!("file: cannot seek '{}' to byte offset {offset}", path.display()), e))?;
-        Ok(OpenFile { path, reader: BufReader::with_capacity(READ_BUFFER_BYTES, file), offset })
+        Ok(OpenFile { id, path, reader: BufReader::with_capacity(READ_BUFFER_BYTES, file), offset })
     }
 
     /// Reads the next line into `line` (with its terminator); `None` at the end of the file.
@@ -138,7 +146,7 @@ impl SourceReader<String, FileSplit> for FileReader {
         Ok(())
     }
 
-    fn poll_next(&mut self, out: &mut Output<String>, max_records: usize) -> Result<SourcePoll> {
+    fn poll_next(&mut self, out: &mut ReaderOutput<String>, max_records: usize) -> Result<SourcePoll> {
         let mut emitted = 0;
         while emitted < max_records {
             let file = match &mut self.current {
@@ -155,11 +163,12 @@ impl SourceReader<String, FileSplit> for FileReader {
             };
             match file.read_line(&mut self.line)? {
                 Some(text) => {
-                    out.collect(text);
+                    out.split(&file.id).collect(text);
                     emitted += 1;
                 }
                 None => {
                     tracing::debug!(path = %file.path.display(), bytes = file.offset, "file source finished a file");
+                    out.finish_split(&file.id);
                     self.current = None;
                 }
             }

@@ -1,13 +1,15 @@
 //! Unit tests of the file source and sink, on temporary directories.
 
 use super::*;
-use crate::testing::{assert_resumes_exactly, context, drain, read_all_sorted, read_polls, read_to_end, readers};
+use crate::testing::{
+    assert_reports_its_splits, assert_resumes_exactly, context, drain, read_all_sorted, read_polls, read_to_end,
+    readers,
+};
 use std::fs;
 use std::path::Path;
-use weir_core::output::Output;
 use weir_core::record::Record;
 use weir_core::sink::Sink;
-use weir_core::source::{Source, SourcePoll};
+use weir_core::source::{ReaderOutput, Source, SourcePoll};
 
 fn write(path: &Path, contents: &[u8]) {
     if let Some(parent) = path.parent() {
@@ -77,7 +79,7 @@ fn invalid_utf8_is_an_error_naming_the_path_and_offset() {
     write(&path, b"fine\nbro\xffken\n");
     let source = FileSource::new(&path);
     let mut reader = readers(&source, source.create_splits(1).expect("splits"), 1).remove(0);
-    let mut out = Output::new();
+    let mut out = ReaderOutput::new();
     let err = reader.poll_next(&mut out, 10).expect_err("invalid utf-8");
     assert_eq!(err.kind(), weir_core::ErrorKind::User, "bad data is the user's, not an outage");
     let err = err.to_string();
@@ -93,7 +95,7 @@ fn a_resume_position_past_the_end_of_the_file_is_an_error() {
     let source = FileSource::new(&path);
     let mut reader = source.create_reader(&context(0, 1)).expect("reader");
     reader.add_splits(vec![FileSplit { path: path.clone(), offset: 100 }]).expect("add");
-    let err = reader.poll_next(&mut Output::new(), 10).expect_err("offset past the end").to_string();
+    let err = reader.poll_next(&mut ReaderOutput::new(), 10).expect_err("offset past the end").to_string();
     assert!(err.contains("4 bytes") && err.contains("100"), "{err}");
 }
 
@@ -202,7 +204,7 @@ fn polls_after_the_end_keep_saying_finished() {
     write(&dir.path().join("f"), b"a\n");
     let source = FileSource::new(dir.path());
     let mut reader = readers(&source, source.create_splits(1).expect("splits"), 1).remove(0);
-    let mut out = Output::new();
+    let mut out = ReaderOutput::new();
     assert_eq!(reader.poll_next(&mut out, 10).expect("poll"), SourcePoll::MoreAvailable);
     assert_eq!(reader.poll_next(&mut out, 10).expect("poll"), SourcePoll::Finished);
     assert_eq!(reader.poll_next(&mut out, 10).expect("poll"), SourcePoll::Finished);
@@ -218,7 +220,19 @@ fn a_file_that_fails_to_open_stays_in_the_snapshot() {
     let mut reader = source.create_reader(&context(0, 1)).expect("reader");
     let split = FileSplit { path: gone.clone(), offset: 3 };
     reader.add_splits(vec![split.clone()]).expect("add");
-    let err = reader.poll_next(&mut Output::new(), 10).expect_err("missing file").to_string();
+    let err = reader.poll_next(&mut ReaderOutput::new(), 10).expect_err("missing file").to_string();
     assert!(err.contains(&gone.display().to_string()), "{err}");
     assert_eq!(reader.snapshot_splits(), [split]);
+}
+
+#[test]
+fn every_line_is_tagged_with_its_file_and_every_file_is_finished_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(&dir.path().join("a"), b"1\n2\n3\n");
+    write(&dir.path().join("b/empty"), b"");
+    write(&dir.path().join("b/c"), b"4\n5\n");
+    let source = FileSource::new(dir.path());
+    for (parallelism, max_records) in [(1, 2), (2, 1), (3, 10)] {
+        assert_reports_its_splits(&source, parallelism, max_records);
+    }
 }

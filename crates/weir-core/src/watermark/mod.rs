@@ -6,15 +6,18 @@
 //! stream idle so downstream operators stop waiting for it.
 //!
 //! The generators here are pure (time comes in through a [`Clock`](crate::clock::Clock) where it
-//! is needed at all); the runtime's timestamps-and-watermarks operator drives them.
+//! is needed at all); the runtime drives them: its timestamps-and-watermarks operator one per
+//! subtask, a source with a strategy one per split, combined by a [`SplitWatermarkCombiner`].
 //!
 //! It is **not** where timestamps are assigned or watermarks forwarded: that is the runtime.
 
 mod bounded;
 mod idleness;
+mod split_combiner;
 
 pub use bounded::{BoundedOutOfOrderness, NoWatermarks};
 pub use idleness::WithIdleness;
+pub use split_combiner::{SplitWatermarkCombiner, WatermarkChange};
 
 use crate::time::{Timestamp, Watermark, WatermarkStatus};
 

@@ -160,8 +160,11 @@ impl<T: Data> DataStream<T> {
     }
 
     /// Stamps records with event timestamps and generates watermarks (Flink's
-    /// `assignTimestampsAndWatermarks`). Watermarks from upstream are replaced, except the final
-    /// one of a bounded input.
+    /// `assignTimestampsAndWatermarks`), with one generator per subtask of this operator.
+    /// Watermarks from upstream are replaced, except the final one of a bounded input. For a
+    /// source, prefer the strategy at the source
+    /// ([`StreamExecutionEnvironment::from_source_with_watermarks`](crate::StreamExecutionEnvironment::from_source_with_watermarks)):
+    /// it generates per split, so a subtask reading several splits makes none of them late.
     pub fn assign_timestamps_and_watermarks(&self, strategy: WatermarkStrategy<T>) -> DataStream<T> {
         self.one_input("Timestamps/Watermarks", move || TimestampsAndWatermarksOperator::new(strategy.clone()))
     }

@@ -165,25 +165,35 @@ impl StreamExecutionEnvironment {
 
     /// A stream from a source (a connector of `weir-connectors` or your own `Source`).
     pub fn from_source<T: Data, S: Source<T>>(&self, source: S, name: &str) -> DataStream<T> {
-        let node = self.state.borrow_mut().graph.add_node(
-            format!("Source: {name}"),
-            NodeKind::Source(Arc::new(SourceAdapter::new(source))),
-            Vec::new(),
-            false,
-        );
-        DataStream::from_node(self.clone(), node)
+        self.add_source(SourceAdapter::new(source), name)
     }
 
     /// A stream from a source with event timestamps and watermarks (Flink's
-    /// `fromSource(source, watermarkStrategy, name)`). The strategy runs chained to the source,
-    /// per source subtask.
+    /// `fromSource(source, watermarkStrategy, name)`). The strategy runs inside each source
+    /// subtask **per split**: every split has its own watermark generator (and idleness), and the
+    /// subtask's watermark is the minimum over its splits that are active and not finished. So a
+    /// subtask reading several splits at different event times — a generator's ranges, files,
+    /// the splits of four subtasks restored into one — makes none of their records late, as
+    /// [`DataStream::assign_timestamps_and_watermarks`] after the source (one generator per
+    /// subtask) would. Split watermarks are not checkpointed: a restored split starts from the
+    /// lowest watermark again and holds its subtask back until its records move it.
     pub fn from_source_with_watermarks<T: Data, S: Source<T>>(
         &self,
         source: S,
         strategy: WatermarkStrategy<T>,
         name: &str,
     ) -> DataStream<T> {
-        self.from_source(source, name).assign_timestamps_and_watermarks(strategy)
+        self.add_source(SourceAdapter::with_watermarks(source, strategy), name)
+    }
+
+    fn add_source<T: Data, S: Source<T>>(&self, adapter: SourceAdapter<T, S>, name: &str) -> DataStream<T> {
+        let node = self.state.borrow_mut().graph.add_node(
+            format!("Source: {name}"),
+            NodeKind::Source(Arc::new(adapter)),
+            Vec::new(),
+            false,
+        );
+        DataStream::from_node(self.clone(), node)
     }
 
     /// A bounded stream of the given values, split across the parallel subtasks.

@@ -1,11 +1,16 @@
 //! `WatermarkStrategy`: how a stream gets its event timestamps and watermarks (Flink's
-//! `WatermarkStrategy`), set on a source (`from_source_with_watermarks`) or later
-//! (`assign_timestamps_and_watermarks`).
+//! `WatermarkStrategy`), set on a source (`from_source_with_watermarks`: one generator per
+//! split, see `task::split_watermarks`) or later (`assign_timestamps_and_watermarks`: one per
+//! subtask, see `operators::timestamps_watermarks`). Both apply it to a batch with
+//! `WatermarkStrategy::stamp`.
 
 use std::sync::Arc;
 use std::time::Duration;
-use weir_core::Timestamp;
-use weir_core::watermark::{BoundedOutOfOrderness, NoWatermarks, WatermarkGenerator};
+use weir_core::clock::Clock;
+use weir_core::record::Batch;
+use weir_core::time::WatermarkStatus;
+use weir_core::watermark::{BoundedOutOfOrderness, NoWatermarks, WatermarkGenerator, WatermarkOutput, WithIdleness};
+use weir_core::{Timestamp, Watermark};
 
 /// Creates one watermark generator per parallel subtask.
 pub(crate) type GeneratorFactory<T> = Arc<dyn Fn() -> Box<dyn WatermarkGenerator<T>> + Send + Sync>;
@@ -28,6 +33,16 @@ impl<T> Clone for TimestampSource<T> {
             TimestampSource::Ingestion => TimestampSource::Ingestion,
         }
     }
+}
+
+/// What a generator emitted during one call: the highest watermark and the last status change.
+pub(crate) type Generated = (Option<Watermark>, Option<WatermarkStatus>);
+
+/// A piece of a stamped batch, in stream order: records, or what the generator emitted after the
+/// last of them (punctuated generators).
+pub(crate) enum Stamped<T> {
+    Records(Batch<T>),
+    Generated(Generated),
 }
 
 /// Timestamps and watermarks of a stream.
@@ -100,5 +115,66 @@ impl<T: 'static> WatermarkStrategy<T> {
     pub fn with_idleness(mut self, timeout: Duration) -> Self {
         self.idleness = Some(timeout);
         self
+    }
+}
+
+impl<T: 'static> WatermarkStrategy<T> {
+    /// A new generator of this strategy, wrapped for idleness when the strategy asks for it.
+    pub(crate) fn create_generator(&self, clock: &Arc<dyn Clock>) -> Box<dyn WatermarkGenerator<T>> {
+        let generator = (self.generator)();
+        match self.idleness {
+            Some(timeout) => Box::new(WithIdleness::new(generator, timeout, Arc::clone(clock))),
+            None => generator,
+        }
+    }
+
+    /// Stamps every record of `batch` (`clock` gives ingestion time) and feeds the timestamps to
+    /// `generator`. Returns the batch cut after every record on which the generator emitted, so
+    /// that what it emitted is published exactly there: a record after a punctuation must see
+    /// its watermark. A batch without punctuation comes back whole, without copying.
+    pub(crate) fn stamp(
+        &self,
+        mut batch: Batch<T>,
+        generator: &mut dyn WatermarkGenerator<T>,
+        clock: &dyn Clock,
+    ) -> Vec<Stamped<T>> {
+        let now = match self.timestamps {
+            TimestampSource::Ingestion => Some(clock.now_millis()),
+            _ => None,
+        };
+        let mut generated = WatermarkOutput::new();
+        let mut punctuations = Vec::new();
+        for (i, record) in batch.iter_mut().enumerate() {
+            let timestamp = match &self.timestamps {
+                TimestampSource::Record => record.timestamp,
+                TimestampSource::Assigner(assign) => Some(assign(&record.value, record.timestamp)),
+                TimestampSource::Ingestion => now,
+            };
+            record.timestamp = timestamp;
+            if let Some(timestamp) = timestamp {
+                generator.on_event(&record.value, timestamp, &mut generated);
+                let emitted = generated.take();
+                if emitted != (None, None) {
+                    punctuations.push((i, emitted));
+                }
+            }
+        }
+        if punctuations.is_empty() {
+            return vec![Stamped::Records(batch)];
+        }
+        let mut pieces = Vec::with_capacity(2 * punctuations.len() + 1);
+        let mut punctuations = punctuations.into_iter().peekable();
+        let mut segment = Vec::new();
+        for (i, record) in batch.into_iter().enumerate() {
+            segment.push(record);
+            if let Some((_, emitted)) = punctuations.next_if(|(at, _)| *at == i) {
+                pieces.push(Stamped::Records(std::mem::take(&mut segment)));
+                pieces.push(Stamped::Generated(emitted));
+            }
+        }
+        if !segment.is_empty() {
+            pieces.push(Stamped::Records(segment));
+        }
+        pieces
     }
 }

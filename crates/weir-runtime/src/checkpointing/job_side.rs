@@ -102,8 +102,8 @@ pub(crate) struct CheckpointDriver {
     stop: Option<ClientSavepoint>,
     /// The final checkpoint is the stop savepoint: only its completion ends the job.
     final_is_stop: bool,
-    /// A `cancel -s` savepoint completed: the job manager is to cancel the job.
-    cancel_requested: bool,
+    /// The job stopped with a `cancel -s` savepoint: it ends cancelled, not finished.
+    ended_by_cancel: bool,
 }
 
 /// A savepoint a client asked for, with the storage that writes it into its target directory.
@@ -138,7 +138,7 @@ impl CheckpointDriver {
             savepoints: BTreeMap::new(),
             stop: None,
             final_is_stop: false,
-            cancel_requested: false,
+            ended_by_cancel: false,
         }
     }
 
@@ -195,14 +195,20 @@ impl CheckpointDriver {
         }
         let storage = Arc::new(FsCheckpointStorage::clone(&self.storage).with_savepoints_dir(&request.target));
         let savepoint = ClientSavepoint { request, storage, path: None };
-        let AfterSavepoint::Stop { drain } = savepoint.request.then else {
-            return self.trigger_client_savepoint(savepoint);
+        // A cancel with a savepoint stops like `stop` without drain, so sinks commit what the
+        // savepoint covers before the job ends (then reported as cancelled); cancelling after
+        // the savepoint would race the commits.
+        let drain = match savepoint.request.then {
+            AfterSavepoint::KeepRunning => return self.trigger_client_savepoint(savepoint),
+            AfterSavepoint::Stop { drain } => drain,
+            AfterSavepoint::Cancel => false,
         };
         tracing::info!(
-            "stopping job {} with a savepoint into {}{}",
+            "stopping job {} with a savepoint into {}{}{}",
             self.storage.job_id(),
             savepoint.request.target.display(),
-            if drain { ", draining it first" } else { "" }
+            if drain { ", draining it first" } else { "" },
+            if savepoint.request.then == AfterSavepoint::Cancel { ", to cancel it" } else { "" }
         );
         self.stop = Some(savepoint);
         if self.tasks.values().all(|t| t.inputs_ended) {
@@ -214,9 +220,9 @@ impl CheckpointDriver {
         Ok(())
     }
 
-    /// Takes the job's clients' request to cancel after a savepoint, if there is one.
-    pub(crate) fn take_cancel_request(&mut self) -> bool {
-        std::mem::take(&mut self.cancel_requested)
+    /// Whether the job ended through a `cancel -s` savepoint (it reports cancelled).
+    pub(crate) fn ended_by_cancel(&self) -> bool {
+        self.ended_by_cancel
     }
 
     fn trigger_client_savepoint(&mut self, savepoint: ClientSavepoint) -> Result<(), Failover> {
@@ -372,7 +378,7 @@ impl CheckpointDriver {
                         let path = savepoint.path.unwrap_or_default();
                         tracing::info!("savepoint {id} of job {} is at {}", self.storage.job_id(), path.display());
                         self.board.set(&savepoint.request.trigger, SavepointStatus::Completed { path });
-                        self.cancel_requested |= savepoint.request.then == AfterSavepoint::Cancel;
+                        self.ended_by_cancel |= savepoint.request.then == AfterSavepoint::Cancel;
                     }
                     // A stop ends the job with exactly its savepoint; otherwise any checkpoint
                     // taken after every input ended covers the final state.

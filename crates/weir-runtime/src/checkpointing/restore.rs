@@ -193,6 +193,18 @@ pub(crate) struct RestorePlan {
 }
 
 impl RestorePlan {
+    /// What every restore of a job does with the snapshot it chose: says which one, and builds
+    /// the plan (the initial snapshot of `-s` and the newest checkpoint after a failure alike).
+    pub(crate) fn announce_and_build(
+        snapshot: &LoadedSnapshot,
+        job: &JobGraph,
+        allow_non_restored: bool,
+    ) -> Result<Self, RestoreError> {
+        let metadata = &snapshot.metadata;
+        tracing::info!("restoring from {} {} at {}", metadata.kind, metadata.checkpoint_id, snapshot.dir().display());
+        Self::build(snapshot, job, allow_non_restored)
+    }
+
     /// Builds the plan for `job` from `snapshot`, reading and checking every file it needs.
     pub(crate) fn build(
         snapshot: &LoadedSnapshot,

@@ -258,9 +258,6 @@ impl Attempt<'_> {
                         if let Err(f) = outcome {
                             failover = Some((TaskKey::new(0, 0), job_manager_failure(f)));
                         }
-                        if c.driver.take_cancel_request() {
-                            self.control.request_cancel();
-                        }
                     }
                 }
                 Ok(JobMessage::SavepointRequested(request)) => {

@@ -99,14 +99,9 @@ impl JobCheckpoints {
         }
         match latest {
             None => Ok(None),
-            Some(snapshot) => {
-                tracing::info!(
-                    "restoring from checkpoint {} at {}",
-                    snapshot.metadata.checkpoint_id,
-                    snapshot.dir().display()
-                );
-                RestorePlan::build(&snapshot, job, false).map(Some).map_err(|e| JobError::Restore(e.to_string()))
-            }
+            Some(snapshot) => RestorePlan::announce_and_build(&snapshot, job, false)
+                .map(Some)
+                .map_err(|e| JobError::Restore(e.to_string())),
         }
     }
 

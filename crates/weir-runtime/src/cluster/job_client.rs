@@ -145,9 +145,10 @@ impl JobClient {
         self.request_savepoint(target, AfterSavepoint::Stop { drain })
     }
 
-    /// Takes a savepoint and cancels the job once it completed (Flink's `cancel -s`). Sinks are
-    /// told the savepoint completed before the cancel reaches them, but a sink still committing
-    /// then may leave its last output for the restore to commit; `stop` has no such gap.
+    /// Takes a savepoint and ends the job cancelled (Flink's `cancel -s`). It stops the job as
+    /// `stop` without drain does — sources stop, the savepoint is the last snapshot and sinks
+    /// commit what it covers — and the job's status is then [`JobStatus::Cancelled`], its
+    /// retained checkpoints kept or deleted as on any cancel.
     pub fn cancel_with_savepoint(&self, target: Option<&Path>) -> Result<SavepointTriggerId, SavepointError> {
         self.request_savepoint(target, AfterSavepoint::Cancel)
     }

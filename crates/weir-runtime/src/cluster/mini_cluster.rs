@@ -217,6 +217,10 @@ fn run_job(prepared: PreparedJob, control: &JobControl) -> Result<JobExecutionRe
             progress: progress.as_mut(),
         };
         let failure = match attempt.run() {
+            // A `cancel -s` ends the job like a stop, and reports it cancelled.
+            Ok(AttemptEnd::Finished) if checkpoints.as_ref().is_some_and(|c| c.driver.ended_by_cancel()) => {
+                break JobEnd::Cancelled;
+            }
             Ok(AttemptEnd::Finished) => break JobEnd::Finished,
             Ok(AttemptEnd::Cancelled) => break JobEnd::Cancelled,
             Ok(AttemptEnd::Failed(failure)) => failure,
@@ -317,13 +321,8 @@ impl InitialSnapshot {
     fn plan(&self, job: &JobGraph) -> Result<RestorePlan, JobError> {
         let error = |cause: String| JobError::Restore(format!("cannot restore from {}: {cause}", self.path.display()));
         let snapshot = load_snapshot(&self.path).map_err(|e| error(e.to_string()))?;
-        tracing::info!(
-            "restoring from {} {} at {}",
-            snapshot.metadata.kind,
-            snapshot.metadata.checkpoint_id,
-            snapshot.dir().display()
-        );
-        RestorePlan::build(&snapshot, job, self.allow_non_restored).map_err(|e| JobError::Restore(e.to_string()))
+        RestorePlan::announce_and_build(&snapshot, job, self.allow_non_restored)
+            .map_err(|e| JobError::Restore(e.to_string()))
     }
 }
 

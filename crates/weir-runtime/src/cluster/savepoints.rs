@@ -51,7 +51,7 @@ pub enum AfterSavepoint {
     /// watermark, so every event-time window and timer fires and every operator finishes, as at
     /// the end of bounded input; without it operators keep their state for a later restore.
     Stop { drain: bool },
-    /// It is cancelled once the savepoint completed (`weir cancel -s`).
+    /// It stops as with `Stop { drain: false }` and ends cancelled (`weir cancel -s`).
     Cancel,
 }
 

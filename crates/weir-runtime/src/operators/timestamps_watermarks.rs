@@ -1,4 +1,6 @@
-//! The timestamps-and-watermarks operator: applies a [`WatermarkStrategy`] to a stream.
+//! The timestamps-and-watermarks operator: applies a [`WatermarkStrategy`] to a stream, with one
+//! generator per subtask (`assign_timestamps_and_watermarks`; a strategy given at the source
+//! runs in the source subtask instead, one generator per split: `task::split_watermarks`).
 //!
 //! It stamps every record, feeds the timestamps to the strategy's generator, emits what the
 //! generator emits (punctuated after the batch, periodic every `pipeline.auto-watermark-interval`
@@ -6,14 +8,14 @@
 //! operator is where the stream's event time is defined — except the final one of a bounded
 //! input, which passes so every window and timer downstream fires.
 
-use crate::api::watermark_strategy::{TimestampSource, WatermarkStrategy};
+use crate::api::watermark_strategy::{Generated, Stamped, WatermarkStrategy};
 use crate::config::AUTO_WATERMARK_INTERVAL;
 use std::sync::Arc;
 use weir_core::clock::Clock;
 use weir_core::operator::{OneInputOperator, OperatorContext};
 use weir_core::record::Batch;
 use weir_core::time::WatermarkStatus;
-use weir_core::watermark::{WatermarkGenerator, WatermarkOutput, WithIdleness};
+use weir_core::watermark::{WatermarkGenerator, WatermarkOutput};
 use weir_core::{Error, Output, Result, Timestamp, Watermark};
 
 pub(crate) struct TimestampsAndWatermarksOperator<T> {
@@ -48,11 +50,7 @@ impl<T> TimestampsAndWatermarksOperator<T> {
         self.publish_taken(generated, out);
     }
 
-    fn publish_taken<Out>(
-        &mut self,
-        (watermark, status): (Option<Watermark>, Option<WatermarkStatus>),
-        out: &mut Output<Out>,
-    ) {
+    fn publish_taken<Out>(&mut self, (watermark, status): Generated, out: &mut Output<Out>) {
         if let Some(status) = status
             && status != self.status
         {
@@ -71,58 +69,23 @@ impl<T> TimestampsAndWatermarksOperator<T> {
 impl<T: Send + 'static> OneInputOperator<T, T> for TimestampsAndWatermarksOperator<T> {
     fn on_start(&mut self, ctx: &OperatorContext) -> Result<()> {
         let interval = ctx.config.get(&AUTO_WATERMARK_INTERVAL)?;
-        let generator = (self.strategy.generator)();
-        self.generator = Some(match self.strategy.idleness {
-            Some(timeout) => Box::new(WithIdleness::new(generator, timeout, Arc::clone(&ctx.clock))),
-            None => generator,
-        });
+        self.generator = Some(self.strategy.create_generator(&ctx.clock));
         self.interval = (!interval.is_zero()).then(|| interval.as_millis().max(1) as i64);
         self.next_emit = self.interval.map(|i| ctx.clock.now_millis() + i);
         self.clock = Some(Arc::clone(&ctx.clock));
         Ok(())
     }
 
-    fn process_batch(&mut self, mut batch: Batch<T>, out: &mut Output<T>) -> Result<()> {
-        let generator = self
-            .generator
-            .as_mut()
-            .ok_or_else(|| Error::Internal("watermark generator used before on_start".into()))?;
-        let now = match self.strategy.timestamps {
-            TimestampSource::Ingestion => self.clock.as_ref().map(|c| c.now_millis()),
-            _ => None,
+    fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<T>) -> Result<()> {
+        let (Some(generator), Some(clock)) = (self.generator.as_mut(), self.clock.as_ref()) else {
+            return Err(Error::Internal("watermark generator used before on_start".into()));
         };
-        // What the generator emitted right after record `i` (punctuated generators), so that it
-        // is published exactly there: a record after the punctuation must see the watermark.
-        let mut punctuations = Vec::new();
-        for (i, record) in batch.iter_mut().enumerate() {
-            let timestamp = match &self.strategy.timestamps {
-                TimestampSource::Record => record.timestamp,
-                TimestampSource::Assigner(assign) => Some(assign(&record.value, record.timestamp)),
-                TimestampSource::Ingestion => now,
-            };
-            record.timestamp = timestamp;
-            if let Some(timestamp) = timestamp {
-                generator.on_event(&record.value, timestamp, &mut self.generated);
-                let emitted = self.generated.take();
-                if emitted != (None, None) {
-                    punctuations.push((i, emitted));
-                }
+        for piece in self.strategy.stamp(batch, generator.as_mut(), clock.as_ref()) {
+            match piece {
+                Stamped::Records(records) => out.emit_batch(records),
+                Stamped::Generated(generated) => self.publish_taken(generated, out),
             }
         }
-        if punctuations.is_empty() {
-            out.emit_batch(batch);
-            return Ok(());
-        }
-        let mut punctuations = punctuations.into_iter().peekable();
-        let mut segment = Vec::new();
-        for (i, record) in batch.into_iter().enumerate() {
-            segment.push(record);
-            if let Some((_, emitted)) = punctuations.next_if(|(at, _)| *at == i) {
-                out.emit_batch(std::mem::take(&mut segment));
-                self.publish_taken(emitted, out);
-            }
-        }
-        out.emit_batch(segment);
         Ok(())
     }
 

@@ -21,4 +21,5 @@ pub(crate) mod metrics;
 pub(crate) mod partitioner;
 pub(crate) mod record_writer;
 pub(crate) mod source_task;
+pub(crate) mod split_watermarks;
 pub(crate) mod stream_task;

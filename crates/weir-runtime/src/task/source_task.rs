@@ -9,11 +9,18 @@
 //! savepoint it stops reading where it is: with a drain as if the input were complete (final
 //! watermark, operators finish), without one by ending its output as stopped (no watermark, no
 //! operator told), keeping its position for the savepoint.
+//!
+//! A source given a watermark strategy (`from_source_with_watermarks`) has its reader emit per
+//! split, and the reader's adapter runs the strategy per split before the chain
+//! ([`super::split_watermarks`]); its periodic emission is one more processing-time callback of
+//! the loop. Without a strategy the reader's batches go to the chain as they are.
 
 use super::chain::OperatorChain;
 use super::element::{Emit, InputEnd};
 use super::metrics::OperatorMetrics;
+use super::split_watermarks::SplitWatermarks;
 use super::stream_task::TaskEnvironment;
+use crate::api::watermark_strategy::WatermarkStrategy;
 use crate::checkpointing::messages::TaskCommand;
 use crate::checkpointing::task_side::{SourcePosition, TaskCheckpointing, empty_split_list};
 use crate::faults::FaultPoint;
@@ -22,9 +29,8 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 use weir_core::operator::{InputSide, OperatorContext};
-use weir_core::output::{Emitted, Output};
-use weir_core::source::{Source, SourcePoll, SourceReader};
-use weir_core::{Data, Error, OperatorUid, Result, Watermark};
+use weir_core::source::{ReaderEmitted, ReaderOutput, Source, SourcePoll, SourceReader, SourceSplit};
+use weir_core::{Data, Error, OperatorUid, Result, Timestamp, Watermark};
 
 /// The splits given to one subtask, with their type erased, and how many there are (for the
 /// dry run of a restore, which shows how positions are dealt out).
@@ -63,6 +69,9 @@ pub(crate) trait ErasedSource: Send + Sync {
 /// A reader whose types are erased.
 pub(crate) trait ErasedSourceReader: Send {
     fn poll(&mut self, max_records: usize, emit: &mut dyn Emit) -> Result<SourcePoll>;
+    /// When the reader's processing-time callback (periodic watermarks) is due, if it has one.
+    fn next_processing_time(&self) -> Option<Timestamp>;
+    fn on_processing_time(&mut self, now: Timestamp, emit: &mut dyn Emit) -> Result<()>;
     /// The unfinished splits with their positions, serialized (postcard): a checkpoint's
     /// record of where this subtask is.
     fn snapshot_splits(&self) -> Result<Vec<u8>>;
@@ -71,12 +80,18 @@ pub(crate) trait ErasedSourceReader: Send {
 
 pub(crate) struct SourceAdapter<T, S> {
     source: S,
-    _records: std::marker::PhantomData<fn() -> T>,
+    /// The strategy given at the source, run per split in the reader's adapter.
+    watermarks: Option<WatermarkStrategy<T>>,
 }
 
 impl<T: Data, S: Source<T>> SourceAdapter<T, S> {
     pub(crate) fn new(source: S) -> Self {
-        SourceAdapter { source, _records: std::marker::PhantomData }
+        SourceAdapter { source, watermarks: None }
+    }
+
+    /// A source whose subtasks generate watermarks per split with `strategy`.
+    pub(crate) fn with_watermarks(source: S, strategy: WatermarkStrategy<T>) -> Self {
+        SourceAdapter { source, watermarks: Some(strategy) }
     }
 }
 
@@ -125,32 +140,66 @@ impl<T: Data, S: Source<T>> ErasedSource for SourceAdapter<T, S> {
             .downcast::<Vec<S::Split>>()
             .map_err(|_| Error::Internal(format!("{}: splits of an unexpected type", ctx.task_name())))?;
         let mut reader = self.source.create_reader(ctx)?;
+        let (output, watermarks) = match &self.watermarks {
+            Some(strategy) => {
+                let mut watermarks = SplitWatermarks::new(strategy.clone(), ctx)?;
+                for split in splits.iter() {
+                    watermarks.add_split(split.split_id());
+                }
+                (ReaderOutput::per_split(), Some(watermarks))
+            }
+            None => (ReaderOutput::new(), None),
+        };
         reader.add_splits(*splits)?;
-        Ok(Box::new(ReaderAdapter { reader, output: Output::new(), metrics }))
+        Ok(Box::new(ReaderAdapter { reader, output, metrics, watermarks }))
     }
 }
 
 struct ReaderAdapter<T, S> {
     reader: Box<dyn SourceReader<T, S>>,
-    output: Output<T>,
+    /// Per split when `watermarks` is set.
+    output: ReaderOutput<T>,
     metrics: Arc<OperatorMetrics>,
+    watermarks: Option<SplitWatermarks<T>>,
 }
 
 impl<T: Data, S: Data> ErasedSourceReader for ReaderAdapter<T, S> {
     fn poll(&mut self, max_records: usize, emit: &mut dyn Emit) -> Result<SourcePoll> {
         let poll = self.reader.poll_next(&mut self.output, max_records)?;
-        while let Some(element) = self.output.pop() {
-            match element {
-                Emitted::Batch(batch) => {
-                    self.metrics.add_out(batch.len());
-                    emit.batch(Box::new(batch))?;
+        match &mut self.watermarks {
+            None => {
+                while let Some(element) = self.output.pop() {
+                    if let ReaderEmitted::Batch { batch, .. } = element {
+                        self.metrics.add_out(batch.len());
+                        emit.batch(Box::new(batch))?;
+                    }
                 }
-                Emitted::Watermark(watermark) => emit.watermark(watermark)?,
-                Emitted::WatermarkStatus(status) => emit.watermark_status(status)?,
-                Emitted::Side { tag, batch } => emit.side_batch(&tag, batch)?,
+            }
+            Some(watermarks) => {
+                while let Some(element) = self.output.pop() {
+                    match element {
+                        ReaderEmitted::Batch { split, batch } => {
+                            self.metrics.add_out(batch.len());
+                            watermarks.process_batch(split, batch, emit)?;
+                        }
+                        ReaderEmitted::SplitFinished(id) => watermarks.finish_split(&id),
+                    }
+                }
+                watermarks.publish(emit)?;
             }
         }
         Ok(poll)
+    }
+
+    fn next_processing_time(&self) -> Option<Timestamp> {
+        self.watermarks.as_ref().and_then(SplitWatermarks::next_processing_time)
+    }
+
+    fn on_processing_time(&mut self, now: Timestamp, emit: &mut dyn Emit) -> Result<()> {
+        match &mut self.watermarks {
+            Some(watermarks) => watermarks.on_processing_time(now, emit),
+            None => Ok(()),
+        }
     }
 
     fn snapshot_splits(&self) -> Result<Vec<u8>> {
@@ -190,13 +239,13 @@ pub(crate) fn run(
         }
         match reader.poll(env.batch_size, &mut chain.entry())? {
             SourcePoll::MoreAvailable => {
-                env.fire_due_timers(chain)?;
+                fire_due_timers(reader, chain, env)?;
                 env.flush_if_due(chain)?;
             }
             SourcePoll::NothingAvailable { retry_after } => {
-                env.fire_due_timers(chain)?;
+                fire_due_timers(reader, chain, env)?;
                 chain.writers().flush()?;
-                let wait = env.until_next_timer(chain).map_or(retry_after, |timer| timer.min(retry_after));
+                let wait = until_next_timer(reader, chain, env).map_or(retry_after, |timer| timer.min(retry_after));
                 match checkpointing.as_deref_mut() {
                     // Commands wake the wait; cancellation closes the command channel.
                     Some(ckpt) => match ckpt.commands.recv_timeout(wait) {
@@ -232,6 +281,32 @@ pub(crate) fn run(
     match checkpointing {
         Some(ckpt) => ckpt.finish(chain, Some(SourcePosition { uid: source_uid.clone(), splits })),
         None => Ok(()),
+    }
+}
+
+/// Calls the reader's and the chain's processing-time callbacks that are due.
+fn fire_due_timers(
+    reader: &mut dyn ErasedSourceReader,
+    chain: &mut OperatorChain,
+    env: &TaskEnvironment,
+) -> Result<()> {
+    if let Some(at) = reader.next_processing_time() {
+        let now = env.clock.now_millis();
+        if now >= at {
+            reader.on_processing_time(now, &mut chain.entry())?;
+        }
+    }
+    env.fire_due_timers(chain)
+}
+
+/// How long until the reader's or the chain's next processing-time callback, if one is wanted.
+fn until_next_timer(reader: &dyn ErasedSourceReader, chain: &OperatorChain, env: &TaskEnvironment) -> Option<Duration> {
+    let reader_timer = reader
+        .next_processing_time()
+        .map(|at| Duration::from_millis(at.saturating_sub(env.clock.now_millis()).max(0) as u64));
+    match (reader_timer, env.until_next_timer(chain)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -162,42 +162,52 @@ impl<T> IdleSource<T> {
     }
 }
 
+/// A split of [`IdleSource`], named by its number.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct IdleSplit(u32);
+
+impl weir_core::source::SourceSplit for IdleSplit {
+    fn split_id(&self) -> weir_core::source::SplitId {
+        weir_core::source::SplitId::new(self.0.to_string())
+    }
+}
+
 impl<T: weir_core::Data> weir_core::source::Source<T> for IdleSource<T> {
-    type Split = u32;
+    type Split = IdleSplit;
     fn name(&self) -> &str {
         "Idle"
     }
     fn boundedness(&self) -> weir_core::source::Boundedness {
         weir_core::source::Boundedness::Unbounded
     }
-    fn create_splits(&self, parallelism: usize) -> weir_core::Result<Vec<u32>> {
-        Ok((0..parallelism as u32).collect())
+    fn create_splits(&self, parallelism: usize) -> weir_core::Result<Vec<IdleSplit>> {
+        Ok((0..parallelism as u32).map(IdleSplit).collect())
     }
     fn create_reader(
         &self,
         _ctx: &OperatorContext,
-    ) -> weir_core::Result<Box<dyn weir_core::source::SourceReader<T, u32>>> {
+    ) -> weir_core::Result<Box<dyn weir_core::source::SourceReader<T, IdleSplit>>> {
         Ok(Box::new(IdleReader { splits: Vec::new() }))
     }
 }
 
 struct IdleReader {
-    splits: Vec<u32>,
+    splits: Vec<IdleSplit>,
 }
 
-impl<T> weir_core::source::SourceReader<T, u32> for IdleReader {
-    fn add_splits(&mut self, splits: Vec<u32>) -> weir_core::Result<()> {
+impl<T> weir_core::source::SourceReader<T, IdleSplit> for IdleReader {
+    fn add_splits(&mut self, splits: Vec<IdleSplit>) -> weir_core::Result<()> {
         self.splits.extend(splits);
         Ok(())
     }
     fn poll_next(
         &mut self,
-        _out: &mut weir_core::output::Output<T>,
+        _out: &mut weir_core::source::ReaderOutput<T>,
         _max_records: usize,
     ) -> weir_core::Result<weir_core::source::SourcePoll> {
         Ok(weir_core::source::SourcePoll::NothingAvailable { retry_after: std::time::Duration::from_secs(3600) })
     }
-    fn snapshot_splits(&self) -> Vec<u32> {
+    fn snapshot_splits(&self) -> Vec<IdleSplit> {
         self.splits.clone()
     }
 }

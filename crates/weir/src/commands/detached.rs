@@ -71,11 +71,20 @@ pub fn report_started(job_id: JobId, address: SocketAddr) -> anyhow::Result<()> 
         .with_context(|| format!("cannot write the start report {}", path.display()))
 }
 
-/// In the launching process: starts the background run and waits until its job runs.
+/// In the launching process of `weir run --detached`: starts the background run and waits until
+/// its job runs.
 pub fn launch(args: &RunArgs) -> anyhow::Result<()> {
-    let exe = std::env::current_exe().context("cannot find the weir executable to start in the background")?;
+    launch_named(&format!("weir-run-{}", args.job.name()))
+}
+
+/// Starts this executable again in the background with this process's arguments less
+/// `--detached`, and waits until its job runs. `name` starts the log file's name. A job binary
+/// ([`crate::job_binary`]) is launched the same way as `weir run`.
+pub fn launch_named(name: &str) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("cannot find the executable to start in the background")?;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
-    let base = format!("weir-run-{}-{}-{stamp}", args.job.name(), std::process::id());
+    let name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let base = format!("{name}-{}-{stamp}", std::process::id());
     let log_path = std::env::temp_dir().join(format!("{base}.log"));
     let report_path = std::env::temp_dir().join(format!("{base}.started"));
     let log = File::create(&log_path).with_context(|| format!("cannot create the log file {}", log_path.display()))?;
@@ -131,7 +140,7 @@ pub fn launch(args: &RunArgs) -> anyhow::Result<()> {
 }
 
 /// The arguments given, less `--detached` / `-d` (as a whole argument).
-fn arguments_without_detached(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
+pub(crate) fn arguments_without_detached(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
     args.filter(|arg| arg != "--detached" && arg != "-d").collect()
 }
 
