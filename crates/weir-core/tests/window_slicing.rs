@@ -93,6 +93,14 @@ proptest! {
                 Stats.add(naive.entry(w.end).or_insert_with(|| Stats.create_accumulator()), &v);
             }
             let added = agg.add(&mut slices, ts, &v).expect("in range");
+            // One division finds what the separate functions find.
+            let position = slicing.position(ts).expect("in range");
+            prop_assert_eq!(position.slice_start, added.slice_start);
+            prop_assert_eq!(position.slice_number, slicing.slice_number(added.slice_start));
+            prop_assert_eq!(position.first_window_end, slicing.first_window_end(added.slice_start));
+            if position.first_window_end.is_some() {
+                prop_assert_eq!(position.last_window_end, slicing.last_window_end(added.slice_start));
+            }
             prop_assert!(added.slice_start <= ts && ts < slicing.slice_end(added.slice_start));
             if added.is_new {
                 // The windows of a slice are the windows of its start.

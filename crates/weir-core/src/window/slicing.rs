@@ -58,10 +58,27 @@ pub struct Slicing {
     /// Where window ends fall after a window start, in `[0, slide)`: `size mod slide`. Zero
     /// when the slide divides the size (ends fall on starts: one slice per slide).
     end_phase: i64,
+    /// How many windows hold a slice starting at a window start, and one starting `end_phase`
+    /// after it (0 for a slice in a gap between windows): so that finding a record's slice and
+    /// windows costs one division.
+    windows_of_slice: [i64; 2],
     /// Timestamps outside `[min_timestamp, max_timestamp]` are refused, so that no arithmetic
     /// on slices and windows of accepted timestamps can overflow.
     min_timestamp: Timestamp,
     max_timestamp: Timestamp,
+}
+
+/// Where a timestamp falls: its slice and the windows holding it ([`Slicing::position`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlicePosition {
+    /// The start of the slice.
+    pub slice_start: Timestamp,
+    /// The slice's place on the grid of all slices ([`Slicing::slice_number`]).
+    pub slice_number: i64,
+    /// The end of the first window holding the slice; `None` in a gap between windows.
+    pub first_window_end: Option<Timestamp>,
+    /// The end of the last window holding the slice (meaningful when `first_window_end` is).
+    pub last_window_end: Timestamp,
 }
 
 impl Slicing {
@@ -74,11 +91,17 @@ impl Slicing {
             });
         }
         let reach = size.saturating_add(slide).saturating_add(slide);
+        let end_phase = size.rem_euclid(slide);
+        // Windows holding a slice at `phase` after a window start: those starting at that start
+        // or k slides before it, while they reach past the slice: ceil((size - phase) / slide).
+        let windows_of =
+            |phase: i64| (size - phase).div_euclid(slide) + i64::from((size - phase).rem_euclid(slide) != 0);
         Ok(Slicing {
             size,
             slide,
             offset: offset.rem_euclid(slide),
-            end_phase: size.rem_euclid(slide),
+            end_phase,
+            windows_of_slice: [windows_of(0), windows_of(end_phase)],
             min_timestamp: Timestamp::MIN.saturating_add(reach),
             max_timestamp: Timestamp::MAX.saturating_sub(reach),
         })
@@ -111,6 +134,34 @@ impl Slicing {
     /// window's result is then its slice's, with no merge.
     pub fn one_slice_per_window(&self) -> bool {
         self.size <= self.slide
+    }
+
+    /// The slice containing `timestamp` and the windows holding it, with one division.
+    /// Timestamps within `size + 2·slide` of `i64`'s ends are refused.
+    #[inline]
+    pub fn position(&self, timestamp: Timestamp) -> Result<SlicePosition> {
+        if timestamp < self.min_timestamp || timestamp > self.max_timestamp {
+            return Err(out_of_range(NAME, timestamp));
+        }
+        // No overflow: the bounds keep every value below inside i64.
+        let since_offset = timestamp - self.offset;
+        let period = since_offset.div_euclid(self.slide);
+        let window_start = self.offset + period * self.slide;
+        let second = self.end_phase != 0 && timestamp - window_start >= self.end_phase;
+        let (slice_start, slice_number, windows) = if second {
+            (window_start + self.end_phase, 2 * period + 1, self.windows_of_slice[1])
+        } else if self.end_phase != 0 {
+            (window_start, 2 * period, self.windows_of_slice[0])
+        } else {
+            (window_start, period, self.windows_of_slice[0])
+        };
+        let last_window_end = window_start + self.size;
+        Ok(SlicePosition {
+            slice_start,
+            slice_number,
+            first_window_end: (windows > 0).then(|| last_window_end - (windows - 1) * self.slide),
+            last_window_end,
+        })
     }
 
     /// The start of the slice containing `timestamp`. Timestamps within `size + 2·slide` of
@@ -218,6 +269,9 @@ pub struct SliceAccumulators<ACC> {
     /// newest one.
     #[serde(skip, default = "nothing_combined")]
     newest: Timestamp,
+    /// The newest slice's [`Slicing::slice_number`], valid when `newest` is known.
+    #[serde(skip)]
+    newest_number: i64,
 }
 
 fn nothing_combined() -> Timestamp {
@@ -231,6 +285,7 @@ impl<ACC> Default for SliceAccumulators<ACC> {
             combined: None,
             combined_to: Timestamp::MIN,
             newest: Timestamp::MIN,
+            newest_number: 0,
         }
     }
 }
@@ -301,16 +356,16 @@ impl<ACC> SliceAccumulators<ACC> {
 #[inline]
 fn locate<ACC>(
     deque: &VecDeque<(Timestamp, ACC)>,
-    newest: Timestamp,
+    (newest, newest_number): (Timestamp, i64),
     slicing: &Slicing,
-    slice_start: Timestamp,
+    (slice_start, slice_number): (Timestamp, i64),
 ) -> usize {
     let len = deque.len();
-    let newest = if newest != Timestamp::MIN {
-        newest
+    let (newest, newest_number) = if newest != Timestamp::MIN {
+        (newest, newest_number)
     } else {
         match deque.back() {
-            Some((back, _)) => *back,
+            Some((back, _)) => (*back, slicing.slice_number(*back)),
             None => return 0,
         }
     };
@@ -321,7 +376,7 @@ fn locate<ACC>(
     // the slice grid says: one probe, one cache line, whatever `size / slide` is.
     // With gaps, at most `behind` slices follow it, so it is at or after that guess: a few
     // steps forward (one slice per empty boundary).
-    let behind = slicing.slice_number(newest) - slicing.slice_number(slice_start);
+    let behind = newest_number - slice_number;
     if let Ok(behind) = usize::try_from(behind)
         && behind < len
     {
@@ -385,20 +440,22 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
     /// Adds a record at `timestamp` to its one slice.
     #[inline]
     pub fn add(&self, slices: &mut SliceAccumulators<ACC>, timestamp: Timestamp, value: &IN) -> Result<SliceAdded> {
-        let slice_start = self.slicing.slice_start(timestamp)?;
-        Ok(self.add_to_slice(slices, slice_start, value))
+        let position = self.slicing.position(timestamp)?;
+        Ok(self.add_at(slices, &position, value))
     }
 
-    /// Adds a record to the slice starting at `slice_start` (from [`Slicing::slice_start`]).
+    /// Adds a record to the slice at `position` (from [`Slicing::position`]).
     #[inline]
-    pub fn add_to_slice(&self, slices: &mut SliceAccumulators<ACC>, slice_start: Timestamp, value: &IN) -> SliceAdded {
+    pub fn add_at(&self, slices: &mut SliceAccumulators<ACC>, position: &SlicePosition, value: &IN) -> SliceAdded {
+        let (slice_start, slice_number) = (position.slice_start, position.slice_number);
         // A slice the cached aggregate combined already changes: a late record.
         if slice_start < slices.combined_to
             && let Some(combined) = &mut slices.combined
         {
             combined.slice_changed(slice_start);
         }
-        let position = locate(&slices.slices, slices.newest, &self.slicing, slice_start);
+        let position =
+            locate(&slices.slices, (slices.newest, slices.newest_number), &self.slicing, (slice_start, slice_number));
         match slices.slices.get_mut(position) {
             Some((start, acc)) if *start == slice_start => {
                 self.function.add(acc, value);
@@ -410,7 +467,7 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
                 let previous = position.checked_sub(1).and_then(|i| slices.slices.get(i)).map(|(start, _)| *start);
                 slices.slices.insert(position, (slice_start, acc));
                 if position + 1 == slices.slices.len() {
-                    slices.newest = slice_start;
+                    (slices.newest, slices.newest_number) = (slice_start, slice_number);
                 }
                 SliceAdded { slice_start, is_new: true, previous }
             }
@@ -454,10 +511,10 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
         }
         let window_start = window_end.saturating_sub(self.slicing.size);
         let combined = slices.combined.get_or_insert_with(Box::default);
-        let (deque, newest, slicing) = (&slices.slices, slices.newest, &self.slicing);
+        let (deque, newest, slicing) = (&slices.slices, (slices.newest, slices.newest_number), &self.slicing);
         let answer = combined.query(
             deque,
-            |start| locate(deque, newest, slicing, start),
+            |start| locate(deque, newest, slicing, (start, slicing.slice_number(start))),
             window_start,
             window_end,
             &self.function,

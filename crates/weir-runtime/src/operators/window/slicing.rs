@@ -279,9 +279,13 @@ fn scope<K: Key>(
     Ok(state)
 }
 
-fn as_window<W: 'static>(window: TimeWindow) -> Result<W> {
-    let boxed: Box<dyn Any> = Box::new(window);
-    boxed.downcast::<W>().map(|w| *w).map_err(|_| Error::Internal("sliced windows are TimeWindows".into()))
+/// The window as the operator's window type (always `TimeWindow`), without boxing it: this runs
+/// for every firing and cleanup.
+fn as_window<W: Clone + 'static>(window: TimeWindow) -> Result<W> {
+    (&window as &dyn Any)
+        .downcast_ref::<W>()
+        .cloned()
+        .ok_or_else(|| Error::Internal("sliced windows are TimeWindows".into()))
 }
 
 impl<K, T, W, ACC, R, O, A, P> OneInputOperator<T, O> for SlicingWindowOperator<K, T, W, ACC, R, O, A, P>
@@ -318,14 +322,14 @@ where
         for record in batch {
             let timestamp = record.timestamp.ok_or_else(missing_timestamp)?;
             let watermark = self.timers.watermark.0;
-            let slice_start = slicing.slice_start(timestamp)?;
-            let Some(first_end) = slicing.first_window_end(slice_start) else {
+            let position = slicing.position(timestamp)?;
+            let slice_start = position.slice_start;
+            let Some(first_end) = position.first_window_end else {
                 continue; // in a gap between windows: no window holds it
             };
             // In-order records take only this test; windows that fired already need the rest.
             let some_fired = first_end - 1 <= watermark;
-            let all_late =
-                some_fired && (slicing.last_window_end(slice_start) - 1).saturating_add(lateness) <= watermark;
+            let all_late = some_fired && (position.last_window_end - 1).saturating_add(lateness) <= watermark;
             if all_late {
                 match &self.late_tag {
                     Some(tag) => out.emit_side(tag, record),
@@ -337,10 +341,10 @@ where
             let state = scope(&mut self.state, self.max_parallelism, key.clone())?;
             let mut value = state.value(&self.slices)?;
             let added = match value.get_mut() {
-                Some(slices) => self.aggregator.add_to_slice(slices, slice_start, &record.value),
+                Some(slices) => self.aggregator.add_at(slices, &position, &record.value),
                 None => {
                     let mut slices = SliceAccumulators::new();
-                    let added = self.aggregator.add_to_slice(&mut slices, slice_start, &record.value);
+                    let added = self.aggregator.add_at(&mut slices, &position, &record.value);
                     value.update(slices);
                     added
                 }
