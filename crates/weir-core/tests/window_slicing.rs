@@ -45,13 +45,15 @@ const PAIRS: &[(u64, u64)] = &[
     (600, 30),
     (600, 20),
     (600, 10),
-    // slides that do not divide the size: slices of gcd(size, slide).
+    // slides that do not divide the size: slices cut at window starts and ends.
     (600, 250),
     (600, 7),
     (100, 30),
     (7, 3),
     (12, 8),
     (10_000, 1_000),
+    (10_000, 167),
+    (1_000, 167),
     // gaps between windows.
     (10, 15),
     (3, 10),
@@ -91,7 +93,15 @@ proptest! {
                 Stats.add(naive.entry(w.end).or_insert_with(|| Stats.create_accumulator()), &v);
             }
             let added = agg.add(&mut slices, ts, &v).expect("in range");
-            prop_assert!(added.slice_start <= ts && ts < added.slice_start + slicing.slice_length());
+            // One division finds what the separate functions find.
+            let position = slicing.position(ts).expect("in range");
+            prop_assert_eq!(position.slice_start, added.slice_start);
+            prop_assert_eq!(position.slice_number, slicing.slice_number(added.slice_start));
+            prop_assert_eq!(position.first_window_end, slicing.first_window_end(added.slice_start));
+            if position.first_window_end.is_some() {
+                prop_assert_eq!(position.last_window_end, slicing.last_window_end(added.slice_start));
+            }
+            prop_assert!(added.slice_start <= ts && ts < slicing.slice_end(added.slice_start));
             if added.is_new {
                 // The windows of a slice are the windows of its start.
                 buffer.clear();
@@ -139,6 +149,45 @@ proptest! {
         while end <= 3000 + 2 * size as i64 {
             prop_assert_eq!(agg.result_for_window(&slices, end), agg.result_for_window(&full, end));
             end += slide as i64;
+        }
+    }
+
+    /// Firing windows in order through the Two-Stacks cache, with records arriving late into
+    /// slices it combined already, re-firings of earlier windows, and slices retired behind the
+    /// fired windows (as allowed lateness does): always the result merged from scratch.
+    #[test]
+    fn windows_fired_in_order_equal_merging_from_scratch(
+        (size, slide, offset) in definition(),
+        records in records(),
+        bound in 0i64..600,
+        lateness_windows in 0i64..3,
+        refire in prop::collection::vec(0i64..4, 0..20),
+    ) {
+        let sliding = SlidingWindows::event_time(Duration::from_millis(size), Duration::from_millis(slide))
+            .and_then(|w| w.with_offset(offset))
+            .expect("valid definition");
+        let slicing = Slicing::for_sliding(&sliding).expect("valid");
+        let agg = SliceAggregator::new(slicing, Stats);
+        let mut slices = SliceAccumulators::new();
+        let slide_i = slide as i64;
+        // The first window end at or after -3000.
+        let mut next_end = -3000 + (offset + size as i64 + 3000).rem_euclid(slide_i);
+        let mut max_ts = i64::MIN;
+        for (i, &(ts, v)) in records.iter().enumerate() {
+            agg.add(&mut slices, ts, &v).expect("in range");
+            max_ts = max_ts.max(ts);
+            while next_end - 1 <= max_ts - bound {
+                prop_assert_eq!(agg.fire_window(&mut slices, next_end), agg.result_for_window(&slices, next_end), "window ending at {}", next_end);
+                let cleaned = next_end - lateness_windows * slide_i;
+                slices.retire_before(slicing.next_window_start(cleaned));
+                next_end += slide_i;
+            }
+            if let Some(back) = refire.get(i % refire.len().max(1)) {
+                let end = next_end - (1 + back) * slide_i;
+                if end - slicing.size() >= next_end - (lateness_windows + 1) * slide_i - slicing.size() {
+                    prop_assert_eq!(agg.fire_window(&mut slices, end), agg.result_for_window(&slices, end), "re-firing {}", end);
+                }
+            }
         }
     }
 }

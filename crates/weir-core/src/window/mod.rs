@@ -39,7 +39,7 @@ pub use assigner::{
 };
 pub use evictor::{CountEvictor, EvictionPoint, Evictor, EvictorContext, TimeEvictor};
 pub use merging::{Merge, MergeResult, MergingWindowSet};
-pub use slicing::{SliceAccumulators, SliceAdded, SliceAggregator, Slicing};
+pub use slicing::{SliceAccumulators, SliceAdded, SliceAggregator, SlicePosition, Slicing};
 pub use time_window::{GlobalWindow, TimeWindow, Window, window_start_with_offset};
 pub use trigger::{
     ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountTrigger, EventTimeTrigger,

@@ -1,44 +1,80 @@
 //! Shared-slice ("pane") aggregation for sliding windows with an incremental aggregate: each
 //! record is added to **one** slice accumulator instead of `size / slide` window accumulators.
 //!
-//! Windows of length `size` starting every `slide` (at `offset`) are cut into slices of length
-//! `gcd(size, slide)`, aligned so that every window is exactly `size / gcd` consecutive slices.
+//! Windows of length `size` starting every `slide` (at `offset`) are cut into slices at every
+//! window start (`offset + k·slide`) and every window end (`offset + k·slide + size`): Scotty's
+//! "general stream slicing" (Traub et al., EDBT 2019). That is at most two slices per slide
+//! whatever `size` and `slide` are — a slide of 167 ms over 10 s windows cuts slices of 147 and
+//! 20 ms, not `gcd(10000, 167)` = 1 ms — and every window is a run of consecutive slices. When
+//! the slide divides the size the two kinds of boundary coincide and slices are one slide long;
+//! tumbling windows (`slide == size`) are one slice each; with `slide > size`, every other slice
+//! lies in a gap between windows and belongs to none.
+//!
 //! A key keeps one accumulator per slice that has records ([`SliceAccumulators`], sorted by slice
-//! start); a window's result merges the accumulators of its slices with the aggregate's `merge`
-//! ([`SliceAggregator::result_for_window`]). Adding a record costs one division and (in time
-//! order) one accumulator update, whatever `size / slide` is; a firing costs at most
-//! `size / gcd` merges. Tumbling windows are the case `slide == size`: one slice per window.
+//! start). A window's result combines its slices with the aggregate's `merge`:
+//! - [`SliceAggregator::fire_window`], for windows fired in order of their end (the operator's
+//!   normal firing), keeps a Two-Stacks sliding-window aggregate over the key's slices (module
+//!   `two_stacks`), so a firing costs O(1) merges amortized instead of one per slice of the
+//!   window; it needs only `merge`, no inverse;
+//! - [`SliceAggregator::result_for_window`] merges the window's slices from scratch, for any
+//!   window (re-firings of late records within the allowed lateness).
+//!
+//! Adding a record costs one remainder and (in time order) one accumulator update, whatever
+//! `size / slide` is.
 //!
 //! This is **not** the operator: it registers no timers, tracks no watermark and decides nothing
-//! about lateness. The operator registers a timer for every window end of a new slice
-//! ([`Slicing::window_ends_of_slice`]), emits [`SliceAggregator::result_for_window`] when one
-//! fires, and drops slices no live window needs ([`SliceAccumulators::retire_before`] with
+//! about lateness. The operator registers timers at window ends ([`Slicing::first_window_end`],
+//! [`Slicing::window_ends_of_slice`]), emits [`SliceAggregator::fire_window`] when one fires, and
+//! drops slices no live window needs ([`SliceAccumulators::retire_before`] with
 //! [`Slicing::next_window_start`] of the last window it cleaned up).
+
+mod accumulators;
+mod two_stacks;
 
 use super::aggregate::AggregateFunction;
 use super::assigner::{SlidingWindows, TumblingWindows, out_of_range};
 use super::time_window::TimeWindow;
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
+pub use accumulators::SliceAccumulators;
+use accumulators::locate;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 use std::marker::PhantomData;
 
 const NAME: &str = "Slicing";
 
-/// How windows of `size` every `slide` (at `offset`) are cut into slices of `gcd(size, slide)`.
+/// How windows of `size` every `slide` (at `offset`) are cut into slices: at every window start
+/// and every window end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Slicing {
     size: i64,
     slide: i64,
-    /// The window grid's offset, in `[0, slide)`.
+    /// The window grid's offset, in `[0, slide)`: window starts are `offset + k·slide`.
     offset: i64,
-    /// `gcd(size, slide)`.
-    slice: i64,
+    /// Where window ends fall after a window start, in `[0, slide)`: `size mod slide`. Zero
+    /// when the slide divides the size (ends fall on starts: one slice per slide).
+    end_phase: i64,
+    /// How many windows hold a slice starting at a window start, and one starting `end_phase`
+    /// after it (0 for a slice in a gap between windows): so that finding a record's slice and
+    /// windows costs one division.
+    windows_of_slice: [i64; 2],
     /// Timestamps outside `[min_timestamp, max_timestamp]` are refused, so that no arithmetic
     /// on slices and windows of accepted timestamps can overflow.
     min_timestamp: Timestamp,
     max_timestamp: Timestamp,
+}
+
+/// Where a timestamp falls: its slice and the windows holding it ([`Slicing::position`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlicePosition {
+    /// The start of the slice.
+    pub slice_start: Timestamp,
+    /// The slice's place on the grid of all slices ([`Slicing::slice_number`]).
+    pub slice_number: i64,
+    /// The end of the first window holding the slice; `None` in a gap between windows.
+    pub first_window_end: Option<Timestamp>,
+    /// The end of the last window holding the slice (meaningful when `first_window_end` is).
+    pub last_window_end: Timestamp,
 }
 
 impl Slicing {
@@ -50,12 +86,18 @@ impl Slicing {
                 message: format!("size and slide must be at least 1 ms, got size {size} ms and slide {slide} ms"),
             });
         }
-        let reach = size.saturating_add(slide);
+        let reach = size.saturating_add(slide).saturating_add(slide);
+        let end_phase = size.rem_euclid(slide);
+        // Windows holding a slice at `phase` after a window start: those starting at that start
+        // or k slides before it, while they reach past the slice: ceil((size - phase) / slide).
+        let windows_of =
+            |phase: i64| (size - phase).div_euclid(slide) + i64::from((size - phase).rem_euclid(slide) != 0);
         Ok(Slicing {
             size,
             slide,
             offset: offset.rem_euclid(slide),
-            slice: gcd(size, slide),
+            end_phase,
+            windows_of_slice: [windows_of(0), windows_of(end_phase)],
             min_timestamp: Timestamp::MIN.saturating_add(reach),
             max_timestamp: Timestamp::MAX.saturating_sub(reach),
         })
@@ -79,39 +121,109 @@ impl Slicing {
         self.slide
     }
 
-    /// The length of a slice: `gcd(size, slide)`.
-    pub fn slice_length(&self) -> i64 {
-        self.slice
+    /// How many slices start in each slide: 1 when the slide divides the size, else 2.
+    pub fn slices_per_slide(&self) -> i64 {
+        if self.end_phase == 0 { 1 } else { 2 }
     }
 
-    /// How many slices make a window.
-    pub fn slices_per_window(&self) -> i64 {
-        self.size / self.slice
+    /// Whether every window is exactly one slice (tumbling windows, or `slide >= size`): a
+    /// window's result is then its slice's, with no merge.
+    pub fn one_slice_per_window(&self) -> bool {
+        self.size <= self.slide
     }
 
-    /// The start of the slice `[s, s + slice_length)` containing `timestamp`. Timestamps within
-    /// `size + slide` of `i64`'s ends are refused.
+    /// The slice containing `timestamp` and the windows holding it, with one division.
+    /// Timestamps within `size + 2·slide` of `i64`'s ends are refused.
+    #[inline]
+    pub fn position(&self, timestamp: Timestamp) -> Result<SlicePosition> {
+        if timestamp < self.min_timestamp || timestamp > self.max_timestamp {
+            return Err(out_of_range(NAME, timestamp));
+        }
+        // No overflow: the bounds keep every value below inside i64.
+        let since_offset = timestamp - self.offset;
+        let period = since_offset.div_euclid(self.slide);
+        let window_start = self.offset + period * self.slide;
+        let second = self.end_phase != 0 && timestamp - window_start >= self.end_phase;
+        let (slice_start, slice_number, windows) = if second {
+            (window_start + self.end_phase, 2 * period + 1, self.windows_of_slice[1])
+        } else if self.end_phase != 0 {
+            (window_start, 2 * period, self.windows_of_slice[0])
+        } else {
+            (window_start, period, self.windows_of_slice[0])
+        };
+        let last_window_end = window_start + self.size;
+        Ok(SlicePosition {
+            slice_start,
+            slice_number,
+            first_window_end: (windows > 0).then(|| last_window_end - (windows - 1) * self.slide),
+            last_window_end,
+        })
+    }
+
+    /// The start of the slice containing `timestamp`. Timestamps within `size + 2·slide` of
+    /// `i64`'s ends are refused.
     #[inline]
     pub fn slice_start(&self, timestamp: Timestamp) -> Result<Timestamp> {
         if timestamp < self.min_timestamp || timestamp > self.max_timestamp {
             return Err(out_of_range(NAME, timestamp));
         }
         // No overflow: the bounds keep `timestamp - offset` and the result inside i64.
-        Ok(timestamp - (timestamp - self.offset).rem_euclid(self.slice))
+        let since_start = (timestamp - self.offset).rem_euclid(self.slide);
+        Ok(if self.end_phase != 0 && since_start >= self.end_phase {
+            timestamp - (since_start - self.end_phase)
+        } else {
+            timestamp - since_start
+        })
+    }
+
+    /// The position of the slice starting at `slice_start` on the grid of all slices: consecutive
+    /// slices have consecutive numbers.
+    #[inline]
+    pub fn slice_number(&self, slice_start: Timestamp) -> i64 {
+        let since_offset = slice_start - self.offset;
+        let period = since_offset.div_euclid(self.slide);
+        if self.end_phase == 0 {
+            period
+        } else {
+            2 * period + i64::from(since_offset - period * self.slide >= self.end_phase)
+        }
+    }
+
+    /// The end (exclusive) of the slice starting at `slice_start`: the next boundary after it.
+    pub fn slice_end(&self, slice_start: Timestamp) -> Timestamp {
+        let since_start = (slice_start - self.offset).rem_euclid(self.slide);
+        let to_next_start = self.slide - since_start;
+        if self.end_phase != 0 && since_start < self.end_phase {
+            slice_start + (self.end_phase - since_start)
+        } else {
+            slice_start + to_next_start
+        }
+    }
+
+    /// The end of the first window containing the slice starting at `slice_start` (the windows
+    /// containing a slice are those containing its start), or `None` when the slice lies in a
+    /// gap between windows (`slide > size`).
+    #[inline]
+    pub fn first_window_end(&self, slice_start: Timestamp) -> Option<Timestamp> {
+        // The smallest end after `slice_start`; ends are `offset + size + k·slide`.
+        let end = slice_start + 1 + (self.offset + self.size - slice_start - 1).rem_euclid(self.slide);
+        (end - self.size <= slice_start).then_some(end)
+    }
+
+    /// The end of the last window containing the slice starting at `slice_start` (meaningful
+    /// only when [`first_window_end`](Self::first_window_end) is `Some`).
+    #[inline]
+    pub fn last_window_end(&self, slice_start: Timestamp) -> Timestamp {
+        slice_start - (slice_start - self.offset).rem_euclid(self.slide) + self.size
     }
 
     /// The ends of every window containing the slice starting at `slice_start`, ascending; none
     /// when the slice lies in a gap between windows (`slide > size`).
     pub fn window_ends_of_slice(&self, slice_start: Timestamp) -> impl Iterator<Item = Timestamp> + use<> {
-        // The windows containing a slice are those containing its start. In i128: nothing
-        // overflows, and ends past i64::MAX (impossible for accepted timestamps) are left out.
-        let (s, size, slide, offset) =
-            (i128::from(slice_start), i128::from(self.size), i128::from(self.slide), i128::from(self.offset));
-        let last_start = s - (s - offset).rem_euclid(slide);
-        let last_end = (last_start + size).min(i128::from(Timestamp::MAX));
-        let count = (last_start + size - s + slide - 1).div_euclid(slide).max(0);
-        let first_end = last_start + size - (count - 1) * slide;
-        let (first, last) = if count == 0 { (1, 0) } else { (first_end as i64, last_end as i64) };
+        let (first, last) = match self.first_window_end(slice_start) {
+            Some(first) => (first, self.last_window_end(slice_start)),
+            None => (1, 0),
+        };
         (first..=last).step_by(usize::try_from(self.slide).unwrap_or(usize::MAX))
     }
 
@@ -132,60 +244,16 @@ impl Slicing {
     }
 }
 
-fn gcd(mut a: i64, mut b: i64) -> i64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-/// One key's slice accumulators, sorted by slice start; only slices with records exist.
-/// Serializable as part of the key's state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SliceAccumulators<ACC> {
-    slices: VecDeque<(Timestamp, ACC)>,
-}
-
-impl<ACC> Default for SliceAccumulators<ACC> {
-    fn default() -> Self {
-        SliceAccumulators { slices: VecDeque::new() }
-    }
-}
-
-impl<ACC> SliceAccumulators<ACC> {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn len(&self) -> usize {
-        self.slices.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slices.is_empty()
-    }
-
-    /// The slices, oldest first, as `(slice start, accumulator)`.
-    pub fn iter(&self) -> impl Iterator<Item = (Timestamp, &ACC)> {
-        self.slices.iter().map(|(start, acc)| (*start, acc))
-    }
-
-    /// Drops every slice starting before `start` and returns how many were dropped.
-    pub fn retire_before(&mut self, start: Timestamp) -> usize {
-        let keep_from = self.slices.partition_point(|(s, _)| *s < start);
-        self.slices.drain(..keep_from);
-        keep_from
-    }
-}
-
 /// What [`SliceAggregator::add`] did with a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SliceAdded {
     /// The slice the record went into.
     pub slice_start: Timestamp,
-    /// Whether the slice was created by this record: the operator then registers timers for its
-    /// windows ([`Slicing::window_ends_of_slice`]).
+    /// Whether the slice was created by this record: the operator then registers a timer for
+    /// its first window ([`Slicing::first_window_end`]) unless a neighbour's windows lead there.
     pub is_new: bool,
+    /// For a new slice: the start of the key's slice before it, if any.
+    pub previous: Option<Timestamp>,
 }
 
 /// An aggregate function over slices: adds records to slices and combines slices into windows.
@@ -196,7 +264,7 @@ pub struct SliceAggregator<IN, ACC, OUT, F> {
     types: PhantomData<fn(&IN, ACC) -> OUT>,
 }
 
-impl<IN, ACC, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN, ACC, OUT, F> {
+impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN, ACC, OUT, F> {
     pub fn new(slicing: Slicing, function: F) -> Self {
         SliceAggregator { slicing, function, types: PhantomData }
     }
@@ -212,32 +280,42 @@ impl<IN, ACC, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN, ACC, 
     /// Adds a record at `timestamp` to its one slice.
     #[inline]
     pub fn add(&self, slices: &mut SliceAccumulators<ACC>, timestamp: Timestamp, value: &IN) -> Result<SliceAdded> {
-        let slice_start = self.slicing.slice_start(timestamp)?;
-        // Records mostly arrive in time order: the newest slice first, then a binary search.
-        if let Some((start, acc)) = slices.slices.back_mut()
-            && *start == slice_start
+        let position = self.slicing.position(timestamp)?;
+        Ok(self.add_at(slices, &position, value))
+    }
+
+    /// Adds a record to the slice at `position` (from [`Slicing::position`]).
+    #[inline]
+    pub fn add_at(&self, slices: &mut SliceAccumulators<ACC>, position: &SlicePosition, value: &IN) -> SliceAdded {
+        let (slice_start, slice_number) = (position.slice_start, position.slice_number);
+        // A slice the cached aggregate combined already changes: a late record.
+        if slice_start < slices.combined_to
+            && let Some(combined) = &mut slices.combined
         {
-            self.function.add(acc, value);
-            return Ok(SliceAdded { slice_start, is_new: false });
+            combined.slice_changed(slice_start);
         }
-        match slices.slices.binary_search_by_key(&slice_start, |(start, _)| *start) {
-            Ok(i) => {
-                if let Some((_, acc)) = slices.slices.get_mut(i) {
-                    self.function.add(acc, value);
-                }
-                Ok(SliceAdded { slice_start, is_new: false })
+        let position =
+            locate(&slices.slices, (slices.newest, slices.newest_number), &self.slicing, (slice_start, slice_number));
+        match slices.slices.get_mut(position) {
+            Some((start, acc)) if *start == slice_start => {
+                self.function.add(acc, value);
+                SliceAdded { slice_start, is_new: false, previous: None }
             }
-            Err(i) => {
+            _ => {
                 let mut acc = self.function.create_accumulator();
                 self.function.add(&mut acc, value);
-                slices.slices.insert(i, (slice_start, acc));
-                Ok(SliceAdded { slice_start, is_new: true })
+                let previous = position.checked_sub(1).and_then(|i| slices.slices.get(i)).map(|(start, _)| *start);
+                slices.slices.insert(position, (slice_start, acc));
+                if position + 1 == slices.slices.len() {
+                    (slices.newest, slices.newest_number) = (slice_start, slice_number);
+                }
+                SliceAdded { slice_start, is_new: true, previous }
             }
         }
     }
 
-    /// The accumulator of the window ending at `window_end`: its slices merged, or `None` when
-    /// none of them has records.
+    /// The accumulator of the window ending at `window_end`, its slices merged from scratch, or
+    /// `None` when none of them has records.
     pub fn accumulator_for_window(&self, slices: &SliceAccumulators<ACC>, window_end: Timestamp) -> Option<ACC> {
         let in_window = Self::slices_of_window(&self.slicing, slices, window_end);
         if in_window.is_empty() {
@@ -252,7 +330,8 @@ impl<IN, ACC, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN, ACC, 
         Some(acc)
     }
 
-    /// The result of the window ending at `window_end`, or `None` when it has no records.
+    /// The result of the window ending at `window_end`, merged from scratch, or `None` when it
+    /// has no records.
     pub fn result_for_window(&self, slices: &SliceAccumulators<ACC>, window_end: Timestamp) -> Option<OUT> {
         let in_window = Self::slices_of_window(&self.slicing, slices, window_end);
         if in_window.len() == 1 {
@@ -260,6 +339,31 @@ impl<IN, ACC, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN, ACC, 
             return slices.slices.get(in_window.start).map(|(_, acc)| self.function.get_result(acc));
         }
         self.accumulator_for_window(slices, window_end).map(|acc| self.function.get_result(&acc))
+    }
+
+    /// The result of the window ending at `window_end`, or `None` when it has no records: the
+    /// same as [`result_for_window`](Self::result_for_window), but windows fired in order of
+    /// their end cost O(1) merges amortized (the Two-Stacks cache of `slices`). A window before
+    /// the last one answered this way (a re-firing) is merged from scratch.
+    pub fn fire_window(&self, slices: &mut SliceAccumulators<ACC>, window_end: Timestamp) -> Option<OUT> {
+        if self.slicing.one_slice_per_window() {
+            return self.result_for_window(slices, window_end);
+        }
+        let window_start = window_end.saturating_sub(self.slicing.size);
+        let combined = slices.combined.get_or_insert_with(Box::default);
+        let (deque, newest, slicing) = (&slices.slices, (slices.newest, slices.newest_number), &self.slicing);
+        let answer = combined.query(
+            deque,
+            |start| locate(deque, newest, slicing, (start, slicing.slice_number(start))),
+            window_start,
+            window_end,
+            &self.function,
+        );
+        slices.combined_to = combined.combined_to();
+        match answer {
+            two_stacks::Answer::Combined(result) => result,
+            two_stacks::Answer::Behind => self.result_for_window(slices, window_end),
+        }
     }
 
     /// The positions of the slices in `[window_end - size, window_end)`.

@@ -44,17 +44,13 @@ fn slicing_of<T, A: WindowAssigner<T> + Any>(assigner: &A) -> Option<Slicing> {
         return None;
     }
     let any = assigner as &dyn Any;
-    let slicing = match any.downcast_ref::<TumblingWindows>() {
+    // Slices are cut at window starts and ends (at most two per slide), so every slide shares
+    // them, whether or not it divides the size.
+    match any.downcast_ref::<TumblingWindows>() {
         Some(tumbling) => Slicing::for_tumbling(tumbling).ok(),
         None => any.downcast_ref::<SlidingWindows>().and_then(|sliding| Slicing::for_sliding(sliding).ok()),
-    };
-    // A slide that does not divide the size cuts slices of gcd(size, slide): with more than a
-    // few slices per slide, merging them costs more than keeping one accumulator per window.
-    slicing.filter(|s| s.slide() / s.slice_length() <= MAX_SLICES_PER_SLIDE)
+    }
 }
-
-/// Above this many slices per slide, the per-window path is cheaper than slice sharing.
-const MAX_SLICES_PER_SLIDE: i64 = 4;
 
 impl<K: Key, T: Data> KeyedStream<K, T> {
     /// Windows per key (tumbling, sliding, session, global, or a custom assigner).

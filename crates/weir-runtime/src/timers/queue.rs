@@ -1,6 +1,7 @@
 //! A timer queue: timers of one time domain ordered by time, deduplicated, cancellable.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::hash::Hash;
 use weir_core::Timestamp;
 
@@ -16,13 +17,15 @@ pub(crate) struct TimerQueue<K, N> {
     /// Per time, in registration order; a deque, because all timers of one time (every key's
     /// window end) are taken from the front.
     by_time: BTreeMap<Timestamp, VecDeque<(u64, K, N)>>,
-    live: HashMap<(Timestamp, K, N), u64>,
+    /// Fx-hashed: a window operator looks a timer up here for nearly every firing and new
+    /// slice or window, and SipHash's resistance to flooding buys nothing for our own keys.
+    live: FxHashMap<(Timestamp, K, N), u64>,
     next_seq: u64,
 }
 
 impl<K, N> Default for TimerQueue<K, N> {
     fn default() -> Self {
-        TimerQueue { by_time: BTreeMap::new(), live: HashMap::new(), next_seq: 0 }
+        TimerQueue { by_time: BTreeMap::new(), live: FxHashMap::default(), next_seq: 0 }
     }
 }
 

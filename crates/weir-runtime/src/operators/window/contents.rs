@@ -16,6 +16,8 @@ pub(crate) trait WindowCore<K, T, W, O>: Send + 'static {
     /// What is stored per (key, window).
     type Contents: Data;
     fn add(&self, contents: Option<Self::Contents>, record: &Record<T>) -> Self::Contents;
+    /// Adds a record to existing contents, in place.
+    fn add_to(&self, contents: &mut Self::Contents, record: &Record<T>);
     /// Folds `from` (a merged session's contents) into `into`.
     fn merge(&self, into: Self::Contents, from: Self::Contents) -> Self::Contents;
     /// The window of `ctx` fires with `contents`.
@@ -48,6 +50,10 @@ where
         let mut acc = contents.unwrap_or_else(|| self.aggregate.create_accumulator());
         self.aggregate.add(&mut acc, &record.value);
         acc
+    }
+
+    fn add_to(&self, contents: &mut ACC, record: &Record<T>) {
+        self.aggregate.add(contents, &record.value);
     }
 
     fn merge(&self, mut into: ACC, from: ACC) -> ACC {
@@ -85,6 +91,10 @@ where
         let mut all = contents.unwrap_or_default();
         all.push(record.clone());
         all
+    }
+
+    fn add_to(&self, contents: &mut Vec<Record<T>>, record: &Record<T>) {
+        contents.push(record.clone());
     }
 
     fn merge(&self, mut into: Vec<Record<T>>, mut from: Vec<Record<T>>) -> Vec<Record<T>> {

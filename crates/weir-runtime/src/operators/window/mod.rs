@@ -79,6 +79,8 @@ pub(crate) struct WindowOperator<K, T, W, O, C: WindowCore<K, T, W, O>> {
     max_parallelism: usize,
     range: weir_core::KeyGroupRange,
     contents: MapStateDescriptor<W, C::Contents>,
+    /// A merging assigner's windows per key (one descriptor, so its slot is cached).
+    sessions: ValueStateDescriptor<MergingWindowSet>,
     trigger_state: TriggerState<W>,
     /// The function's per-window state.
     window_state: WindowStateRegistry<K, W>,
@@ -94,6 +96,7 @@ struct Scope<'a, K, T, W, O, C: WindowCore<K, T, W, O>> {
     state: &'a mut HeapKeyedStateBackend<K>,
     timers: &'a mut InternalTimerService<K, W>,
     contents: &'a MapStateDescriptor<W, C::Contents>,
+    sessions: &'a ValueStateDescriptor<MergingWindowSet>,
     trigger_state: &'a TriggerState<W>,
     window_state: &'a mut WindowStateRegistry<K, W>,
     key: &'a K,
@@ -124,10 +127,14 @@ where
         }
     }
 
+    /// Adds a record to the window's contents, in place (no remove and put: the key's map of
+    /// windows would go and come back with its only window).
     fn add(&mut self, state_window: &W, record: &Record<T>) -> Result<()> {
         let mut map = self.state.map(self.contents)?;
-        let previous = map.remove(state_window);
-        map.put(state_window.clone(), self.core.add(previous, record));
+        match map.get_mut(state_window) {
+            Some(contents) => self.core.add_to(contents, record),
+            None => map.put(state_window.clone(), self.core.add(None, record)),
+        }
         Ok(())
     }
 
@@ -214,7 +221,8 @@ where
             }
             placed = true;
             self.add(window, record)?;
-            let trigger = Arc::clone(&self.spec.trigger);
+            // Borrowed from the spec (`&'a`), not from `self`: no Arc count per record.
+            let trigger = &self.spec.trigger;
             let result = trigger.on_element(&record.value, time, window, &mut self.trigger_ctx(window, &[]))?;
             self.act(result, window, window)?;
             self.register_cleanup(window);
@@ -224,10 +232,11 @@ where
 
     /// Puts a record into its session windows, merging them with the key's sessions.
     fn place_merging(&mut self, windows: &[W], record: &Record<T>, time: Timestamp) -> Result<bool> {
-        // Taken out of state (not cloned) for the record's merges, and put back after.
-        let mut sessions = self.state.value(&self.sessions_descriptor())?.take().unwrap_or_default();
+        // Taken out of state (not cloned, and its entry left in place) for the record's merges,
+        // and put back after.
+        let mut sessions = self.state.value(self.sessions)?.get_mut().map(std::mem::take).unwrap_or_default();
         let mut placed = false;
-        let trigger = Arc::clone(&self.spec.trigger);
+        let trigger = &self.spec.trigger;
         for window in windows {
             let (actual, state_window) = match sessions.add_window(to_time_window(window)?) {
                 MergeResult::Added(w) => (w, w),
@@ -272,12 +281,13 @@ where
             self.act(result, &actual, &state_window)?;
             self.register_cleanup(&actual);
         }
-        self.state.value(&self.sessions_descriptor())?.update(sessions);
+        let mut value = self.state.value(self.sessions)?;
+        if sessions.is_empty() {
+            value.clear();
+        } else {
+            value.update(sessions);
+        }
         Ok(placed)
-    }
-
-    fn sessions_descriptor(&self) -> ValueStateDescriptor<MergingWindowSet> {
-        ValueStateDescriptor::new(SESSIONS)
     }
 
     /// A timer of `window` fired at `time`.
@@ -285,7 +295,7 @@ where
         let merging = self.spec.assigner.is_merging();
         let mut sessions = None;
         let state_window = if merging {
-            let set = self.state.value(&self.sessions_descriptor())?.value().unwrap_or_default();
+            let set = self.state.value(self.sessions)?.value().unwrap_or_default();
             let Some(state_window) = set.state_window(&to_time_window(&window)?) else {
                 return Ok(()); // the window merged into another or was retired: its timers are void
             };
@@ -294,7 +304,7 @@ where
         } else {
             window.clone()
         };
-        let trigger = Arc::clone(&self.spec.trigger);
+        let trigger = &self.spec.trigger;
         let result = match domain {
             TimeDomain::EventTime => trigger.on_event_time(time, &window, &mut self.trigger_ctx(&window, &[]))?,
             TimeDomain::ProcessingTime => {
@@ -308,7 +318,12 @@ where
             self.clear_window_state(&window)?;
             if let Some(mut set) = sessions {
                 set.retire_window(&to_time_window(&window)?);
-                self.state.value(&self.sessions_descriptor())?.update(set);
+                let mut value = self.state.value(self.sessions)?;
+                if set.is_empty() {
+                    value.clear(); // a key with no session keeps no state
+                } else {
+                    value.update(set);
+                }
             }
         }
         Ok(())
@@ -353,6 +368,7 @@ where
             max_parallelism: 0,
             range: weir_core::KeyGroupRange { start: 0, end: 0 },
             contents: MapStateDescriptor::new("window-contents"),
+            sessions: ValueStateDescriptor::new(SESSIONS),
             trigger_state: MapStateDescriptor::new("window-trigger-state"),
             window_state,
             windows: Vec::new(),
@@ -378,6 +394,7 @@ where
             state,
             timers: &mut self.timers,
             contents: &self.contents,
+            sessions: &self.sessions,
             trigger_state: &self.trigger_state,
             window_state: &mut self.window_state,
             key,

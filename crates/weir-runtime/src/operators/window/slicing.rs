@@ -1,18 +1,21 @@
 //! The slice-sharing window operator: tumbling and sliding event-time windows with an
 //! incremental aggregate and the default trigger (issue 3, item 7).
 //!
-//! Each record is added to **one** slice accumulator of its key (slices are
-//! `gcd(size, slide)` long, `weir_core::window::slicing`), whatever `size / slide` is. Timers
-//! are chained as in Flink's slice-shared processor: a new slice asks for a timer at the end of
-//! the first window holding it; when a window fires, its result is merged from its slices, and
-//! the key's next window that holds any slice gets the next timer. Allowed lateness keeps slices
+//! Each record is added to **one** slice accumulator of its key (slices are cut at every window
+//! start and end, at most two per slide, `weir_core::window::slicing`), whatever `size / slide`
+//! is and whether or not the slide divides the size. Timers are chained as in Flink's
+//! slice-shared processor: a new slice asks for a timer at the end of the first window holding
+//! it; when a window fires, its result combines O(1) cached partial aggregates of its slices
+//! (a Two-Stacks aggregate per key, amortized), and the key's next window that holds any slice
+//! gets the next timer. A firing scopes the key once for the result, the next timer and the
+//! cleanup. Allowed lateness keeps slices
 //! until `end - 1 + lateness`; a late record within it re-fires its already fired windows at once,
 //! as the event-time trigger does; a record later than that goes to the late side output or is
 //! dropped and counted. Results are identical to the general window operator's (tested).
 //!
-//! A started or restored operator has no watermark until the first one arrives (as in Flink),
-//! so it cannot tell which windows fired before a snapshot: until then, a record asks for a timer
-//! of every window of its slice, and a late one re-fires its windows at that first watermark, as
+//! A restored operator has no watermark until the first one arrives (as in Flink), so it cannot
+//! tell which windows fired before the snapshot: until then, a record asks for a timer of every
+//! window of its slice (a fresh operator needs not: nothing fired yet), and a late one re-fires its windows at that first watermark, as
 //! the general operator's trigger does; a window re-firing from such a timer (its cleanup timer
 //! is set already) does not chain on. Like the general operator, it cannot tell then that a
 //! record is later than the lateness.
@@ -76,6 +79,14 @@ pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
     /// Timers namespaced by window end.
     timers: InternalTimerService<K, i64>,
     clock: Option<Arc<dyn Clock>>,
+    /// Read once per batch or watermark, not per record or firing.
+    processing_time: Timestamp,
+    /// Started from a snapshot: until the first watermark, windows may have fired before.
+    restored: bool,
+    /// Every window firing from a timer arms the next (`arm_next`). Not so only in an operator
+    /// restored with allowed lateness, where a window that fired before the snapshot may fire
+    /// again without chaining on; a new slice then always asks for its own timer.
+    firings_chain: bool,
     counters: Arc<OperatorCounters>,
     max_parallelism: usize,
     range: weir_core::KeyGroupRange,
@@ -112,6 +123,9 @@ where
             window_state: WindowStateRegistry::new(TimeDomain::EventTime, allowed_lateness, false),
             timers: InternalTimerService::default(),
             clock: None,
+            processing_time: 0,
+            restored: false,
+            firings_chain: true,
             counters: Arc::default(),
             max_parallelism: 0,
             range: weir_core::KeyGroupRange { start: 0, end: 0 },
@@ -129,21 +143,22 @@ where
         scope(&mut self.state, self.max_parallelism, key)
     }
 
-    /// Emits the result of the window ending at `end` for the current key, if it has records;
-    /// false if it has none.
+    /// Emits the result of the window ending at `end` for the current key (set by the caller),
+    /// if it has records; false if it has none. Windows fired in order of their end combine
+    /// cached partial aggregates ([`SliceAggregator::fire_window`]).
     fn emit(&mut self, key: &K, end: Timestamp, out: &mut Output<O>) -> Result<bool> {
         let slicing = *self.aggregator.slicing();
         let state =
             self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
-        let value = state.value(&self.slices)?;
-        let Some(result) = value.get().and_then(|slices| self.aggregator.result_for_window(slices, end)) else {
+        let mut value = state.value(&self.slices)?;
+        let Some(result) = value.get_mut().and_then(|slices| self.aggregator.fire_window(slices, end)) else {
             return Ok(false);
         };
         let window: W = as_window(slicing.window_ending_at(end))?;
         let mut ctx = WindowContext {
             window: &window,
             watermark: self.timers.watermark,
-            processing_time: self.clock.as_ref().map_or(0, |c| c.now_millis()),
+            processing_time: self.processing_time,
             out,
             state,
             window_state: &mut self.window_state,
@@ -161,7 +176,7 @@ where
         let mut ctx = WindowContext {
             window: &window,
             watermark: self.timers.watermark,
-            processing_time: self.clock.as_ref().map_or(0, |c| c.now_millis()),
+            processing_time: self.processing_time,
             out,
             state,
             window_state: &mut self.window_state,
@@ -171,30 +186,21 @@ where
     }
 
     fn on_timer(&mut self, time: Timestamp, key: K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
+        // One key-group hash and scope per timer: everything below works on this key.
         self.set_key(key.clone())?;
-        let mut fired = false;
-        if time == end - 1 {
-            fired = self.emit(&key, end, out)?;
-            let cleanup = (end - 1).saturating_add(self.allowed_lateness);
-            let cleanup_timer = self.allowed_lateness > 0 && cleanup != i64::MAX;
-            // Only after a restore does a window fire from a timer again (see `process_batch`):
-            // its cleanup timer is set already, and its first firing chained on to the next.
-            let refiring = cleanup_timer && self.timers.event_time.contains(cleanup, &key, &end);
-            if !refiring {
-                self.arm_next(&key, end)?;
-            }
-            if cleanup_timer {
-                self.timers.event_time.register(cleanup, key.clone(), end);
-            }
-        }
-        if time == (end - 1).saturating_add(self.allowed_lateness) {
+        let fires = time == end - 1;
+        let cleans_up = time == (end - 1).saturating_add(self.allowed_lateness);
+        let fired = fires && self.emit(&key, end, out)?;
+        if cleans_up {
             // A cleanup timer after the end is only set once the window fired; at the end
-            // itself (no lateness), the window is cleaned up if it fired just now.
-            if fired || time != end - 1 {
+            // itself (no lateness), the window is cleaned up if it fired just now. Before the
+            // next timer is armed: the slices left then start at the next window.
+            if fired || !fires {
                 self.clear_window(&key, end, out)?;
             }
             let next_start = self.aggregator.slicing().next_window_start(end);
-            let state = scope(&mut self.state, self.max_parallelism, key)?;
+            let state =
+                self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
             let mut value = state.value(&self.slices)?;
             let empty = match value.get_mut() {
                 Some(slices) => {
@@ -207,6 +213,19 @@ where
                 value.clear();
             }
         }
+        if fires {
+            let cleanup = (end - 1).saturating_add(self.allowed_lateness);
+            let cleanup_timer = self.allowed_lateness > 0 && cleanup != i64::MAX;
+            // Only after a restore does a window fire from a timer again (see `process_batch`):
+            // its cleanup timer is set already, and its first firing chained on to the next.
+            let refiring = cleanup_timer && self.timers.event_time.contains(cleanup, &key, &end);
+            if !refiring {
+                self.arm_next(&key, end)?;
+            }
+            if cleanup_timer {
+                self.timers.event_time.register(cleanup, key.clone(), end);
+            }
+        }
         Ok(())
     }
 }
@@ -217,21 +236,35 @@ where
     ACC: Data,
     A: AggregateFunction<T, ACC, R>,
 {
-    /// After the window ending at `end` fired: a timer for the key's next window holding a slice.
+    /// After the window ending at `end` fired for the current key: a timer for the key's next
+    /// window if it holds a slice.
     fn arm_next(&mut self, key: &K, end: Timestamp) -> Result<()> {
         let slicing = *self.aggregator.slicing();
         let next_end = end + slicing.slide();
         let next_start = slicing.next_window_start(end);
-        let state = scope(&mut self.state, self.max_parallelism, key.clone())?;
+        let state =
+            self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
         let holds = state
             .value(&self.slices)?
             .get()
-            .is_some_and(|slices| slices.iter().any(|(start, _)| start >= next_start && start < next_end));
+            .and_then(|slices| slices.first_slice_from(next_start))
+            .is_some_and(|start| start < next_end);
         if holds {
             self.timers.event_time.register(next_end - 1, key.clone(), next_end);
         }
         Ok(())
     }
+}
+
+/// Whether the window ending at `end` (not fired yet) will fire without a timer of its own for
+/// a new slice whose predecessor among the key's slices starts at `previous`: every unfired
+/// window holding a slice fires, and a firing arms the next window if it holds a slice (when
+/// firings chain, see `firings_chain`). So it will if the predecessor is in that window, or
+/// in the window before it and that one has not fired yet.
+fn reached_by_chain(slicing: &Slicing, end: Timestamp, previous: Option<Timestamp>, watermark: Timestamp) -> bool {
+    let Some(previous) = previous else { return false };
+    let start = end - slicing.size();
+    previous >= start || (previous >= start - slicing.slide() && end - slicing.slide() - 1 > watermark)
 }
 
 /// Scopes keyed state to `key` (a free function, so callers keep their other fields).
@@ -246,9 +279,13 @@ fn scope<K: Key>(
     Ok(state)
 }
 
-fn as_window<W: 'static>(window: TimeWindow) -> Result<W> {
-    let boxed: Box<dyn Any> = Box::new(window);
-    boxed.downcast::<W>().map(|w| *w).map_err(|_| Error::Internal("sliced windows are TimeWindows".into()))
+/// The window as the operator's window type (always `TimeWindow`), without boxing it: this runs
+/// for every firing and cleanup.
+fn as_window<W: Clone + 'static>(window: TimeWindow) -> Result<W> {
+    (&window as &dyn Any)
+        .downcast_ref::<W>()
+        .cloned()
+        .ok_or_else(|| Error::Internal("sliced windows are TimeWindows".into()))
 }
 
 impl<K, T, W, ACC, R, O, A, P> OneInputOperator<T, O> for SlicingWindowOperator<K, T, W, ACC, R, O, A, P>
@@ -266,6 +303,8 @@ where
         self.max_parallelism = ctx.max_parallelism;
         self.range = ctx.key_group_range;
         self.state = Some(keyed_snapshot::start(ctx, &mut self.timers)?);
+        self.restored = ctx.restored.is_some();
+        self.firings_chain = !self.restored || self.allowed_lateness == 0;
         self.clock = Some(Arc::clone(&ctx.clock));
         self.counters = Arc::clone(&ctx.counters);
         Ok(())
@@ -279,20 +318,18 @@ where
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<O>) -> Result<()> {
         let slicing = *self.aggregator.slicing();
         let lateness = self.allowed_lateness;
+        self.processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
         for record in batch {
             let timestamp = record.timestamp.ok_or_else(missing_timestamp)?;
             let watermark = self.timers.watermark.0;
-            let slice_start = slicing.slice_start(timestamp)?;
-            let Some(first_end) = slicing.window_ends_of_slice(slice_start).next() else {
+            let position = slicing.position(timestamp)?;
+            let slice_start = position.slice_start;
+            let Some(first_end) = position.first_window_end else {
                 continue; // in a gap between windows: no window holds it
             };
             // In-order records take only this test; windows that fired already need the rest.
             let some_fired = first_end - 1 <= watermark;
-            // The last window holding the slice ends on the slide grid at or before
-            // `slice_start + size` (computed, not walked: a slice may be in size/slide windows).
-            let last_end =
-                first_end + slicing.slide() * (slice_start + slicing.size() - first_end).div_euclid(slicing.slide());
-            let all_late = some_fired && (last_end - 1).saturating_add(lateness) <= watermark;
+            let all_late = some_fired && (position.last_window_end - 1).saturating_add(lateness) <= watermark;
             if all_late {
                 match &self.late_tag {
                     Some(tag) => out.emit_side(tag, record),
@@ -303,10 +340,17 @@ where
             let key = (self.key_selector)(&record.value);
             let state = scope(&mut self.state, self.max_parallelism, key.clone())?;
             let mut value = state.value(&self.slices)?;
-            let slices = value.get_or_insert_with(SliceAccumulators::new);
-            let added = self.aggregator.add(slices, timestamp, &record.value)?;
-            if watermark == Watermark::MIN.0 {
-                // No watermark since the operator started: after a restore, windows of the slice
+            let added = match value.get_mut() {
+                Some(slices) => self.aggregator.add_at(slices, &position, &record.value),
+                None => {
+                    let mut slices = SliceAccumulators::new();
+                    let added = self.aggregator.add_at(&mut slices, &position, &record.value);
+                    value.update(slices);
+                    added
+                }
+            };
+            if watermark == Watermark::MIN.0 && self.restored {
+                // No watermark since the operator was restored: windows of the slice
                 // may have fired before the snapshot, and a late record must re-fire them (the
                 // general operator's trigger sets a timer for that). A timer for every window of
                 // the slice (deduplicated): the first watermark fires the due ones.
@@ -316,7 +360,14 @@ where
             } else if added.is_new {
                 // The first window holding the slice that has not fired yet: later ones follow
                 // by chaining (`arm_next`).
-                if let Some(end) = slicing.window_ends_of_slice(slice_start).find(|end| end - 1 > watermark) {
+                let end = if some_fired {
+                    slicing.window_ends_of_slice(slice_start).find(|end| end - 1 > watermark)
+                } else {
+                    Some(first_end)
+                };
+                if let Some(end) = end
+                    && !(self.firings_chain && reached_by_chain(&slicing, end, added.previous, watermark))
+                {
                     self.timers.event_time.register(end - 1, key.clone(), end);
                 }
             }
@@ -325,9 +376,7 @@ where
                 for end in slicing.window_ends_of_slice(slice_start) {
                     if end - 1 <= watermark && (end - 1).saturating_add(lateness) > watermark {
                         self.emit(&key, end, out)?;
-                        if lateness > 0 {
-                            self.timers.event_time.register((end - 1).saturating_add(lateness), key.clone(), end);
-                        }
+                        self.timers.event_time.register((end - 1).saturating_add(lateness), key.clone(), end);
                     }
                 }
             }
@@ -337,6 +386,7 @@ where
 
     fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<O>) -> Result<()> {
         self.timers.watermark = self.timers.watermark.max(watermark);
+        self.processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
         while let Some((time, key, end)) = self.timers.event_time.pop_due(watermark.0) {
             self.on_timer(time, key, end, out)?;
         }
