@@ -1,10 +1,12 @@
 //! # weir-bench: weir's benchmark driver
 //!
 //! `weir-bench list` shows the workloads; `weir-bench run <workload> [--parallelism P]
-//! [--events N] [--keys K] [--slide MS] [-D key=value]...` builds one workload's job, runs it once on the
+//! [--events N] [--keys K] [--slide MS] [--rate R] [-D key=value]...` builds one workload's job, runs it once on the
 //! embedded mini-cluster and prints one `RESULT` line (see [`report`]): the wall time of
 //! `env.execute`, the throughput, the process's CPU time during the run and its peak RSS. A
-//! scenario workload (`restore`) runs its own jobs and adds its own figures to the line.
+//! scenario workload (`restore`) runs its own jobs and adds its own figures to the line; the
+//! Nexmark queries ([`nexmark`], `nexmark-q0` …) add throughput per core and, at a fixed
+//! `--rate`, end-to-end latency.
 //! Repeat runs from the shell and take the median (`BENCHMARKS.md` shows how).
 //!
 //! It is **not** a test suite (workloads check only that the source emitted every event), not a
@@ -13,19 +15,20 @@
 //! `/proc/self/status` for measurements ([`measure`]).
 
 mod measure;
+mod nexmark;
 mod report;
 mod workloads;
 
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, Subcommand};
 use measure::{ResourceUsage, RssSampler};
-use report::{CheckpointFigures, RssReport, RunReport, SavepointPhases};
+use report::{CheckpointFigures, QueryFigures, RssReport, RunReport, SavepointPhases};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
 use weir_runtime::config::{PARALLELISM, PROGRESS, describe_options};
-use workloads::{Run, Workload, WorkloadParams};
+use workloads::{Probe, Run, Workload, WorkloadParams};
 
 /// How often `slow-sink` samples the RSS.
 const RSS_SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
@@ -63,6 +66,10 @@ struct RunArgs {
     /// The slide of the sliding workload's 10 s windows in milliseconds (ignored by the others).
     #[arg(long, value_name = "MS", default_value_t = 1_000, value_parser = parse_slide)]
     slide: u64,
+    /// Events per second the source emits in total, for the Nexmark workloads, which then
+    /// measure end-to-end latency (others refuse it) [default: as fast as the job goes].
+    #[arg(long, value_name = "EVENTS_PER_S", value_parser = parse_rate)]
+    rate: Option<u64>,
     /// A runtime configuration override, e.g. `-D execution.batch-size=4096` (repeatable).
     #[arg(short = 'D', value_name = "KEY=VALUE")]
     define: Vec<String>,
@@ -97,6 +104,14 @@ fn parse_slide(text: &str) -> Result<u64, String> {
         Ok(0) => Err("the slide must be at least 1 ms".into()),
         Ok(n) => Ok(n),
         Err(_) => Err("expected a whole number of milliseconds, e.g. 1000".into()),
+    }
+}
+
+fn parse_rate(text: &str) -> Result<u64, String> {
+    match text.replace('_', "").parse::<u64>() {
+        Ok(0) => Err("the rate must be at least 1 event per second".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("expected a whole number of events per second, e.g. 1000000 or 1_000_000".into()),
     }
 }
 
@@ -146,8 +161,12 @@ fn configuration(args: &RunArgs) -> anyhow::Result<Configuration> {
 
 fn run(args: &RunArgs) -> anyhow::Result<()> {
     let workload = args.workload;
+    if args.rate.is_some() && !workload.run.takes_rate() {
+        bail!("--rate applies to the Nexmark workloads only, not to {}", workload.name);
+    }
     let params = WorkloadParams {
         slide: Duration::from_millis(args.slide),
+        rate: args.rate,
         ..WorkloadParams::new(
             args.events.unwrap_or(workload.default_events),
             args.keys.unwrap_or(workload.default_keys),
@@ -157,7 +176,8 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     let conf = configuration(args)?;
     let sampler = if workload.samples_rss { Some(RssSampler::start(RSS_SAMPLE_INTERVAL)?) } else { None };
     let (report, phases) = match workload.run {
-        Run::Job(build) => (run_job(workload, build, conf, &params)?, None),
+        Run::Job(build) => (run_job(workload, |env, params| build(env, params).map(|()| None), conf, &params)?, None),
+        Run::ProbedJob(build) => (run_job(workload, |env, params| build(env, params).map(Some), conf, &params)?, None),
         Run::Scenario(scenario) => run_scenario(workload, scenario, &conf, &params)?,
     };
     let samples = sampler.map(RssSampler::finish);
@@ -171,15 +191,16 @@ fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the job `build` makes once and measures `env.execute`.
+/// Runs the job `build` makes once and measures `env.execute`; with a probe, adds what it
+/// measured.
 fn run_job(
     workload: &'static Workload,
-    build: fn(&StreamExecutionEnvironment, &WorkloadParams) -> anyhow::Result<()>,
+    build: impl FnOnce(&StreamExecutionEnvironment, &WorkloadParams) -> anyhow::Result<Option<Probe>>,
     conf: Configuration,
     params: &WorkloadParams,
 ) -> anyhow::Result<RunReport> {
     let env = StreamExecutionEnvironment::with_config(conf);
-    build(&env, params).with_context(|| format!("building the {} workload", workload.name))?;
+    let probe = build(&env, params).with_context(|| format!("building the {} workload", workload.name))?;
 
     let before = ResourceUsage::now()?;
     let started = Instant::now();
@@ -195,6 +216,19 @@ fn run_job(
         workload.name,
         params.events
     );
+    let query = match probe {
+        Some(probe) => {
+            let late: u64 = result.operators.iter().map(|o| o.late_records_dropped).sum();
+            ensure!(
+                late == 0,
+                "the {} workload dropped {late} late records: its results are incomplete",
+                workload.name
+            );
+            let outputs = result.operators.iter().filter(|o| o.name.starts_with("Sink:")).map(|o| o.records_in).sum();
+            Some(QueryFigures { outputs, rate: params.rate, latency: probe.latency.map(|l| l.summary()) })
+        }
+        None => None,
+    };
     Ok(RunReport {
         workload: workload.name,
         parallelism: params.parallelism,
@@ -204,6 +238,7 @@ fn run_job(
         peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
         checkpoints: CheckpointFigures::from_history(&result.checkpoints),
         restore: None,
+        query,
     })
 }
 
@@ -226,6 +261,7 @@ fn run_scenario(
         peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
         checkpoints: None,
         restore: Some(outcome.restore),
+        query: None,
     };
     Ok((report, outcome.savepoint_phases))
 }

@@ -1,11 +1,13 @@
 //! The lines a run prints: `RESULT ...` for every workload (with checkpoint fields when the job
-//! took checkpoints, and savepoint and restore fields for `restore`), `RSS_SAMPLES ...` for those
+//! took checkpoints, savepoint and restore fields for `restore`, and per-core throughput,
+//! outputs and, with `--rate`, latency for the Nexmark queries), `RSS_SAMPLES ...` for those
 //! that sample memory, `SAVEPOINT_PHASES ...` for `restore`. One line each, `key=value` fields separated by spaces, so that scripts can
 //! `grep` and split them; the field names and their order are a stable interface.
 //!
 //! Pure formatting: the caller prints.
 
 use crate::measure::rss_growth_mb;
+use crate::nexmark::latency::LatencySummary;
 use std::fmt;
 use std::time::Duration;
 
@@ -25,6 +27,20 @@ pub struct RunReport {
     pub checkpoints: Option<CheckpointFigures>,
     /// Savepoint and restore figures (the `restore` workload).
     pub restore: Option<RestoreFigures>,
+    /// Per-core throughput, outputs and latency (the Nexmark queries).
+    pub query: Option<QueryFigures>,
+}
+
+/// What a Nexmark run adds to its `RESULT` line: `events_per_cpu_s` (computed from the line's
+/// `events` and `cpu_s`), `outputs`, and with a rate limit `rate` and the latency fields.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueryFigures {
+    /// Records the job's sink received.
+    pub outputs: u64,
+    /// The source's rate limit, events per second in total, if it had one.
+    pub rate: Option<u64>,
+    /// End-to-end latency, measured when the run had a rate limit.
+    pub latency: Option<LatencySummary>,
 }
 
 /// What taking a savepoint and restoring from it cost: the `RESULT` line's `savepoint_ms`,
@@ -74,6 +90,11 @@ impl RunReport {
     pub fn events_per_second(&self) -> f64 {
         if self.seconds > 0.0 { self.events as f64 / self.seconds } else { 0.0 }
     }
+
+    /// Events per CPU second: the throughput per core the run kept busy.
+    pub fn events_per_cpu_second(&self) -> f64 {
+        if self.cpu_seconds > 0.0 { self.events as f64 / self.cpu_seconds } else { 0.0 }
+    }
 }
 
 impl fmt::Display for RunReport {
@@ -95,6 +116,19 @@ impl fmt::Display for RunReport {
                 " checkpoints={} ckpt_p50_ms={} ckpt_max_ms={} sync_pause_max_ms={:.1} ckpt_size_bytes={}",
                 c.completed, c.p50_ms, c.max_ms, c.sync_pause_max_ms, c.last_size_bytes
             )?;
+        }
+        if let Some(q) = &self.query {
+            write!(f, " events_per_cpu_s={:.0} outputs={}", self.events_per_cpu_second(), q.outputs)?;
+            if let Some(rate) = q.rate {
+                write!(f, " rate={rate}")?;
+            }
+            if let Some(l) = &q.latency {
+                write!(
+                    f,
+                    " latency_samples={} latency_early={} latency_p50_ms={:.1} latency_p99_ms={:.1} latency_max_ms={:.1}",
+                    l.samples, l.early, l.p50_ms, l.p99_ms, l.max_ms
+                )?;
+            }
         }
         if let Some(r) = &self.restore {
             write!(
@@ -176,6 +210,7 @@ mod tests {
             peak_rss_mb: 12.34,
             checkpoints: None,
             restore: None,
+            query: None,
         };
         assert_eq!(
             report.to_string(),
@@ -206,6 +241,39 @@ mod tests {
         assert!(
             with_restore.to_string().ends_with("peak_rss_mb=12.3 savepoint_ms=312 restore_ms=640 state_bytes=40123456"),
             "{with_restore}"
+        );
+        let nexmark = RunReport {
+            workload: "nexmark-q0",
+            parallelism: 2,
+            events: 1_000_000,
+            seconds: 0.5,
+            cpu_seconds: 0.98765,
+            peak_rss_mb: 12.34,
+            checkpoints: None,
+            restore: None,
+            query: Some(QueryFigures { outputs: 920_000, rate: None, latency: None }),
+        };
+        assert!(nexmark.to_string().ends_with("peak_rss_mb=12.3 events_per_cpu_s=1012504 outputs=920000"), "{nexmark}");
+        let with_latency = RunReport {
+            query: Some(QueryFigures {
+                outputs: 920_000,
+                rate: Some(500_000),
+                latency: Some(LatencySummary {
+                    samples: 919_000,
+                    early: 1_000,
+                    p50_ms: 1.25,
+                    p99_ms: 4.5,
+                    max_ms: 30.0,
+                }),
+            }),
+            ..nexmark
+        };
+        assert!(
+            with_latency.to_string().ends_with(
+                "outputs=920000 rate=500000 latency_samples=919000 latency_early=1000 latency_p50_ms=1.2 \
+                 latency_p99_ms=4.5 latency_max_ms=30.0"
+            ),
+            "{with_latency}"
         );
     }
 

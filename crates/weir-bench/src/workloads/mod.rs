@@ -11,15 +11,18 @@
 //! | [`sliding`] | the same with 10 s windows sliding by `--slide` (1 s) | sliding windows, and their cost as size/slide grows |
 //! | [`session`] | bursty keys → key_by → session windows (500 ms gap), count+sum → blackhole | merging session windows |
 //! | [`restore`] | keyed count over `--keys` keys, a savepoint of the running job, a new job restored from it | savepoint time, restore-to-first-record time, savepoint size |
+//! | [`nexmark`] | `nexmark-q0` … `nexmark-q12`: the Nexmark queries on its generator | events/s per core; with `--rate`, end-to-end latency |
 //!
 //! The three window workloads share their source, [`event_source`] (1,000 events per ms of event
 //! time, up to 1 s out of order, bounded-out-of-orderness watermarks), and their aggregate,
 //! [`count_sum`].
 //!
-//! Most workloads are one job ([`Run::Job`]) that the driver runs and measures; [`restore`] runs
-//! two jobs and times steps inside them itself ([`Run::Scenario`]).
+//! Most workloads are one job ([`Run::Job`]) that the driver runs and measures; the Nexmark
+//! queries are one job with a [`Probe`] inside (their latency sink), read by the driver after the
+//! run ([`Run::ProbedJob`]); [`restore`] runs two jobs and times steps inside them itself
+//! ([`Run::Scenario`]).
 //!
-//! Every source is [`weir_connectors::DataGenSource`], bounded to the requested number of events
+//! Every source is [`weir_connectors::DataGenSource`] (the Nexmark generator too), bounded to the requested number of events
 //! (unbounded in [`restore`], whose jobs are stopped by the workload), with records computed by
 //! the stable random helpers (so runs are repeatable). A workload is **not** a test: it checks
 //! nothing about its output except, in the driver, that the source emitted every event, and, in
@@ -30,6 +33,7 @@
 pub mod count_sum;
 pub mod event_source;
 pub mod keyed_count;
+pub mod nexmark;
 pub mod rebalance;
 pub mod restore;
 pub mod session;
@@ -38,6 +42,7 @@ pub mod slow_sink;
 pub mod stateless;
 pub mod tumbling;
 
+use crate::nexmark::latency::LatencyRecorder;
 use crate::report::{RestoreFigures, SavepointPhases};
 use std::time::Duration;
 use weir_core::config::Configuration;
@@ -60,12 +65,15 @@ pub struct WorkloadParams {
     pub slide: Duration,
     /// The parallelism the job runs at (the event-time source needs it, see [`event_source`]).
     pub parallelism: usize,
+    /// Events per second the source emits in total, for workloads that take a rate (the
+    /// Nexmark queries, which then measure latency); `None`: as fast as the job goes.
+    pub rate: Option<u64>,
 }
 
 impl WorkloadParams {
     /// `events` and `keys` with the defaults for the rest, at parallelism `parallelism`.
     pub fn new(events: u64, keys: u64, parallelism: usize) -> Self {
-        WorkloadParams { events, keys, slide: sliding::DEFAULT_SLIDE, parallelism }
+        WorkloadParams { events, keys, slide: sliding::DEFAULT_SLIDE, parallelism, rate: None }
     }
 }
 
@@ -90,9 +98,26 @@ pub enum Run {
     /// One job: the function adds it to the environment (failing on parameters the job cannot
     /// use); the driver runs it with `env.execute` and measures that.
     Job(fn(&StreamExecutionEnvironment, &WorkloadParams) -> anyhow::Result<()>),
+    /// One job, as [`Run::Job`], with a [`Probe`] the function returns: what the job measures
+    /// from inside, read by the driver once the job has finished. Such workloads take `--rate`.
+    ProbedJob(fn(&StreamExecutionEnvironment, &WorkloadParams) -> anyhow::Result<Probe>),
     /// Several jobs, which the function builds from the driver's configuration, runs and times
     /// itself; the driver measures the process around it.
     Scenario(fn(&Configuration, &WorkloadParams) -> anyhow::Result<ScenarioOutcome>),
+}
+
+/// What a [`Run::ProbedJob`] measures from inside its job.
+#[derive(Debug, Clone, Default)]
+pub struct Probe {
+    /// The latency sink's figures, when the job has one (Nexmark with `--rate`).
+    pub latency: Option<LatencyRecorder>,
+}
+
+impl Run {
+    /// Whether the workload takes `--rate`.
+    pub fn takes_rate(&self) -> bool {
+        matches!(self, Run::ProbedJob(_))
+    }
 }
 
 /// What a [`Run::Scenario`] measured: the `RESULT` line's `events` and `seconds` (what they cover
@@ -116,6 +141,16 @@ pub const WORKLOADS: &[Workload] = &[
     sliding::WORKLOAD,
     session::WORKLOAD,
     restore::WORKLOAD,
+    nexmark::Q0,
+    nexmark::Q1,
+    nexmark::Q2,
+    nexmark::Q3,
+    nexmark::Q4,
+    nexmark::Q5,
+    nexmark::Q7,
+    nexmark::Q8,
+    nexmark::Q11,
+    nexmark::Q12,
 ];
 
 /// The workload called `name`; the error lists the valid names.
@@ -139,7 +174,8 @@ mod tests {
         let err = find("nexmark").expect_err("unknown");
         assert!(
             err.contains("'nexmark'")
-                && err.contains("stateless, keyed-count, rebalance, slow-sink, tumbling, sliding, session, restore"),
+                && err.contains("stateless, keyed-count, rebalance, slow-sink, tumbling, sliding, session, restore")
+                && err.contains("nexmark-q0, nexmark-q1, nexmark-q2, nexmark-q3, nexmark-q4, nexmark-q5, nexmark-q7"),
             "{err}"
         );
     }
@@ -149,13 +185,17 @@ mod tests {
     #[test]
     fn every_workload_runs() {
         for w in WORKLOADS {
-            let Run::Job(build) = w.run else { continue };
             for parallelism in [1, 2] {
                 let env = StreamExecutionEnvironment::new();
                 env.set_config("weir.progress", "false").set_config("taskmanager.numberOfTaskSlots", "2");
                 env.set_parallelism(parallelism);
-                build(&env, &WorkloadParams::new(10_000, 100, parallelism))
-                    .unwrap_or_else(|e| panic!("{} at p={parallelism}: {e}", w.name));
+                let params = WorkloadParams::new(10_000, 100, parallelism);
+                let built = match w.run {
+                    Run::Job(build) => build(&env, &params),
+                    Run::ProbedJob(build) => build(&env, &params).map(drop),
+                    Run::Scenario(_) => continue,
+                };
+                built.unwrap_or_else(|e| panic!("{} at p={parallelism}: {e}", w.name));
                 let result = env.execute(w.name).unwrap_or_else(|e| panic!("{} at p={parallelism}: {e}", w.name));
                 let emitted: u64 =
                     result.operators.iter().filter(|o| o.name.starts_with("Source:")).map(|o| o.records_out).sum();
