@@ -65,7 +65,7 @@ fn run_job(
     .uid("events")
     .assign_timestamps_and_watermarks(
         WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis(40))
-            .with_timestamp_assigner(|(_, i): &(String, u64), _| (*i as i64) - ((*i * 7919) % 30) as i64),
+            .with_timestamp_assigner(|(_, i): &(String, u64), _| common::jittered_timestamp(*i)),
     )
     .key_by(|(k, _): &(String, u64)| k.clone())
     .window(TumblingWindows::event_time(Duration::from_millis(250)).expect("valid"))

@@ -24,24 +24,6 @@ use weir_testkit::CollectSink;
 const RECORDS: u64 = 20_000;
 const KEYS: u64 = 7;
 
-/// Describes a window: key, bounds, record count and sum of the record indices.
-#[derive(Clone)]
-struct Summarize;
-
-impl ProcessWindowFunction<u64, (u64, u64), String, TimeWindow> for Summarize {
-    fn process(
-        &mut self,
-        key: &u64,
-        ctx: &mut WindowContext<'_, u64, TimeWindow, String>,
-        elements: Vec<(u64, u64)>,
-    ) -> Result<()> {
-        let w = *ctx.window();
-        let sum: u64 = elements.iter().map(|(_, i)| i).sum();
-        ctx.collect(format!("{key} [{}, {}) n={} sum={sum}", w.start, w.end, elements.len()));
-        Ok(())
-    }
-}
-
 fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/savepoints/v1-keyed-windows")
 }
@@ -59,12 +41,12 @@ fn job(parallelism: usize, sink: &CollectSink<String>, rate: Option<f64>) -> Str
         .set_parallelism(1)
         .assign_timestamps_and_watermarks(
             WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis(40))
-                .with_timestamp_assigner(|(_, i): &(u64, u64), _| (*i as i64) - ((*i * 7919) % 30) as i64),
+                .with_timestamp_assigner(|(_, i): &(u64, u64), _| common::jittered_timestamp(*i)),
         )
         .set_parallelism(1)
         .key_by(|(k, _): &(u64, u64)| *k)
         .window(TumblingWindows::event_time(Duration::from_millis(250)).expect("valid"))
-        .process(Summarize)
+        .process(common::SummarizeWindow)
         .uid("windows")
         .sink_to(sink.clone())
         .uid("collect");

@@ -19,24 +19,6 @@ use weir_runtime::{CheckpointingMode, SavepointError, SavepointStatus};
 const RECORDS: u64 = 120_000;
 const KEYS: u64 = 23;
 
-/// Describes a window: key, bounds, record count and sum of the record indices.
-#[derive(Clone)]
-struct Summarize;
-
-impl ProcessWindowFunction<u64, (u64, u64), String, TimeWindow> for Summarize {
-    fn process(
-        &mut self,
-        key: &u64,
-        ctx: &mut WindowContext<'_, u64, TimeWindow, String>,
-        elements: Vec<(u64, u64)>,
-    ) -> Result<()> {
-        let w = *ctx.window();
-        let sum: u64 = elements.iter().map(|(_, i)| i).sum();
-        ctx.collect(format!("{key} [{}, {}) n={} sum={sum}", w.start, w.end, elements.len()));
-        Ok(())
-    }
-}
-
 /// Counts records per key: state that a later version of the job drops.
 #[derive(Clone)]
 struct Audit {
@@ -91,7 +73,7 @@ fn job(
     // Timestamps rise with a little jitter below the bound: no record is ever late, whichever
     // run reads it, so the output does not depend on where the stop fell.
     let strategy = WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis(40))
-        .with_timestamp_assigner(|(_, i): &(u64, u64), _| (*i as i64) - ((*i * 7919) % 30) as i64);
+        .with_timestamp_assigner(|(_, i): &(u64, u64), _| common::jittered_timestamp(*i));
     let events =
         env.from_source_with_watermarks(source, strategy, "events").uid("events").set_parallelism(source_parallelism);
     let events = if version == Version::AddedMap { events.map(|(k, i)| (k, i)) } else { events };
@@ -105,7 +87,7 @@ fn job(
     events
         .key_by(|(k, _): &(u64, u64)| *k)
         .window(TumblingWindows::event_time(Duration::from_millis(250)).expect("valid"))
-        .process(Summarize)
+        .process(common::SummarizeWindow)
         .uid("windows")
         .sink_to(ExactlyOnceFileSink::lines(dirs.join("out")))
         .uid("files");

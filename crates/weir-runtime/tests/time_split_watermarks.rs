@@ -28,16 +28,11 @@ const WINDOW_MS: i64 = 1_000;
 /// The out-of-orderness bound; the jitter stays below it, so within a split nothing is late.
 const BOUND_MS: i64 = 40;
 
-/// Record `i`'s event time: `i` ms, up to 29 ms early.
-fn timestamp(i: u64) -> i64 {
-    i as i64 - ((i * 7919) % 30) as i64
-}
-
 /// Every window of an uninterrupted run without late records, as the job prints them, sorted.
 fn reference() -> Vec<String> {
     let mut windows: BTreeMap<(u64, i64), (u64, u64)> = BTreeMap::new();
     for i in 0..RECORDS {
-        let ts = timestamp(i);
+        let ts = common::jittered_timestamp(i);
         let window = windows.entry((i % KEYS, ts - ts.rem_euclid(WINDOW_MS))).or_default();
         window.0 += 1;
         window.1 += i;
@@ -48,24 +43,6 @@ fn reference() -> Vec<String> {
         .collect();
     lines.sort();
     lines
-}
-
-/// Describes a window: key, bounds, record count and sum of the record indices.
-#[derive(Clone)]
-struct Summarize;
-
-impl ProcessWindowFunction<u64, (u64, u64), String, TimeWindow> for Summarize {
-    fn process(
-        &mut self,
-        key: &u64,
-        ctx: &mut WindowContext<'_, u64, TimeWindow, String>,
-        elements: Vec<(u64, u64)>,
-    ) -> Result<()> {
-        let w = *ctx.window();
-        let sum: u64 = elements.iter().map(|(_, i)| i).sum();
-        ctx.collect(format!("{key} [{}, {}) n={} sum={sum}", w.start, w.end, elements.len()));
-        Ok(())
-    }
 }
 
 /// Reports the watermark its (single) key sees whenever it changed: proof that watermarks
@@ -100,13 +77,13 @@ enum Strategy {
 /// highest timestamp by the bound — deterministic, unlike periodic emission.
 fn punctuated() -> WatermarkStrategy<(u64, u64)> {
     WatermarkStrategy::for_generator(|| common::Punctuated::new(BOUND_MS))
-        .with_timestamp_assigner(|(_, i): &(u64, u64), _| timestamp(*i))
+        .with_timestamp_assigner(|(_, i): &(u64, u64), _| common::jittered_timestamp(*i))
 }
 
 /// Periodic bounded out-of-orderness, every `pipeline.auto-watermark-interval`.
 fn periodic() -> WatermarkStrategy<(u64, u64)> {
     WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis(BOUND_MS as u64))
-        .with_timestamp_assigner(|(_, i): &(u64, u64), _| timestamp(*i))
+        .with_timestamp_assigner(|(_, i): &(u64, u64), _| common::jittered_timestamp(*i))
 }
 
 /// The events: `SPLITS` range splits of a bounded datagen, read by `source_parallelism` subtasks.
@@ -140,7 +117,7 @@ fn windows(events: DataStream<(u64, u64)>, sink: &CollectSink<String>) {
     events
         .key_by(|(k, _): &(u64, u64)| *k)
         .window(TumblingWindows::event_time(Duration::from_millis(WINDOW_MS as u64)).expect("valid"))
-        .process(Summarize)
+        .process(common::SummarizeWindow)
         .uid("windows")
         .sink_to(sink.clone());
 }

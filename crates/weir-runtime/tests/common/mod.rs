@@ -29,6 +29,31 @@ impl<T> WatermarkGenerator<T> for Punctuated {
     fn on_periodic_emit(&mut self, _output: &mut WatermarkOutput) {}
 }
 
+/// Describes a window of `(key, index)` records: key, bounds, record count and sum of the
+/// indices — one line per firing, so two runs' outputs compare line by line.
+#[derive(Clone)]
+pub struct SummarizeWindow;
+
+impl ProcessWindowFunction<u64, (u64, u64), String, TimeWindow> for SummarizeWindow {
+    fn process(
+        &mut self,
+        key: &u64,
+        ctx: &mut WindowContext<'_, u64, TimeWindow, String>,
+        elements: Vec<(u64, u64)>,
+    ) -> Result<()> {
+        let w = *ctx.window();
+        let sum: u64 = elements.iter().map(|(_, i)| i).sum();
+        ctx.collect(format!("{key} [{}, {}) n={} sum={sum}", w.start, w.end, elements.len()));
+        Ok(())
+    }
+}
+
+/// The event time of record `i`: rising with `i`, up to 29 ms early (a deterministic jitter
+/// below the tests' 40 ms out-of-orderness bound, so no record is ever late).
+pub fn jittered_timestamp(i: u64) -> i64 {
+    i as i64 - ((i * 7919) % 30) as i64
+}
+
 /// An environment at parallelism `p`, enough slots, no progress output.
 pub fn env(parallelism: usize) -> StreamExecutionEnvironment {
     let env = StreamExecutionEnvironment::new();
