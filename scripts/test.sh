@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The one test command: everything CI checks, in the order that fails fastest.
+#   0. system packages the build needs (libclang for RocksDB's bindings)  scripts/setup-system.sh
 #   1. weir-core (and weir-checkpoint) stay free of async/network crates   scripts/check-core-deps.sh
 #   2. formatting, if rustfmt is installed                                 cargo fmt --all -- --check
 #   3. lints, warnings are errors                                          cargo clippy
@@ -18,6 +19,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wei
 step() {
     printf '\n==> %s\n' "$*" >&2
 }
+
+step "system packages the build needs (scripts/setup-system.sh)"
+./scripts/setup-system.sh
 
 step "dependency rules (DESIGN §2)"
 ./scripts/check-core-deps.sh

@@ -238,6 +238,7 @@ fn run_job(
         peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
         checkpoints: CheckpointFigures::from_history(&result.checkpoints),
         restore: None,
+        incremental: None,
         query,
     })
 }
@@ -259,8 +260,9 @@ fn run_scenario(
         seconds: outcome.seconds,
         cpu_seconds: after.cpu.saturating_sub(before.cpu).as_secs_f64(),
         peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
-        checkpoints: None,
-        restore: Some(outcome.restore),
+        checkpoints: outcome.checkpoints,
+        restore: outcome.restore,
+        incremental: outcome.incremental,
         query: None,
     };
     Ok((report, outcome.savepoint_phases))

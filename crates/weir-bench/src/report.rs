@@ -27,6 +27,8 @@ pub struct RunReport {
     pub checkpoints: Option<CheckpointFigures>,
     /// Savepoint and restore figures (the `restore` workload).
     pub restore: Option<RestoreFigures>,
+    /// Upload sizes of incremental checkpoints (the `incremental` workload).
+    pub incremental: Option<IncrementalFigures>,
     /// Per-core throughput, outputs and latency (the Nexmark queries).
     pub query: Option<QueryFigures>,
 }
@@ -53,6 +55,19 @@ pub struct RestoreFigures {
     pub restore: Duration,
     /// The total size of the savepoint's files.
     pub state_bytes: u64,
+}
+
+/// What incremental checkpoints upload: the `RESULT` line's `full_bytes` (the state size of the
+/// first checkpoint after the load: every file it references, what a full upload writes),
+/// `incremental_bytes` (the median of what each later checkpoint newly uploaded) and
+/// `incremental_ms` (their median trigger-to-completion time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncrementalFigures {
+    pub full_bytes: u64,
+    pub incremental_bytes: u64,
+    pub incremental_ms: u64,
+    /// How many later checkpoints the medians are over.
+    pub incremental_checkpoints: usize,
 }
 
 /// What the job's checkpoints cost: the `RESULT` line's checkpoint fields.
@@ -129,6 +144,13 @@ impl fmt::Display for RunReport {
                     l.samples, l.early, l.p50_ms, l.p99_ms, l.max_ms
                 )?;
             }
+        }
+        if let Some(i) = &self.incremental {
+            write!(
+                f,
+                " full_bytes={} incremental_bytes={} incremental_ms={} incremental_checkpoints={}",
+                i.full_bytes, i.incremental_bytes, i.incremental_ms, i.incremental_checkpoints
+            )?;
         }
         if let Some(r) = &self.restore {
             write!(
@@ -210,6 +232,7 @@ mod tests {
             peak_rss_mb: 12.34,
             checkpoints: None,
             restore: None,
+            incremental: None,
             query: None,
         };
         assert_eq!(
@@ -231,6 +254,7 @@ mod tests {
         ));
         let with_restore = RunReport {
             workload: "restore",
+            incremental: None,
             restore: Some(RestoreFigures {
                 savepoint: Duration::from_micros(312_900),
                 restore: Duration::from_millis(640),
@@ -251,6 +275,7 @@ mod tests {
             peak_rss_mb: 12.34,
             checkpoints: None,
             restore: None,
+            incremental: None,
             query: Some(QueryFigures { outputs: 920_000, rate: None, latency: None }),
         };
         assert!(nexmark.to_string().ends_with("peak_rss_mb=12.3 events_per_cpu_s=1012504 outputs=920000"), "{nexmark}");

@@ -5,6 +5,10 @@
 //! each time. Its committed output must equal a failure-free run's, byte for byte once sorted
 //! (which part file holds a line depends on when checkpoints were taken).
 //!
+//! Run with the `hashmap` backend and with the `rocksdb` backend taking incremental
+//! checkpoints; with the latter, every retained checkpoint must also have every shared file it
+//! references (no file a checkpoint needs is ever deleted).
+//!
 //! The short version runs in CI; `cargo test -p weir-runtime --test checkpoint_recovery -- \
 //! --ignored` runs the long one (at least 200 failures over many seeds).
 
@@ -38,14 +42,30 @@ impl ProcessWindowFunction<String, (String, u64), String, TimeWindow> for Summar
 
 const RECORDS: u64 = 60_000;
 
+/// Where the windows' keyed state lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    HashMap,
+    /// `rocksdb` with incremental checkpoints.
+    RocksDbIncremental,
+}
+
 /// Runs the job into `out`; `faults` make it fail, `checkpoint` turns checkpoints on.
 fn run_job(
     parallelism: usize,
     out: &Path,
     checkpoints: Option<&Path>,
     faults: Option<Arc<RandomFaults>>,
+    backend: Backend,
 ) -> JobExecutionResult {
     let env = common::env(parallelism);
+    if backend == Backend::RocksDbIncremental {
+        let local = out.with_extension("rocksdb");
+        env.set_config("state.backend.type", "rocksdb")
+            .set_config("execution.checkpointing.incremental", "true")
+            .set_config("state.checkpoints.num-retained", "2")
+            .set_config("state.backend.rocksdb.localdir", local.display().to_string());
+    }
     if let Some(dir) = checkpoints {
         env.enable_checkpointing(Duration::from_millis(20), CheckpointingMode::ExactlyOnce)
             .set_config("state.checkpoints.dir", dir.display().to_string())
@@ -91,15 +111,23 @@ fn committed_output(dir: &Path) -> Vec<String> {
 }
 
 fn check_recovery(parallelism: usize, seed: u64, failures: u32) -> usize {
+    check_recovery_on(parallelism, seed, failures, Backend::HashMap)
+}
+
+fn check_recovery_on(parallelism: usize, seed: u64, failures: u32, backend: Backend) -> usize {
     let dirs = tempfile::tempdir().expect("tempdir");
     let (reference, recovered, checkpoints) =
         (dirs.path().join("reference"), dirs.path().join("recovered"), dirs.path().join("checkpoints"));
-    run_job(parallelism, &reference, None, None);
+    run_job(parallelism, &reference, None, None, Backend::HashMap);
     let expected = committed_output(&reference);
     assert!(expected.len() > 100, "the job produces output: {}", expected.len());
 
     let faults = Arc::new(RandomFaults::new(seed, failures));
-    let result = run_job(parallelism, &recovered, Some(&checkpoints), Some(Arc::clone(&faults)));
+    let result = run_job(parallelism, &recovered, Some(&checkpoints), Some(Arc::clone(&faults)), backend);
+    if backend == Backend::RocksDbIncremental {
+        let shared = common::retained_checkpoints_are_whole(&checkpoints);
+        assert!(shared > 0, "seed {seed}: incremental checkpoints reference shared files");
+    }
     let fired = faults.fired();
     println!("seed {seed}, parallelism {parallelism}: {} restarts; injected {fired:?}", result.restarts);
     let got = committed_output(&recovered);
@@ -120,6 +148,20 @@ fn failures_anywhere_leave_the_committed_output_exactly_once_at_parallelism_1() 
 fn failures_anywhere_leave_the_committed_output_exactly_once_at_parallelism_2() {
     let seed = 0x5eed_0002;
     let injected = check_recovery(2, seed, 4);
+    assert!(injected >= 1, "seed {seed}: at least one failure was injected");
+}
+
+#[test]
+fn failures_anywhere_with_incremental_rocksdb_checkpoints_at_parallelism_1() {
+    let seed = 0x5eed_0011;
+    let injected = check_recovery_on(1, seed, 4, Backend::RocksDbIncremental);
+    assert!(injected >= 1, "seed {seed}: at least one failure was injected");
+}
+
+#[test]
+fn failures_anywhere_with_incremental_rocksdb_checkpoints_at_parallelism_2() {
+    let seed = 0x5eed_0012;
+    let injected = check_recovery_on(2, seed, 4, Backend::RocksDbIncremental);
     assert!(injected >= 1, "seed {seed}: at least one failure was injected");
 }
 

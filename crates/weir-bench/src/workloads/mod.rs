@@ -11,6 +11,7 @@
 //! | [`sliding`] | the same with 10 s windows sliding by `--slide` (1 s) | sliding windows, and their cost as size/slide grows |
 //! | [`session`] | bursty keys → key_by → session windows (500 ms gap), count+sum → blackhole | merging session windows |
 //! | [`restore`] | keyed count over `--keys` keys, a savepoint of the running job, a new job restored from it | savepoint time, restore-to-first-record time, savepoint size |
+//! | [`incremental`] | `--keys` keys loaded into RocksDB, then 1 % of them updated per checkpoint interval | what incremental checkpoints upload against the full state, and how long they take |
 //! | [`nexmark`] | `nexmark-q0` … `nexmark-q12`: the Nexmark queries on its generator | events/s per core; with `--rate`, end-to-end latency |
 //!
 //! The three window workloads share their source, [`event_source`] (1,000 events per ms of event
@@ -32,6 +33,7 @@
 
 pub mod count_sum;
 pub mod event_source;
+pub mod incremental;
 pub mod keyed_count;
 pub mod nexmark;
 pub mod rebalance;
@@ -43,7 +45,7 @@ pub mod stateless;
 pub mod tumbling;
 
 use crate::nexmark::latency::LatencyRecorder;
-use crate::report::{RestoreFigures, SavepointPhases};
+use crate::report::{CheckpointFigures, IncrementalFigures, RestoreFigures, SavepointPhases};
 use std::time::Duration;
 use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
@@ -126,7 +128,9 @@ impl Run {
 pub struct ScenarioOutcome {
     pub events: u64,
     pub seconds: f64,
-    pub restore: RestoreFigures,
+    pub restore: Option<RestoreFigures>,
+    pub incremental: Option<IncrementalFigures>,
+    pub checkpoints: Option<CheckpointFigures>,
     /// Where the savepoint's time went, if the job's statistics had it.
     pub savepoint_phases: Option<SavepointPhases>,
 }
@@ -141,6 +145,7 @@ pub const WORKLOADS: &[Workload] = &[
     sliding::WORKLOAD,
     session::WORKLOAD,
     restore::WORKLOAD,
+    incremental::WORKLOAD,
     nexmark::Q0,
     nexmark::Q1,
     nexmark::Q2,

@@ -141,7 +141,9 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
     Ok(ScenarioOutcome {
         events: params.events,
         seconds: load_time.as_secs_f64(),
-        restore: RestoreFigures { savepoint: savepoint_time, restore: restore_time, state_bytes },
+        restore: Some(RestoreFigures { savepoint: savepoint_time, restore: restore_time, state_bytes }),
+        incremental: None,
+        checkpoints: None,
         savepoint_phases,
     })
 }
@@ -396,7 +398,7 @@ mod tests {
                 .unwrap_or_else(|e| panic!("at p={parallelism}: {e:#}"));
             assert_eq!(outcome.events, 20_000);
             // 10,000 keys of (u64 key, (u64, u64)) state: at least a few bytes each.
-            assert!(outcome.restore.state_bytes > 30_000, "{outcome:?}");
+            assert!(outcome.restore.is_some_and(|r| r.state_bytes > 30_000), "{outcome:?}");
             let phases = outcome.savepoint_phases.expect("the overview names the savepoint");
             assert!(phases.coordinator >= phases.asynchronous, "{phases:?}");
         }

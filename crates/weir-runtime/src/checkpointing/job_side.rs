@@ -163,6 +163,7 @@ impl CheckpointDriver {
         let actions = self.coordinator.handle(Event::TaskFailed { task });
         // A failure while failing over changes nothing: the job restarts anyway.
         let _ = self.execute(actions);
+        self.sweep_shared_files();
         if let Some(stop) = self.stop.take() {
             self.fail_request(&stop.request, "the job failed before its sources stopped for the savepoint".into());
         }
@@ -173,11 +174,28 @@ impl CheckpointDriver {
         self.tasks.clear();
         let actions = self.coordinator.handle(Event::Shutdown { termination });
         let _ = self.execute(actions);
+        self.sweep_shared_files();
         if let Some(stop) = self.stop.take() {
             self.fail_request(&stop.request, "the job ended before its sources stopped for the savepoint".into());
         }
         self.record_history();
         self.publish();
+    }
+
+    /// Deletes the shared files (incremental state) no retained checkpoint references: uploads
+    /// of checkpoints that never completed. Only while nothing is in flight — after a failure
+    /// aborted every pending checkpoint, or at the end — so no upload can be half-way.
+    fn sweep_shared_files(&self) {
+        if self.coordinator.in_flight() > 0 {
+            return;
+        }
+        let store = self.coordinator.store();
+        let keep = store.checkpoints().flat_map(|c| c.shared_files()).map(|p| p.as_str()).collect();
+        match self.storage.sweep_shared_files(&keep) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("deleted {n} shared files that no retained checkpoint references"),
+            Err(error) => tracing::warn!("cannot delete shared files no checkpoint references: {error}"),
+        }
     }
 
     /// A client asked for a savepoint into `request.target`. Triggered at once, unless the job

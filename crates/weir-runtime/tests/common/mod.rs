@@ -236,3 +236,35 @@ impl<T> weir_core::source::SourceReader<T, IdleSplit> for IdleReader {
         self.splits.clone()
     }
 }
+
+/// Checks every retained checkpoint under `checkpoints_dir` (every job directory's `chk-*` with
+/// a `_metadata`) as a restore would — every file it names exists with its size and checksum,
+/// shared ones included — and that the job's `shared/` directory holds no file that none of
+/// them references. Returns how many shared files they reference.
+pub fn retained_checkpoints_are_whole(checkpoints_dir: &std::path::Path) -> usize {
+    use std::collections::BTreeSet;
+    let mut referenced = 0;
+    for job in std::fs::read_dir(checkpoints_dir).expect("checkpoints dir").flatten() {
+        let mut shared = BTreeSet::new();
+        for entry in std::fs::read_dir(job.path()).expect("job dir").flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if !name.starts_with("chk-") || !entry.path().join("_metadata").exists() {
+                continue;
+            }
+            let loaded = weir_state::load_snapshot(&entry.path())
+                .unwrap_or_else(|e| panic!("retained checkpoint {} is not whole: {e}", entry.path().display()));
+            for (_, _, file) in loaded.metadata.files() {
+                if file.scope == weir_checkpoint::FileScope::Shared {
+                    shared.insert(file.path.as_str().to_string());
+                }
+            }
+        }
+        let on_disk: BTreeSet<String> = std::fs::read_dir(job.path().join("shared"))
+            .map(|dir| dir.flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect())
+            .unwrap_or_default();
+        let unreferenced: Vec<_> = on_disk.difference(&shared).collect();
+        assert!(unreferenced.is_empty(), "shared files no retained checkpoint references: {unreferenced:?}");
+        referenced += shared.len();
+    }
+    referenced
+}

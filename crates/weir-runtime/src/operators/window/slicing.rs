@@ -46,7 +46,7 @@ use weir_core::time::TimeDomain;
 use weir_core::window::assigner::missing_timestamp;
 use weir_core::window::{AggregateFunction, SliceAccumulators, SliceAggregator, Slicing, TimeWindow, Window};
 use weir_core::{Data, Error, Key, Output, Result, Timestamp, Watermark};
-use weir_state::{HeapKeyedStateBackend, ValueStateDescriptor};
+use weir_state::{KeyedStateBackend, ValueStateDescriptor};
 
 /// Lets a shared aggregate serve a `SliceAggregator`, which owns its function.
 pub(crate) struct SharedAggregate<A>(pub(crate) Arc<A>);
@@ -72,7 +72,7 @@ pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
     process: P,
     allowed_lateness: i64,
     late_tag: Option<String>,
-    state: Option<HeapKeyedStateBackend<K>>,
+    state: Option<KeyedStateBackend<K>>,
     slices: ValueStateDescriptor<SliceAccumulators<ACC>>,
     /// The function's per-window state.
     window_state: WindowStateRegistry<K, W>,
@@ -135,11 +135,11 @@ where
 
     /// The keyed state, once started (for tests).
     #[cfg(test)]
-    pub(super) fn keyed_state(&mut self) -> Option<&mut HeapKeyedStateBackend<K>> {
+    pub(super) fn keyed_state(&mut self) -> Option<&mut KeyedStateBackend<K>> {
         self.state.as_mut()
     }
 
-    fn set_key(&mut self, key: K) -> Result<&mut HeapKeyedStateBackend<K>> {
+    fn set_key(&mut self, key: K) -> Result<&mut KeyedStateBackend<K>> {
         scope(&mut self.state, self.max_parallelism, key)
     }
 
@@ -269,10 +269,10 @@ fn reached_by_chain(slicing: &Slicing, end: Timestamp, previous: Option<Timestam
 
 /// Scopes keyed state to `key` (a free function, so callers keep their other fields).
 fn scope<K: Key>(
-    state: &mut Option<HeapKeyedStateBackend<K>>,
+    state: &mut Option<KeyedStateBackend<K>>,
     max_parallelism: usize,
     key: K,
-) -> Result<&mut HeapKeyedStateBackend<K>> {
+) -> Result<&mut KeyedStateBackend<K>> {
     let group = assign_key_group(&key, max_parallelism)?;
     let state = state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
     state.set_current_key(key, group)?;
@@ -311,8 +311,15 @@ where
     }
 
     /// Window contents, trigger state and timers are keyed state: one snapshot.
-    fn snapshot_state(&mut self, _checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
-        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range)
+    fn snapshot_state(&mut self, checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
+        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range, checkpoint)
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        if let Some(state) = &mut self.state {
+            state.notify_checkpoint_complete(id);
+        }
+        Ok(())
     }
 
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<O>) -> Result<()> {

@@ -90,17 +90,17 @@ type Sliced = SlicingWindowOperator<u32, Event, TimeWindow, u64, u64, String, Co
 
 /// Either operator, with a way to its keyed state.
 trait UnderTest: OneInputOperator<Event, String> {
-    fn keyed_state(&mut self) -> &mut HeapKeyedStateBackend<u32>;
+    fn keyed_state(&mut self) -> &mut KeyedStateBackend<u32>;
 }
 
 impl UnderTest for General {
-    fn keyed_state(&mut self) -> &mut HeapKeyedStateBackend<u32> {
+    fn keyed_state(&mut self) -> &mut KeyedStateBackend<u32> {
         self.state.as_mut().expect("started")
     }
 }
 
 impl UnderTest for Sliced {
-    fn keyed_state(&mut self) -> &mut HeapKeyedStateBackend<u32> {
+    fn keyed_state(&mut self) -> &mut KeyedStateBackend<u32> {
         self.keyed_state().expect("started")
     }
 }
@@ -144,7 +144,7 @@ impl Harness {
                 checkpoint_id: 1,
                 snapshots: vec![Arc::new(bytes)],
                 rescaled: false,
-                all_subtasks: Vec::new(),
+                ..RestoredState::default()
             })
         });
         let ctx = OperatorContext::new("window", OperatorUid("window".into()), 0, 1, 128).with_restored(restored);
@@ -176,7 +176,7 @@ impl Harness {
         let state = self.op.keyed_state();
         state.set_current_key(key, assign_key_group(&key, 128).expect("hash")).expect("in range");
         let derived = MapStateDescriptor::<TimeWindow, u32>::new("window-state:fired");
-        state.map_get(&derived, &TimeWindow::new(start, start + 1_000)).expect("readable").copied()
+        state.map_get(&derived, &TimeWindow::new(start, start + 1_000)).expect("readable")
     }
 
     fn snapshot(&mut self) -> Vec<u8> {
@@ -291,7 +291,7 @@ impl ProcessWindowFunction<u32, u64, String, TimeWindow> for EmitCount {
 type SlicedSliding = SlicingWindowOperator<u32, Event, TimeWindow, u64, u64, String, Count, EmitCount>;
 
 impl UnderTest for SlicedSliding {
-    fn keyed_state(&mut self) -> &mut HeapKeyedStateBackend<u32> {
+    fn keyed_state(&mut self) -> &mut KeyedStateBackend<u32> {
         self.keyed_state().expect("started")
     }
 }
