@@ -98,16 +98,23 @@ pub enum StorageError {
     /// references are unknown and nothing may be deleted.
     #[error(
         "refusing to sweep '{job_dir}', nothing was deleted: {}; the files its checkpoint references are unknown, \
-         so no file can be called unreferenced (repair or move the checkpoint directory, then sweep again)",
+         so no file can be called unreferenced (if it cannot be repaired, delete that checkpoint directory by hand, then sweep again)",
         unreadable_list(.unreadable)
     )]
     SweepRefused { job_dir: PathBuf, unreadable: Vec<(PathBuf, String)> },
 }
 
-/// `'<path>' cannot be read (<reason>)`, for every unreadable `_metadata`, joined by `; `.
+/// `'<path>' cannot be read: <reason>` for every unreadable `_metadata`, joined by `; `; a reason
+/// that starts with the path (decoding errors do) is not made to repeat it.
 fn unreadable_list(unreadable: &[(PathBuf, String)]) -> String {
-    let described: Vec<String> =
-        unreadable.iter().map(|(path, reason)| format!("'{}' cannot be read ({reason})", path.display())).collect();
+    let described: Vec<String> = unreadable
+        .iter()
+        .map(|(path, reason)| {
+            let shown = path.display().to_string();
+            let reason = reason.strip_prefix(&format!("{shown}: ")).unwrap_or(reason);
+            format!("'{shown}' cannot be read: {reason}")
+        })
+        .collect();
     described.join("; ")
 }
 

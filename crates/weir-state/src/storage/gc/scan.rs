@@ -27,14 +27,17 @@ use weir_checkpoint::paths::{
     parse_checkpoint_dir_name,
 };
 use weir_checkpoint::{CheckpointId, Metadata};
+use weir_core::JobId;
 
 /// What a job directory should be passed as, for error messages.
 const WHAT_TO_PASS: &str =
     "pass a job directory, <state.checkpoints.dir>/<job-id>, the one holding chk-<n>/ and shared/";
 
 /// Checks that `path` is a job directory (`<state.checkpoints.dir>/<job-id>`): an existing
-/// directory without a `_metadata` of its own, holding at least one `chk-<n>/`, `shared/` or
-/// `taskowned/`. The error says what the path is instead and what to pass.
+/// directory without a `_metadata` of its own that holds a `chk-<n>/`, or is named by a job id
+/// and holds `shared/` or `taskowned/` (real directories, not links). Being strict here is what
+/// keeps a mistyped path — a scratch directory that happens to hold a `shared/` — from being
+/// swept. The error says what the path is instead and what to pass.
 pub fn check_job_dir(path: &Path) -> Result<(), StorageError> {
     let not_one = |problem: String| Err(StorageError::NotAJobDirectory { path: path.to_path_buf(), problem });
     let parent = || path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).display();
@@ -71,18 +74,16 @@ pub fn check_job_dir(path: &Path) -> Result<(), StorageError> {
     if name == SHARED_DIR_NAME || name == TASK_OWNED_DIR_NAME {
         return not_one(format!("it is the {name}/ directory of a job; pass its parent '{}'", parent()));
     }
-    let entries = list(path)?.unwrap_or_default();
-    let is_job_part = |(name, _): &(String, PathBuf)| {
-        name == SHARED_DIR_NAME || name == TASK_OWNED_DIR_NAME || parse_checkpoint_dir_name(name).is_some()
-    };
-    if entries.iter().any(is_job_part) {
+    if looks_like_a_job_dir(path)? {
         return Ok(());
     }
-    let job_dirs: Vec<&PathBuf> = entries
-        .iter()
-        .filter(|(_, p)| p.is_dir() && list(p).ok().flatten().unwrap_or_default().iter().any(is_job_part))
-        .map(|(_, p)| p)
-        .collect();
+    let mut job_dirs = Vec::new();
+    for (_, dir) in list(path)?.unwrap_or_default() {
+        if looks_like_a_job_dir(&dir).unwrap_or(false) {
+            job_dirs.push(dir);
+        }
+    }
+    job_dirs.sort();
     not_one(match job_dirs.first() {
         Some(example) => format!(
             "it holds {} job director{} (it looks like state.checkpoints.dir); pass one of them, e.g. '{}'",
@@ -90,10 +91,35 @@ pub fn check_job_dir(path: &Path) -> Result<(), StorageError> {
             if job_dirs.len() == 1 { "y" } else { "ies" },
             example.display()
         ),
+        None if has_real_dir(path, SHARED_DIR_NAME) || has_real_dir(path, TASK_OWNED_DIR_NAME) => format!(
+            "it holds no {CHECKPOINT_DIR_PREFIX}<n>/ and its name is not a job id, so its {SHARED_DIR_NAME}/ may \
+             not be a job's; {WHAT_TO_PASS}"
+        ),
         None => format!(
             "it holds no {CHECKPOINT_DIR_PREFIX}<n>/, {SHARED_DIR_NAME}/ or {TASK_OWNED_DIR_NAME}/; {WHAT_TO_PASS}"
         ),
     })
+}
+
+/// Whether `dir` is laid out as a job directory: it holds a `chk-<n>` directory, or it is named
+/// by a job id and holds `shared/` or `taskowned/`. Links do not count: a directory that merely
+/// links to a `shared/` (as a scratch directory might) is not taken for a job's.
+fn looks_like_a_job_dir(dir: &Path) -> Result<bool, StorageError> {
+    if !dir.is_dir() {
+        return Ok(false);
+    }
+    let entries = list(dir)?.unwrap_or_default();
+    if entries.iter().any(|(name, _)| parse_checkpoint_dir_name(name).is_some() && has_real_dir(dir, name)) {
+        return Ok(true);
+    }
+    let name = fs::canonicalize(dir).ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let named_as_job = name.is_some_and(|name| JobId::parse(&name).is_some());
+    Ok(named_as_job && (has_real_dir(dir, SHARED_DIR_NAME) || has_real_dir(dir, TASK_OWNED_DIR_NAME)))
+}
+
+/// Whether `dir/name` is a directory and not a link to one.
+fn has_real_dir(dir: &Path, name: &str) -> bool {
+    fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.file_type().is_dir())
 }
 
 /// Scans the job directory `job_dir` (checked with [`check_job_dir`] first).

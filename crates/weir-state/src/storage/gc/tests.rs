@@ -262,15 +262,20 @@ fn only_job_directories_are_swept() {
     storage.write_metadata(&savepoint, &metadata(9, SnapshotKind::Savepoint, vec![file])).expect("write");
     let empty = base.path().join("empty");
     fs::create_dir(&empty).expect("mkdir");
+    let scratch = base.path().join("scratch");
+    fs::create_dir_all(scratch.join("shared")).expect("mkdir");
+    fs::write(scratch.join("shared").join("notes"), b"mine").expect("write");
+    age(&scratch, 2 * HOUR);
     let chk = storage.location_dir(&checkpoint(1));
     let parent = storage.job_dir().display().to_string();
-    let cases: [(PathBuf, &[&str]); 7] = [
+    let cases: [(PathBuf, &[&str]); 8] = [
         (chk.clone(), &["checkpoint 1's directory", &parent]),
         (chk.join(paths::METADATA_FILE_NAME), &["_metadata file", &parent]),
         (storage.location_dir(&savepoint), &["savepoint", "never swept", "<state.checkpoints.dir>/<job-id>"]),
         (storage.shared_dir(), &["shared/ directory", &parent]),
         (base.path().to_path_buf(), &["state.checkpoints.dir", &parent]),
         (empty, &["holds no chk-<n>/, shared/ or taskowned/"]),
+        (scratch.clone(), &["its name is not a job id"]),
         (base.path().join("missing"), &["does not exist"]),
     ];
     for (path, needles) in cases {
@@ -282,6 +287,15 @@ fn only_job_directories_are_swept() {
         }
     }
     assert!(storage.location_dir(&savepoint).join("state").exists());
+    assert!(scratch.join("shared").join("notes").exists());
+
+    // A job directory whose checkpoints are all gone is still one: it is named by the job id.
+    for id in [1, 2, 3, 4] {
+        storage.discard_location(&checkpoint(id)).expect("discard");
+    }
+    let report = sweep_orphans(&storage.job_dir(), SweepOptions { grace: HOUR, dry_run: true }).expect("a job dir");
+    assert!(report.plan.retained.is_empty());
+    assert_eq!(report.plan.orphans.len(), 5, "every old shared file: {:?}", report.plan.orphans);
 }
 
 #[cfg(unix)]
