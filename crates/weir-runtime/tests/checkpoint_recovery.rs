@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use weir_connectors::{DataGenSource, ExactlyOnceFileSink};
-use weir_runtime::{CheckpointingMode, FaultInjector, FaultPoint};
 use weir_runtime::prelude::*;
+use weir_runtime::{CheckpointingMode, FaultInjector, FaultPoint};
 use weir_testkit::RandomFaults;
 
 /// Describes a window: key, bounds, record count and sum of the record indices.

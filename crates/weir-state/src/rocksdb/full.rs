@@ -8,32 +8,39 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use weir_core::{Key, KeyGroup, KeyGroupRange};
 
+use super::workdir::WorkDir;
 use super::{RocksDbStore, StateMeta, db, keys};
 use crate::error::{Result, StateError};
 use crate::heap::{FrozenKeyedState, FrozenState, KeyGroupSnapshot, KeyedStateSnapshot, RegisteredState, StateEntries};
 
-/// A RocksDB checkpoint taken for a snapshot, removed when dropped.
+/// A RocksDB checkpoint taken for a snapshot, removed when dropped. It keeps the backend's
+/// working directory alive: the operator may close (a cancel) while the snapshot thread still
+/// uploads from it.
 #[derive(Debug)]
-pub(crate) struct CheckpointDir(PathBuf);
+pub(crate) struct CheckpointDir {
+    path: PathBuf,
+    _workdir: Arc<WorkDir>,
+}
 
 impl CheckpointDir {
-    pub(crate) fn new(path: PathBuf) -> Self {
-        CheckpointDir(path)
+    pub(crate) fn new(path: PathBuf, workdir: Arc<WorkDir>) -> Self {
+        CheckpointDir { path, _workdir: workdir }
     }
 
     pub(crate) fn path(&self) -> &std::path::Path {
-        &self.0
+        &self.path
     }
 }
 
 impl Drop for CheckpointDir {
     fn drop(&mut self) {
-        if let Err(error) = std::fs::remove_dir_all(&self.0)
+        if let Err(error) = std::fs::remove_dir_all(&self.path)
             && error.kind() != std::io::ErrorKind::NotFound
         {
-            tracing::warn!("cannot remove the rocksdb snapshot directory {}: {error}", self.0.display());
+            tracing::warn!("cannot remove the rocksdb snapshot directory {}: {error}", self.path.display());
         }
     }
 }

@@ -46,6 +46,7 @@ use rocksdb::WriteBatch;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use weir_core::{Key, KeyGroup, KeyGroupRange};
 
 use crate::config::RocksDbOptions;
@@ -102,8 +103,9 @@ pub(crate) struct RocksDbStore<K> {
     /// Numbers the RocksDB checkpoints taken for snapshots.
     snapshots_taken: u64,
     uploads: incremental::Uploads,
-    /// Last: removed after the database is closed.
-    workdir: WorkDir,
+    /// Last: removed after the database is closed, and only once no snapshot still reads a
+    /// checkpoint inside it (they hold it too).
+    workdir: Arc<WorkDir>,
 }
 
 impl<K: Key> RocksDbStore<K> {
@@ -116,7 +118,7 @@ impl<K: Key> RocksDbStore<K> {
                 range.end
             )));
         }
-        let workdir = WorkDir::create(&options.local_dir, name)?;
+        let workdir = Arc::new(WorkDir::create(&options.local_dir, name)?);
         let db = StateDb::open(&workdir.path().join("db"), db::options(options.memory, options.write_buffer_ratio))?;
         let cache_budget = (options.memory as f64 * (1.0 - db::ROCKSDB_SHARE)) as u64;
         Ok(RocksDbStore {
@@ -351,7 +353,7 @@ impl<K: Key> RocksDbStore<K> {
         let checkpoint =
             rocksdb::checkpoint::Checkpoint::new(&self.db.db).map_err(|source| self.db.error("checkpoint", source))?;
         checkpoint.create_checkpoint(&path).map_err(|source| self.db.error("take a checkpoint", source))?;
-        Ok(full::CheckpointDir::new(path))
+        Ok(full::CheckpointDir::new(path, Arc::clone(&self.workdir)))
     }
 
     /// The states the database holds, for a snapshot: name, kind, TTL.
