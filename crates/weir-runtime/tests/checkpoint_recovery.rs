@@ -194,9 +194,9 @@ fn failures_anywhere_with_incremental_rocksdb_checkpoints_at_parallelism_2() {
 fn two_hundred_failures_leave_the_committed_output_exactly_once() {
     let mut injected = 0;
     // `WEIR_RECOVERY_SEED=<n>` starts at seed n (to rerun a failing one).
-    let mut seed = std::env::var("WEIR_RECOVERY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let mut seed: u64 = std::env::var("WEIR_RECOVERY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     while injected < 200 {
-        let backend = if seed % 3 == 0 { Backend::RocksDbIncremental } else { Backend::HashMap };
+        let backend = if seed.is_multiple_of(3) { Backend::RocksDbIncremental } else { Backend::HashMap };
         injected += check_recovery_on(1 + (seed as usize % 2), seed, 8, backend);
         seed += 1;
     }

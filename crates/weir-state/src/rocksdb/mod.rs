@@ -293,10 +293,9 @@ impl<K: Key> RocksDbStore<K> {
             residency.keys = FxHashMap::default();
         }
         self.cached = 0;
-        if self.written.1 > 0 {
+        if let Some(serialized) = self.written.0.checked_div(self.written.1) {
             // A typed entry in a hash map takes about twice its serialized size plus the map's
             // own slot and the residency entry.
-            let serialized = self.written.0 / self.written.1;
             let per_key = 2 * serialized + 2 * std::mem::size_of::<K>() as u64 + 48;
             self.capacity = MIN_CACHED_KEYS.max((self.cache_budget / per_key.max(1)) as usize);
         }
