@@ -19,7 +19,7 @@ WEIR = (
 FLINK = (
     "FLINK_RESULT workload=tumbling parallelism=1 events=30000000 seconds={s} events_per_s=1 "
     "cpu_s={c} tm_cpu_s=1.0 jm_cpu_s=0.1 peak_rss_mb={m} jm_rss_mb=300.0 startup_s=0.4 job_id=abc "
-    "preagg_records=12"
+    "exchanged_records=12"
 )
 
 
