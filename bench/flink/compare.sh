@@ -75,6 +75,9 @@ REST="127.0.0.1:$FLINK_REST_PORT"
 for n in STATELESS_EVENTS TUMBLING_EVENTS RUNS PARALLELISM KEYS FLINK_REST_PORT FLINK_RPC_PORT FLINK_BLOB_PORT; do
     [[ "${!n}" =~ ^[1-9][0-9]*$ ]] || die "$n must be a positive whole number, not '${!n}'"
 done
+for n in STATELESS_EVENTS TUMBLING_EVENTS; do
+    ((${!n} < 2147483648)) || die "$n=${!n}: Flink's datagen counts rows in an int, so at most 2147483647"
+done
 
 # --- what the machine must have --------------------------------------------------------------
 command -v java >/dev/null 2>&1 ||
