@@ -23,6 +23,8 @@
 #   WEIR_BENCH [build it]  CARGO_TARGET_DIR [${XDG_CACHE_HOME:-$HOME/.cache}/weir/target]
 #   FLINK_REST_PORT [18081]  FLINK_RPC_PORT [16123]  FLINK_BLOB_PORT [16124]
 #   NICE [-15: engines run under `nice -n $NICE`; empty: not niced]
+#   FLINK_JOB_CONF [none: Flink's defaults]  Flink options for every job, space-separated
+#     KEY=VALUE, e.g. FLINK_JOB_CONF='pipeline.object-reuse=true'
 # Needs: Java 11+ (17 tested), python3 (3.9-3.11 tested: 3.11) with venv, cargo, curl; ~1 GB
 # of disk for the venv. The machine is noisy: every run line is preceded by the load averages.
 set -euo pipefail
@@ -71,6 +73,12 @@ FLINK_RPC_PORT="${FLINK_RPC_PORT:-16123}"
 FLINK_BLOB_PORT="${FLINK_BLOB_PORT:-16124}"
 NICE="${NICE--15}"
 REST="127.0.0.1:$FLINK_REST_PORT"
+FLINK_JOB_CONF="${FLINK_JOB_CONF:-}"
+JOB_CONF_ARGS=()
+for kv in $FLINK_JOB_CONF; do
+    [[ "$kv" == ?*=* ]] || die "FLINK_JOB_CONF: '$kv' is not KEY=VALUE"
+    JOB_CONF_ARGS+=(--conf "$kv")
+done
 
 for n in STATELESS_EVENTS TUMBLING_EVENTS RUNS PARALLELISM KEYS FLINK_REST_PORT FLINK_RPC_PORT FLINK_BLOB_PORT; do
     [[ "${!n}" =~ ^[1-9][0-9]*$ ]] || die "$n must be a positive whole number, not '${!n}'"
@@ -237,7 +245,7 @@ events_of() { # the --events of workload $1
 run_flink() { # workload events prefix
     local line
     if ! line=$("$PY" "$HERE/flink_job.py" "$1" --events "$2" --keys "$KEYS" --parallelism "$PARALLELISM" \
-        --rest "$REST" --jm-pid "$JM_PID" --tm-pid "$TM_PID" 2>>"$RUN_DIR/flink-client.log"); then
+        --rest "$REST" --jm-pid "$JM_PID" --tm-pid "$TM_PID" "${JOB_CONF_ARGS[@]}" 2>>"$RUN_DIR/flink-client.log"); then
         tail -n 15 "$RUN_DIR/flink-client.log" >&2
         die "the Flink $1 job failed (client log: $RUN_DIR/flink-client.log; cluster logs: $FLINK_LOG_DIR)"
     fi
@@ -258,6 +266,7 @@ fi
 echo "# Apache Flink side by side, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# machine: $(nproc) cores, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r)"
 echo "# weir: commit $COMMIT, weir-bench release build; Flink: $FLINK_REPORTED from PyPI apache-flink==$FLINK_VERSION; $JAVA_VERSION_LINE; $("$PY" --version)"
+echo "# Flink job options: session time zone UTC${FLINK_JOB_CONF:+, $FLINK_JOB_CONF}, Flink's defaults otherwise"
 echo "# events: stateless $STATELESS_EVENTS, tumbling $TUMBLING_EVENTS; keys $KEYS; parallelism $PARALLELISM; runs per engine $RUNS; nice ${NICE:-none}"
 if ((QUICK)); then
     echo "# QUICK MODE: fewer events, 1 run per engine and no warm-up: a check of the set-up, not numbers to quote"

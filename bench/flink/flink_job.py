@@ -3,11 +3,11 @@
 Usage (inside the venv that has apache-flink):
 
     python flink_job.py WORKLOAD --events N --rest 127.0.0.1:18081 --jm-pid PID --tm-pid PID
-                        [--parallelism 1] [--keys 10000] [--explain]
+                        [--parallelism 1] [--keys 10000] [--conf KEY=VALUE]... [--explain]
 
 WORKLOAD is `stateless` or `tumbling`, the Flink SQL twins of weir-bench's workloads of the same
 names (see `sql_statements`). The job is submitted with PyFlink's `TableEnvironment.execute_sql`
-(`execution.target: remote`), then watched through the cluster's REST API until it ends. Prints
+(`execution.target: remote`, session time zone UTC, Flink's defaults otherwise), then watched through the cluster's REST API until it ends. Prints
 one line:
 
     FLINK_RESULT workload=<w> parallelism=<p> events=<n> seconds=<s> events_per_s=<x> cpu_s=<c>
@@ -186,7 +186,7 @@ class RssSampler(threading.Thread):
         return self.peak_mb
 
 
-def table_environment(rest: str, parallelism: int):
+def table_environment(rest: str, parallelism: int, overrides: list[str]):
     from pyflink.common import Configuration
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
@@ -196,6 +196,15 @@ def table_environment(rest: str, parallelism: int):
     conf.set_string("rest.address", host)
     conf.set_string("rest.port", port)
     conf.set_string("parallelism.default", str(parallelism))
+    # Windows aligned to the epoch in UTC, as weir's are; it also spares every record the
+    # conversion Flink makes for TIMESTAMP_LTZ in any other session time zone (the JVM's by
+    # default, here 'Etc/UTC', which Flink does not take for UTC).
+    conf.set_string("table.local-time-zone", "UTC")
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--conf {override!r}: expected KEY=VALUE")
+        conf.set_string(key.strip(), value.strip())
     settings = EnvironmentSettings.new_instance().in_streaming_mode().with_configuration(conf).build()
     return TableEnvironment.create(settings)
 
@@ -209,13 +218,20 @@ def main() -> int:
     parser.add_argument("--rest", required=True, help="host:port of the cluster's REST API")
     parser.add_argument("--jm-pid", type=int, required=True)
     parser.add_argument("--tm-pid", type=int, required=True)
+    parser.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Flink option for the job, e.g. pipeline.object-reuse=true (repeatable)",
+    )
     parser.add_argument("--explain", action="store_true", help="print the optimized plan first")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the job")
     args = parser.parse_args()
     if args.events > 2**31 - 1:
         parser.error("Flink's datagen counts rows in an int: --events must be below 2^31")
 
-    t_env = table_environment(args.rest, args.parallelism)
+    t_env = table_environment(args.rest, args.parallelism, args.conf)
     *ddl, job = sql_statements(args.workload, args.events, args.keys)
     for statement in ddl:
         t_env.execute_sql(statement)
