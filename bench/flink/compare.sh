@@ -25,7 +25,7 @@
 #   NICE [-15: engines run under `nice -n $NICE`; empty: not niced]
 #   FLINK_JOB_CONF [none: Flink's defaults]  Flink options for every job, space-separated
 #     KEY=VALUE, e.g. FLINK_JOB_CONF='pipeline.object-reuse=true'
-# Needs: Java 11+ (17 tested), python3 (3.9-3.11 tested: 3.11) with venv, cargo, curl; ~1 GB
+# Needs: Java 11+ (17 tested), python3 (3.11 tested) with venv, cargo, curl; ~1 GB
 # of disk for the venv. The machine is noisy: every run line is preceded by the load averages.
 set -euo pipefail
 
@@ -75,7 +75,8 @@ NICE="${NICE--15}"
 REST="127.0.0.1:$FLINK_REST_PORT"
 FLINK_JOB_CONF="${FLINK_JOB_CONF:-}"
 JOB_CONF_ARGS=()
-for kv in $FLINK_JOB_CONF; do
+read -r -a JOB_CONF_WORDS <<<"$FLINK_JOB_CONF"
+for kv in "${JOB_CONF_WORDS[@]}"; do
     [[ "$kv" == ?*=* ]] || die "FLINK_JOB_CONF: '$kv' is not KEY=VALUE"
     JOB_CONF_ARGS+=(--conf "$kv")
 done

@@ -7,8 +7,8 @@ Usage (inside the venv that has apache-flink):
 
 WORKLOAD is `stateless` or `tumbling`, the Flink SQL twins of weir-bench's workloads of the same
 names (see `sql_statements`). The job is submitted with PyFlink's `TableEnvironment.execute_sql`
-(`execution.target: remote`, session time zone UTC, Flink's defaults otherwise), then watched through the cluster's REST API until it ends. Prints
-one line:
+(`execution.target: remote`, session time zone UTC, Flink's defaults otherwise), then watched
+through the cluster's REST API until it ends. Prints one line:
 
     FLINK_RESULT workload=<w> parallelism=<p> events=<n> seconds=<s> events_per_s=<x> cpu_s=<c>
         tm_cpu_s=<c> jm_cpu_s=<c> peak_rss_mb=<m> jm_rss_mb=<m> startup_s=<s> job_id=<id>
@@ -16,7 +16,7 @@ one line:
 
 - `seconds`: from the earliest vertex `start-time` to the latest vertex `end-time` of
   `GET /jobs/<id>` (tasks deploying to tasks finished), so JVM start-up, the client's planning
-  and code generation on the client are excluded, as is job submission.
+  and code generation, and job submission are excluded.
 - `startup_s`: of `seconds`, the part before the first subtask was RUNNING (deployment, operator
   set-up and the generated code's compilation in the TaskManager), from `subtasktimes`.
 - `cpu_s`: user+system CPU of the TaskManager and JobManager processes (`/proc/<pid>/stat`
@@ -28,7 +28,7 @@ one line:
 - `exchanged_records`: records that crossed from one task to another (the `read-records` of the
   job's vertices). tumbling: the partial aggregates Flink's local window aggregation sent over
   the hash exchange to the global one; stateless: every record the filter kept, because Flink
-  does not chain the blackhole's sink writer to the datagen's legacy source task.
+  runs the blackhole's sink writer as a task of its own after the datagen's legacy source task.
 
 It is not a test of results: it checks only that the job FINISHED. I/O: the REST API (loopback
 only), `/proc/<pid>/{stat,status}` of the two cluster processes, stdout.
