@@ -40,6 +40,7 @@ pub use accumulators::SliceAccumulators;
 use accumulators::locate;
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
+use two_stacks::ClosedSlice;
 
 const NAME: &str = "Slicing";
 
@@ -288,44 +289,57 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
     #[inline]
     pub fn add_at(&self, slices: &mut SliceAccumulators<ACC>, position: &SlicePosition, value: &IN) -> SliceAdded {
         let (slice_start, slice_number) = (position.slice_start, position.slice_number);
-        // A slice the cached aggregate combined already changes: a late record.
-        if slice_start < slices.combined_to
-            && let Some(combined) = &mut slices.combined
-        {
-            combined.slice_changed(slice_start);
-        }
-        let position =
-            locate(&slices.slices, (slices.newest, slices.newest_number), &self.slicing, (slice_start, slice_number));
-        match slices.slices.get_mut(position) {
-            Some((start, acc)) if *start == slice_start => {
+        if slice_start >= slices.open_from {
+            let at =
+                locate(&slices.open, (slices.newest, slices.newest_number), &self.slicing, (slice_start, slice_number));
+            if let Some((start, acc)) = slices.open.get_mut(at)
+                && *start == slice_start
+            {
                 self.function.add(acc, value);
+                return SliceAdded { slice_start, is_new: false, previous: None };
+            }
+            let previous = match at.checked_sub(1) {
+                Some(i) => slices.open.get(i).map(|(start, _)| *start),
+                None => slices.closed.back().map(|slice| slice.start),
+            };
+            slices.open.insert(at, (slice_start, self.new_accumulator(value)));
+            if at + 1 == slices.open.len() {
+                (slices.newest, slices.newest_number) = (slice_start, slice_number);
+            }
+            return SliceAdded { slice_start, is_new: true, previous };
+        }
+        // A slice of a window fired already: a late record (or one before the first watermark
+        // after a restore). If the cached aggregate combined the slice already, it is dropped.
+        slices.combined.slice_changed(slice_start);
+        let at = slices.closed.partition_point(|slice| slice.start < slice_start);
+        match slices.closed.get_mut(at) {
+            Some(slice) if slice.start == slice_start => {
+                self.function.add(&mut slice.acc, value);
                 SliceAdded { slice_start, is_new: false, previous: None }
             }
             _ => {
-                let mut acc = self.function.create_accumulator();
-                self.function.add(&mut acc, value);
-                let previous = position.checked_sub(1).and_then(|i| slices.slices.get(i)).map(|(start, _)| *start);
-                slices.slices.insert(position, (slice_start, acc));
-                if position + 1 == slices.slices.len() {
-                    (slices.newest, slices.newest_number) = (slice_start, slice_number);
-                }
+                let previous = at.checked_sub(1).and_then(|i| slices.closed.get(i)).map(|slice| slice.start);
+                slices.closed.insert(at, ClosedSlice::new(slice_start, self.new_accumulator(value)));
                 SliceAdded { slice_start, is_new: true, previous }
             }
         }
     }
 
+    fn new_accumulator(&self, value: &IN) -> ACC {
+        let mut acc = self.function.create_accumulator();
+        self.function.add(&mut acc, value);
+        acc
+    }
+
     /// The accumulator of the window ending at `window_end`, its slices merged from scratch, or
     /// `None` when none of them has records.
     pub fn accumulator_for_window(&self, slices: &SliceAccumulators<ACC>, window_end: Timestamp) -> Option<ACC> {
-        let in_window = Self::slices_of_window(&self.slicing, slices, window_end);
-        if in_window.is_empty() {
-            return None;
-        }
+        let window_start = window_end.saturating_sub(self.slicing.size);
+        let mut in_window = slices.range(window_start, window_end).peekable();
+        in_window.peek()?;
         let mut acc = self.function.create_accumulator();
-        for i in in_window {
-            if let Some((_, slice)) = slices.slices.get(i) {
-                self.function.merge(&mut acc, slice);
-            }
+        for slice in in_window {
+            self.function.merge(&mut acc, slice);
         }
         Some(acc)
     }
@@ -333,10 +347,12 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
     /// The result of the window ending at `window_end`, merged from scratch, or `None` when it
     /// has no records.
     pub fn result_for_window(&self, slices: &SliceAccumulators<ACC>, window_end: Timestamp) -> Option<OUT> {
-        let in_window = Self::slices_of_window(&self.slicing, slices, window_end);
-        if in_window.len() == 1 {
+        let window_start = window_end.saturating_sub(self.slicing.size);
+        let mut in_window = slices.range(window_start, window_end);
+        let first = in_window.next()?;
+        if in_window.next().is_none() {
             // A single slice (always so for tumbling windows): no merge needed.
-            return slices.slices.get(in_window.start).map(|(_, acc)| self.function.get_result(acc));
+            return Some(self.function.get_result(first));
         }
         self.accumulator_for_window(slices, window_end).map(|acc| self.function.get_result(&acc))
     }
@@ -350,32 +366,13 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
             return self.result_for_window(slices, window_end);
         }
         let window_start = window_end.saturating_sub(self.slicing.size);
-        let combined = slices.combined.get_or_insert_with(Box::default);
-        let (deque, newest, slicing) = (&slices.slices, (slices.newest, slices.newest_number), &self.slicing);
-        let answer = combined.query(
-            deque,
-            |start| locate(deque, newest, slicing, (start, slicing.slice_number(start))),
-            window_start,
-            window_end,
-            &self.function,
-        );
-        slices.combined_to = combined.combined_to();
+        // The cache reads closed slices only: those of this window become closed.
+        slices.close_before(window_end);
+        let answer = slices.combined.query(&mut slices.closed, window_start, window_end, &self.function);
         match answer {
             two_stacks::Answer::Combined(result) => result,
             two_stacks::Answer::Behind => self.result_for_window(slices, window_end),
         }
-    }
-
-    /// The positions of the slices in `[window_end - size, window_end)`.
-    fn slices_of_window(
-        slicing: &Slicing,
-        slices: &SliceAccumulators<ACC>,
-        window_end: Timestamp,
-    ) -> std::ops::Range<usize> {
-        let window_start = window_end.saturating_sub(slicing.size);
-        let from = slices.slices.partition_point(|(s, _)| *s < window_start);
-        let to = slices.slices.partition_point(|(s, _)| *s < window_end);
-        from..to.max(from)
     }
 }
 

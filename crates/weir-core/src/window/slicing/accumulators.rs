@@ -1,11 +1,21 @@
 //! [`SliceAccumulators`]: one key's slices, in order, with the cache of their combinations,
 //! and finding a record's slice among them. It is **not** the arithmetic of slices
 //! ([`Slicing`](super::Slicing)) nor the aggregate over them ([`SliceAggregator`](super::SliceAggregator)).
+//!
+//! A key's slices are kept in two deques split at `open_from`, the end of the last window fired
+//! through the cache: the **open** slices, which records go to, and the **closed** ones, which
+//! firings read (and late records, rarely). At small slides a key holds many slices — about 130
+//! for 10 s windows every 167 ms — of which records touch only the dozen its out-of-orderness
+//! spans. In one deque those were a few lines of a 6 KB buffer per key, a separate page for every
+//! key, and the Two-Stacks cache (boxed, with a stack of partials of its own) was two more places
+//! per key a firing had to load. Now records touch a small deque of open slices, and a firing
+//! moves the slices of the window it closes to the closed deque, whose oldest slice carries the
+//! partial aggregate that firing reads ([`ClosedSlice`]).
 
 use super::Slicing;
-use super::two_stacks::TwoStacks;
+use super::two_stacks::{ClosedSlice, TwoStacks};
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::VecDeque;
 
 /// How many of a key's newest slices a record's slice is looked for among, one by one, before a
@@ -14,51 +24,81 @@ use std::collections::VecDeque;
 const NEAR_THE_BACK: usize = 16;
 
 /// One key's slice accumulators, sorted by slice start; only slices with records exist.
-/// Serializable as part of the key's state: only the slices are written. The Two-Stacks
-/// aggregate over them is a cache, rebuilt from the slices when needed (after a restore, or
-/// after a late record changed a slice it had combined).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(bound(serialize = "ACC: Serialize", deserialize = "ACC: Deserialize<'de>"))]
+/// Serializable as part of the key's state: only the slices are written, as one sequence (the
+/// split into open and closed slices is not). The Two-Stacks aggregate over them is a cache,
+/// rebuilt from the slices when needed (after a restore, or after a late record changed a slice
+/// it had combined).
+///
+/// `repr(C)`, so that the fields a record reads come first, on one or two cache lines.
+#[derive(Debug, Clone)]
+#[repr(C)]
 pub struct SliceAccumulators<ACC> {
-    pub(super) slices: VecDeque<(Timestamp, ACC)>,
-    /// Boxed, and made at the first firing that needs it: read at firings only, so the key's
-    /// state-table entry stays small for the per-record path, and tumbling windows never make it.
-    #[serde(skip)]
-    pub(super) combined: Option<Box<TwoStacks<ACC>>>,
-    /// Slices starting before this may be combined in `combined` (a copy of its `to`, kept
-    /// here so that the per-record check for a late record does not load the box).
-    #[serde(skip, default = "nothing_combined")]
-    pub(super) combined_to: Timestamp,
-    /// The newest slice's start, or `Timestamp::MIN` when unknown (after a restore) or when
+    /// The slices starting at or after `open_from`, oldest first: where records go.
+    pub(super) open: VecDeque<(Timestamp, ACC)>,
+    /// Where open slices start; only moves forward ([`close_before`](Self::close_before)).
+    pub(super) open_from: Timestamp,
+    /// The newest open slice's start, or `Timestamp::MIN` when unknown (after a restore) or when
     /// there is none: kept here so that finding a record's slice loads one slice, not also the
     /// newest one.
-    #[serde(skip, default = "nothing_combined")]
     pub(super) newest: Timestamp,
-    /// The newest slice's [`Slicing::slice_number`], valid when `newest` is known.
-    #[serde(skip)]
+    /// The newest open slice's [`Slicing::slice_number`], valid when `newest` is known.
     pub(super) newest_number: i64,
-}
-
-fn nothing_combined() -> Timestamp {
-    Timestamp::MIN
+    /// The slices starting before `open_from`, oldest first: in windows fired through the
+    /// cache. Read by firings (and by the rare late record).
+    pub(super) closed: VecDeque<ClosedSlice<ACC>>,
+    /// The cache over the closed slices; its partials are in `closed`.
+    pub(super) combined: TwoStacks<ACC>,
 }
 
 impl<ACC> Default for SliceAccumulators<ACC> {
     fn default() -> Self {
         SliceAccumulators {
-            slices: VecDeque::new(),
-            combined: None,
-            combined_to: Timestamp::MIN,
+            open: VecDeque::new(),
+            open_from: Timestamp::MIN,
             newest: Timestamp::MIN,
             newest_number: 0,
+            closed: VecDeque::new(),
+            combined: TwoStacks::default(),
         }
     }
 }
 
-/// Equal when the slices are: the cache is not part of the value.
+/// Written as a struct with one field, the slices in order: the bytes of the single deque this
+/// type held before the split (savepoints stay readable both ways).
+impl<ACC: Serialize> Serialize for SliceAccumulators<ACC> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename = "SliceAccumulators", bound(serialize = "ACC: Serialize"))]
+        struct Stored<'a, ACC> {
+            slices: InOrder<'a, ACC>,
+        }
+        struct InOrder<'a, ACC>(&'a SliceAccumulators<ACC>);
+        impl<ACC: Serialize> Serialize for InOrder<'_, ACC> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter())
+            }
+        }
+        Stored { slices: InOrder(self) }.serialize(serializer)
+    }
+}
+
+/// Read back as open slices: which windows fired is not known until the next firing closes them.
+impl<'de, ACC: Deserialize<'de>> Deserialize<'de> for SliceAccumulators<ACC> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename = "SliceAccumulators", bound(deserialize = "ACC: Deserialize<'de>"))]
+        struct Stored<ACC> {
+            slices: VecDeque<(Timestamp, ACC)>,
+        }
+        let stored = Stored::deserialize(deserializer)?;
+        Ok(SliceAccumulators { open: stored.slices, ..SliceAccumulators::default() })
+    }
+}
+
+/// Equal when the slices are: neither the cache nor the split is part of the value.
 impl<ACC: PartialEq> PartialEq for SliceAccumulators<ACC> {
     fn eq(&self, other: &Self) -> bool {
-        self.slices == other.slices
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -70,50 +110,92 @@ impl<ACC> SliceAccumulators<ACC> {
     }
 
     pub fn len(&self) -> usize {
-        self.slices.len()
+        self.closed.len() + self.open.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slices.is_empty()
+        self.closed.is_empty() && self.open.is_empty()
     }
 
     /// The slices, oldest first, as `(slice start, accumulator)`.
     pub fn iter(&self) -> impl Iterator<Item = (Timestamp, &ACC)> {
-        self.slices.iter().map(|(start, acc)| (*start, acc))
+        let closed = self.closed.iter().map(|slice| (slice.start, &slice.acc));
+        closed.chain(self.open.iter().map(|(start, acc)| (*start, acc)))
+    }
+
+    /// The accumulators of the slices starting in `[from, to)`, oldest first.
+    pub(super) fn range(&self, from: Timestamp, to: Timestamp) -> impl Iterator<Item = &ACC> {
+        let first = self.closed.partition_point(|slice| slice.start < from);
+        let last = self.closed.partition_point(|slice| slice.start < to).max(first);
+        let closed = self.closed.range(first..last).map(|slice| &slice.acc);
+        let first = self.open.partition_point(|(s, _)| *s < from);
+        let last = self.open.partition_point(|(s, _)| *s < to).max(first);
+        closed.chain(self.open.range(first..last).map(|(_, acc)| acc))
     }
 
     /// The first slice starting at or after `from`, if any.
     pub fn first_slice_from(&self, from: Timestamp) -> Option<Timestamp> {
         // Usually the oldest slice or the one after it (slices are retired as windows close).
-        let i = match self.slices.front() {
-            Some((oldest, _)) if *oldest >= from => 0,
-            _ => self.slices.partition_point(|(s, _)| *s < from),
+        let closed = match self.closed.front() {
+            Some(oldest) if oldest.start >= from => Some(oldest.start),
+            _ => self.closed.get(self.closed.partition_point(|slice| slice.start < from)).map(|slice| slice.start),
         };
-        self.slices.get(i).map(|(s, _)| *s)
+        closed.or_else(|| {
+            let i = match self.open.front() {
+                Some((oldest, _)) if *oldest >= from => 0,
+                _ => self.open.partition_point(|(s, _)| *s < from),
+            };
+            self.open.get(i).map(|(s, _)| *s)
+        })
     }
 
     /// Drops every slice starting before `start` and returns how many were dropped.
     pub fn retire_before(&mut self, start: Timestamp) -> usize {
-        // From the front, one by one: a firing retires a slice or two.
-        let mut dropped = 0;
-        while self.slices.front().is_some_and(|(s, _)| *s < start) {
-            if dropped == RETIRE_ONE_BY_ONE {
-                let keep_from = self.slices.partition_point(|(s, _)| *s < start);
-                self.slices.drain(..keep_from);
-                dropped += keep_from;
-                break;
+        let mut dropped = retire(&mut self.closed, start, |slice| slice.start);
+        if self.closed.is_empty() {
+            dropped += retire(&mut self.open, start, |(s, _)| *s);
+            if self.open.is_empty() {
+                self.newest = Timestamp::MIN;
             }
-            self.slices.pop_front();
-            dropped += 1;
         }
-        if self.slices.is_empty() {
-            self.newest = Timestamp::MIN;
-        }
-        if let Some(combined) = &mut self.combined {
-            combined.retired_before(start);
-        }
+        self.combined.retired_before(start);
         dropped
     }
+
+    /// Moves the open slices starting before `end` to the closed ones: the window ending at `end`
+    /// fires through the cache, which reads closed slices only.
+    pub(super) fn close_before(&mut self, end: Timestamp) {
+        if end <= self.open_from {
+            return;
+        }
+        self.open_from = end;
+        while let Some((start, _)) = self.open.front()
+            && *start < end
+        {
+            if let Some((start, acc)) = self.open.pop_front() {
+                self.closed.push_back(ClosedSlice::new(start, acc));
+            }
+        }
+        if self.open.is_empty() {
+            self.newest = Timestamp::MIN;
+        }
+    }
+}
+
+/// Drops the slices of `deque` starting before `start`; how many.
+fn retire<E>(deque: &mut VecDeque<E>, start: Timestamp, start_of: impl Fn(&E) -> Timestamp) -> usize {
+    // From the front, one by one: a firing retires a slice or two.
+    let mut dropped = 0;
+    while deque.front().is_some_and(|e| start_of(e) < start) {
+        if dropped == RETIRE_ONE_BY_ONE {
+            let keep_from = deque.partition_point(|e| start_of(e) < start);
+            deque.drain(..keep_from);
+            return dropped + keep_from;
+        }
+        deque.pop_front();
+        dropped += 1;
+    }
+    dropped
 }
 
 /// Where the slice starting at `slice_start` is or would be inserted: the position of the
