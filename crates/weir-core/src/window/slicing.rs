@@ -290,8 +290,7 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
     pub fn add_at(&self, slices: &mut SliceAccumulators<ACC>, position: &SlicePosition, value: &IN) -> SliceAdded {
         let (slice_start, slice_number) = (position.slice_start, position.slice_number);
         if slice_start >= slices.open_from {
-            let at =
-                locate(&slices.open, (slices.newest, slices.newest_number), &self.slicing, (slice_start, slice_number));
+            let at = locate(&slices.open, slices.newest_number, &self.slicing, (slice_start, slice_number));
             if let Some((start, acc)) = slices.open.get_mut(at)
                 && *start == slice_start
             {
@@ -300,26 +299,27 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
             }
             let previous = match at.checked_sub(1) {
                 Some(i) => slices.open.get(i).map(|(start, _)| *start),
-                None => slices.closed.back().map(|slice| slice.start),
+                None => slices.closed.as_ref().and_then(|closed| closed.slices.back()).map(|slice| slice.start),
             };
             slices.open.insert(at, (slice_start, self.new_accumulator(value)));
             if at + 1 == slices.open.len() {
-                (slices.newest, slices.newest_number) = (slice_start, slice_number);
+                slices.newest_number = slice_number;
             }
             return SliceAdded { slice_start, is_new: true, previous };
         }
         // A slice of a window fired already: a late record (or one before the first watermark
         // after a restore). If the cached aggregate combined the slice already, it is dropped.
-        slices.combined.slice_changed(slice_start);
-        let at = slices.closed.partition_point(|slice| slice.start < slice_start);
-        match slices.closed.get_mut(at) {
+        let closed = slices.closed.get_or_insert_with(Box::default);
+        closed.slice_changed(slice_start);
+        let at = closed.slices.partition_point(|slice| slice.start < slice_start);
+        match closed.slices.get_mut(at) {
             Some(slice) if slice.start == slice_start => {
                 self.function.add(&mut slice.acc, value);
                 SliceAdded { slice_start, is_new: false, previous: None }
             }
             _ => {
-                let previous = at.checked_sub(1).and_then(|i| slices.closed.get(i)).map(|slice| slice.start);
-                slices.closed.insert(at, ClosedSlice::new(slice_start, self.new_accumulator(value)));
+                let previous = at.checked_sub(1).and_then(|i| closed.slices.get(i)).map(|slice| slice.start);
+                closed.slices.insert(at, ClosedSlice::new(slice_start, self.new_accumulator(value)));
                 SliceAdded { slice_start, is_new: true, previous }
             }
         }
@@ -362,13 +362,15 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
     /// their end cost O(1) merges amortized (the Two-Stacks cache of `slices`). A window before
     /// the last one answered this way (a re-firing) is merged from scratch.
     pub fn fire_window(&self, slices: &mut SliceAccumulators<ACC>, window_end: Timestamp) -> Option<OUT> {
+        slices.fired_through = slices.fired_through.max(window_end);
         if self.slicing.one_slice_per_window() {
             return self.result_for_window(slices, window_end);
         }
         let window_start = window_end.saturating_sub(self.slicing.size);
         // The cache reads closed slices only: those of this window become closed.
         slices.close_before(window_end);
-        let answer = slices.combined.query(&mut slices.closed, window_start, window_end, &self.function);
+        let closed = slices.closed.get_or_insert_with(Box::default);
+        let answer = closed.query(window_start, window_end, &self.function);
         match answer {
             two_stacks::Answer::Combined(result) => result,
             two_stacks::Answer::Behind => self.result_for_window(slices, window_end),

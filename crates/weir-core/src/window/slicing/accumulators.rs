@@ -15,6 +15,7 @@
 use super::Slicing;
 use super::two_stacks::{ClosedSlice, TwoStacks};
 use crate::time::Timestamp;
+use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::VecDeque;
 
@@ -29,7 +30,8 @@ const NEAR_THE_BACK: usize = 16;
 /// rebuilt from the slices when needed (after a restore, or after a late record changed a slice
 /// it had combined).
 ///
-/// `repr(C)`, so that the fields a record reads come first, on one or two cache lines.
+/// 64 bytes, the fields a record reads first (`repr(C)`): a key's entry in the state table
+/// takes a cache line or two, and the closed slices, which only firings read, are boxed.
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub struct SliceAccumulators<ACC> {
@@ -37,28 +39,28 @@ pub struct SliceAccumulators<ACC> {
     pub(super) open: VecDeque<(Timestamp, ACC)>,
     /// Where open slices start; only moves forward ([`close_before`](Self::close_before)).
     pub(super) open_from: Timestamp,
-    /// The newest open slice's start, or `Timestamp::MIN` when unknown (after a restore) or when
-    /// there is none: kept here so that finding a record's slice loads one slice, not also the
-    /// newest one.
-    pub(super) newest: Timestamp,
-    /// The newest open slice's [`Slicing::slice_number`], valid when `newest` is known.
+    /// The [`Slicing::slice_number`] of the newest open slice, or [`UNKNOWN`] (after a restore,
+    /// or when there is none): kept here so that finding a record's slice loads one slice, not
+    /// also the newest one.
     pub(super) newest_number: i64,
-    /// The slices starting before `open_from`, oldest first: in windows fired through the
-    /// cache. Read by firings (and by the rare late record).
-    pub(super) closed: VecDeque<ClosedSlice<ACC>>,
-    /// The cache over the closed slices; its partials are in `closed`.
-    pub(super) combined: TwoStacks<ACC>,
+    /// The end of the latest window fired through [`SliceAggregator::fire_window`](super::SliceAggregator::fire_window).
+    pub(super) fired_through: Timestamp,
+    /// The slices starting before `open_from` with the cache over them: made by the first
+    /// firing that closes a slice (tumbling windows never do).
+    pub(super) closed: Option<Box<TwoStacks<ACC>>>,
 }
+
+/// `newest_number` when the newest open slice is not known.
+pub(super) const UNKNOWN: i64 = i64::MIN;
 
 impl<ACC> Default for SliceAccumulators<ACC> {
     fn default() -> Self {
         SliceAccumulators {
             open: VecDeque::new(),
             open_from: Timestamp::MIN,
-            newest: Timestamp::MIN,
-            newest_number: 0,
-            closed: VecDeque::new(),
-            combined: TwoStacks::default(),
+            newest_number: UNKNOWN,
+            fired_through: Timestamp::MIN,
+            closed: None,
         }
     }
 }
@@ -75,7 +77,12 @@ impl<ACC: Serialize> Serialize for SliceAccumulators<ACC> {
         struct InOrder<'a, ACC>(&'a SliceAccumulators<ACC>);
         impl<ACC: Serialize> Serialize for InOrder<'_, ACC> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.iter())
+                // The length first (postcard writes it before the elements).
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for slice in self.0.iter() {
+                    seq.serialize_element(&slice)?;
+                }
+                seq.end()
             }
         }
         Stored { slices: InOrder(self) }.serialize(serializer)
@@ -110,36 +117,51 @@ impl<ACC> SliceAccumulators<ACC> {
     }
 
     pub fn len(&self) -> usize {
-        self.closed.len() + self.open.len()
+        self.closed().map_or(0, VecDeque::len) + self.open.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.closed.is_empty() && self.open.is_empty()
+        self.closed().is_none_or(VecDeque::is_empty) && self.open.is_empty()
     }
 
     /// The slices, oldest first, as `(slice start, accumulator)`.
     pub fn iter(&self) -> impl Iterator<Item = (Timestamp, &ACC)> {
-        let closed = self.closed.iter().map(|slice| (slice.start, &slice.acc));
+        let closed = self.closed().into_iter().flatten().map(|slice| (slice.start, &slice.acc));
         closed.chain(self.open.iter().map(|(start, acc)| (*start, acc)))
+    }
+
+    /// The closed slices, oldest first, if any slice was ever closed.
+    fn closed(&self) -> Option<&VecDeque<ClosedSlice<ACC>>> {
+        self.closed.as_deref().map(|closed| &closed.slices)
     }
 
     /// The accumulators of the slices starting in `[from, to)`, oldest first.
     pub(super) fn range(&self, from: Timestamp, to: Timestamp) -> impl Iterator<Item = &ACC> {
-        let first = self.closed.partition_point(|slice| slice.start < from);
-        let last = self.closed.partition_point(|slice| slice.start < to).max(first);
-        let closed = self.closed.range(first..last).map(|slice| &slice.acc);
+        let closed = self.closed().into_iter().flat_map(move |closed| {
+            let first = closed.partition_point(|slice| slice.start < from);
+            let last = closed.partition_point(|slice| slice.start < to).max(first);
+            closed.range(first..last).map(|slice| &slice.acc)
+        });
         let first = self.open.partition_point(|(s, _)| *s < from);
         let last = self.open.partition_point(|(s, _)| *s < to).max(first);
         closed.chain(self.open.range(first..last).map(|(_, acc)| acc))
     }
 
+    /// The end of the latest window fired through
+    /// [`SliceAggregator::fire_window`](super::SliceAggregator::fire_window) (not necessarily the
+    /// last one fired: an earlier window may fire again), or `Timestamp::MIN` when none has since
+    /// this value was made or restored. Not part of the value.
+    pub fn fired_through(&self) -> Timestamp {
+        self.fired_through
+    }
+
     /// The first slice starting at or after `from`, if any.
     pub fn first_slice_from(&self, from: Timestamp) -> Option<Timestamp> {
         // Usually the oldest slice or the one after it (slices are retired as windows close).
-        let closed = match self.closed.front() {
+        let closed = self.closed().and_then(|closed| match closed.front() {
             Some(oldest) if oldest.start >= from => Some(oldest.start),
-            _ => self.closed.get(self.closed.partition_point(|slice| slice.start < from)).map(|slice| slice.start),
-        };
+            _ => closed.get(closed.partition_point(|slice| slice.start < from)).map(|slice| slice.start),
+        });
         closed.or_else(|| {
             let i = match self.open.front() {
                 Some((oldest, _)) if *oldest >= from => 0,
@@ -151,14 +173,18 @@ impl<ACC> SliceAccumulators<ACC> {
 
     /// Drops every slice starting before `start` and returns how many were dropped.
     pub fn retire_before(&mut self, start: Timestamp) -> usize {
-        let mut dropped = retire(&mut self.closed, start, |slice| slice.start);
-        if self.closed.is_empty() {
-            dropped += retire(&mut self.open, start, |(s, _)| *s);
-            if self.open.is_empty() {
-                self.newest = Timestamp::MIN;
+        let mut dropped = 0;
+        if let Some(closed) = &mut self.closed {
+            dropped += retire(&mut closed.slices, start, |slice| slice.start);
+            closed.retired_before(start);
+            if !closed.slices.is_empty() {
+                return dropped;
             }
         }
-        self.combined.retired_before(start);
+        dropped += retire(&mut self.open, start, |(s, _)| *s);
+        if self.open.is_empty() {
+            self.newest_number = UNKNOWN;
+        }
         dropped
     }
 
@@ -169,15 +195,16 @@ impl<ACC> SliceAccumulators<ACC> {
             return;
         }
         self.open_from = end;
+        let closed = &mut self.closed.get_or_insert_with(Box::default).slices;
         while let Some((start, _)) = self.open.front()
             && *start < end
         {
             if let Some((start, acc)) = self.open.pop_front() {
-                self.closed.push_back(ClosedSlice::new(start, acc));
+                closed.push_back(ClosedSlice::new(start, acc));
             }
         }
         if self.open.is_empty() {
-            self.newest = Timestamp::MIN;
+            self.newest_number = UNKNOWN;
         }
     }
 }
@@ -199,24 +226,25 @@ fn retire<E>(deque: &mut VecDeque<E>, start: Timestamp, start_of: impl Fn(&E) ->
 }
 
 /// Where the slice starting at `slice_start` is or would be inserted: the position of the
-/// first slice starting at or after it.
+/// first slice starting at or after it. `newest_number` is the slice number of the deque's
+/// newest slice, or [`UNKNOWN`].
 #[inline]
 pub(super) fn locate<ACC>(
     deque: &VecDeque<(Timestamp, ACC)>,
-    (newest, newest_number): (Timestamp, i64),
+    newest_number: i64,
     slicing: &Slicing,
     (slice_start, slice_number): (Timestamp, i64),
 ) -> usize {
     let len = deque.len();
-    let (newest, newest_number) = if newest != Timestamp::MIN {
-        (newest, newest_number)
+    let newest_number = if newest_number != UNKNOWN {
+        newest_number
     } else {
         match deque.back() {
-            Some((back, _)) => (*back, slicing.slice_number(*back)),
+            Some((back, _)) => slicing.slice_number(*back),
             None => return 0,
         }
     };
-    if slice_start > newest {
+    if slice_number > newest_number {
         return len;
     }
     // A key with a slice at every boundary near the newest (a busy key) has the slice where

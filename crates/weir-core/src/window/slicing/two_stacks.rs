@@ -54,10 +54,12 @@ pub(super) enum Answer<OUT> {
     Behind,
 }
 
-/// The Two-Stacks state beside a key's closed slices. The front is the closed slices starting
-/// in `[from, back_from)`, the back those in `[back_from, to)`.
+/// A key's closed slices with the Two-Stacks aggregate over them. The front is the closed
+/// slices starting in `[from, back_from)`, the back those in `[back_from, to)`.
 #[derive(Debug, Clone)]
 pub(super) struct TwoStacks<ACC> {
+    /// The closed slices, oldest first.
+    pub(super) slices: VecDeque<ClosedSlice<ACC>>,
     /// False until the first query, and after a combined slice changed.
     valid: bool,
     /// The slices starting in `[back_from, to)` merged, oldest first; `None` when there are none.
@@ -71,7 +73,14 @@ pub(super) struct TwoStacks<ACC> {
 
 impl<ACC> Default for TwoStacks<ACC> {
     fn default() -> Self {
-        TwoStacks { valid: false, back: None, back_from: Timestamp::MIN, to: Timestamp::MIN, from: Timestamp::MIN }
+        TwoStacks {
+            slices: VecDeque::new(),
+            valid: false,
+            back: None,
+            back_from: Timestamp::MIN,
+            to: Timestamp::MIN,
+            from: Timestamp::MIN,
+        }
     }
 }
 
@@ -93,11 +102,10 @@ impl<ACC> TwoStacks<ACC> {
 }
 
 impl<ACC: Clone> TwoStacks<ACC> {
-    /// The result of the window `[start, end)` over the key's closed slices (sorted by start),
-    /// which must hold every slice of the window.
+    /// The result of the window `[start, end)` over the closed slices, which must hold every
+    /// slice of the window.
     pub(super) fn query<IN, OUT, F: AggregateFunction<IN, ACC, OUT>>(
         &mut self,
-        closed: &mut VecDeque<ClosedSlice<ACC>>,
         start: Timestamp,
         end: Timestamp,
         function: &F,
@@ -114,8 +122,9 @@ impl<ACC: Clone> TwoStacks<ACC> {
         // Back slices must leave: all of them move to the front (the front slices before
         // `back_from` all left already).
         if self.back_from < start && self.back.is_some() {
-            self.flip(closed, function);
+            self.flip(function);
         }
+        let closed = &self.slices;
         // The window's slices not combined yet join the back: the newest closed slices.
         if self.to < end {
             let first = first_from_back(closed, self.to);
@@ -151,11 +160,8 @@ impl<ACC: Clone> TwoStacks<ACC> {
     }
 
     /// Moves the back's slices to the front: each gets its merge with the newer ones.
-    fn flip<IN, OUT, F: AggregateFunction<IN, ACC, OUT>>(
-        &mut self,
-        closed: &mut VecDeque<ClosedSlice<ACC>>,
-        function: &F,
-    ) {
+    fn flip<IN, OUT, F: AggregateFunction<IN, ACC, OUT>>(&mut self, function: &F) {
+        let closed = &mut self.slices;
         let from = closed.partition_point(|slice| slice.start < self.back_from);
         let to = closed.partition_point(|slice| slice.start < self.to).max(from);
         for i in (from..to).rev() {
