@@ -29,6 +29,7 @@
 //! [`Slicing::next_window_start`] of the last window it cleaned up).
 
 mod accumulators;
+mod open;
 mod two_stacks;
 
 use super::aggregate::AggregateFunction;
@@ -37,9 +38,10 @@ use super::time_window::TimeWindow;
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
 pub use accumulators::SliceAccumulators;
-use accumulators::locate;
+use open::Slot;
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
+use std::sync::Arc;
 use two_stacks::ClosedSlice;
 
 const NAME: &str = "Slicing";
@@ -190,6 +192,23 @@ impl Slicing {
         }
     }
 
+    /// The start of the slice numbered `number` ([`slice_number`](Self::slice_number)'s inverse).
+    /// Numbers of accepted timestamps only: no overflow checks.
+    #[inline]
+    pub fn slice_start_of(&self, number: i64) -> Timestamp {
+        if self.end_phase == 0 {
+            self.offset + number * self.slide
+        } else {
+            self.offset + number.div_euclid(2) * self.slide + number.rem_euclid(2) * self.end_phase
+        }
+    }
+
+    /// The number of the first slice starting at or after `timestamp`.
+    pub fn first_slice_number_from(&self, timestamp: Timestamp) -> i64 {
+        let number = self.slice_number(timestamp);
+        if self.slice_start_of(number) < timestamp { number + 1 } else { number }
+    }
+
     /// The end (exclusive) of the slice starting at `slice_start`: the next boundary after it.
     pub fn slice_end(&self, slice_start: Timestamp) -> Timestamp {
         let since_start = (slice_start - self.offset).rem_euclid(self.slide);
@@ -261,13 +280,15 @@ pub struct SliceAdded {
 /// Shared by all keys; each key's accumulators are a [`SliceAccumulators`].
 pub struct SliceAggregator<IN, ACC, OUT, F> {
     slicing: Slicing,
+    /// The same, shared with every key's slices (to tell an open slice's start from its number).
+    grid: Arc<Slicing>,
     function: F,
     types: PhantomData<fn(&IN, ACC) -> OUT>,
 }
 
 impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN, ACC, OUT, F> {
     pub fn new(slicing: Slicing, function: F) -> Self {
-        SliceAggregator { slicing, function, types: PhantomData }
+        SliceAggregator { slicing, grid: Arc::new(slicing), function, types: PhantomData }
     }
 
     pub fn slicing(&self) -> &Slicing {
@@ -288,27 +309,66 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
     /// Adds a record to the slice at `position` (from [`Slicing::position`]).
     #[inline]
     pub fn add_at(&self, slices: &mut SliceAccumulators<ACC>, position: &SlicePosition, value: &IN) -> SliceAdded {
-        let (slice_start, slice_number) = (position.slice_start, position.slice_number);
+        self.add_to(slices, position.slice_start, position.slice_number, value)
+    }
+
+    /// Adds a record to the slice starting at `slice_start`, numbered `number`.
+    #[inline]
+    fn add_to(
+        &self,
+        slices: &mut SliceAccumulators<ACC>,
+        slice_start: Timestamp,
+        number: i64,
+        value: &IN,
+    ) -> SliceAdded {
         if slice_start >= slices.open_from {
-            let at = locate(&slices.open, slices.newest_number, &self.slicing, (slice_start, slice_number));
-            if let Some((start, acc)) = slices.open.get_mut(at)
-                && *start == slice_start
-            {
-                self.function.add(acc, value);
-                return SliceAdded { slice_start, is_new: false, previous: None };
+            if slices.slicing.is_none() {
+                slices.slicing = Some(Arc::clone(&self.grid));
             }
-            let previous = match at.checked_sub(1) {
-                Some(i) => slices.open.get(i).map(|(start, _)| *start),
+            let is_new = match slices.open.slot(number, || self.function.create_accumulator()) {
+                Slot::Here { acc, is_new } => {
+                    self.function.add(acc, value);
+                    is_new
+                }
+                Slot::TooFar => return self.add_far(slices, slice_start, number, value),
+            };
+            if !is_new {
+                return SliceAdded { slice_start, is_new, previous: None };
+            }
+            let previous = match slices.open.last_before(number) {
+                Some(n) => Some(self.slicing.slice_start_of(n)),
                 None => slices.closed.as_ref().and_then(|closed| closed.slices.back()).map(|slice| slice.start),
             };
-            slices.open.insert(at, (slice_start, self.new_accumulator(value)));
-            if at + 1 == slices.open.len() {
-                slices.newest_number = slice_number;
-            }
-            return SliceAdded { slice_start, is_new: true, previous };
+            return SliceAdded { slice_start, is_new, previous };
         }
-        // A slice of a window fired already: a late record (or one before the first watermark
-        // after a restore). If the cached aggregate combined the slice already, it is dropped.
+        self.add_closed(slices, slice_start, value)
+    }
+
+    /// Adds a record to a slice too far from the open ones to join them: the open slices too
+    /// far behind it close, or, if it is the one behind, it is closed.
+    #[cold]
+    fn add_far(
+        &self,
+        slices: &mut SliceAccumulators<ACC>,
+        slice_start: Timestamp,
+        number: i64,
+        value: &IN,
+    ) -> SliceAdded {
+        let Some((first, _)) = slices.open.bounds() else { return self.add_closed(slices, slice_start, value) };
+        if number > first {
+            let keep_from = number - (open::SPAN - 1);
+            slices.open_from = self.slicing.slice_start_of(keep_from);
+            slices.close_open_before(Some(keep_from));
+            return self.add_to(slices, slice_start, number, value);
+        }
+        slices.open_from = self.slicing.slice_start_of(first);
+        self.add_closed(slices, slice_start, value)
+    }
+
+    /// Adds a record to a closed slice: one of a window fired already (a late record, or one
+    /// after a restore) or of the rare slice far from the others. If the cached aggregate
+    /// combined the slice already, it is dropped.
+    fn add_closed(&self, slices: &mut SliceAccumulators<ACC>, slice_start: Timestamp, value: &IN) -> SliceAdded {
         let closed = slices.closed.get_or_insert_with(Box::default);
         closed.slice_changed(slice_start);
         let at = closed.slices.partition_point(|slice| slice.start < slice_start);

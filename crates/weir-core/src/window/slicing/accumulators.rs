@@ -1,28 +1,25 @@
-//! [`SliceAccumulators`]: one key's slices, in order, with the cache of their combinations,
-//! and finding a record's slice among them. It is **not** the arithmetic of slices
-//! ([`Slicing`](super::Slicing)) nor the aggregate over them ([`SliceAggregator`](super::SliceAggregator)).
+//! [`SliceAccumulators`]: one key's slices, in order, with the cache of their combinations.
+//! It is **not** the arithmetic of slices ([`Slicing`]) nor the aggregate over them
+//! ([`SliceAggregator`](super::SliceAggregator)).
 //!
-//! A key's slices are kept in two deques split at `open_from`, the end of the last window fired
-//! through the cache: the **open** slices, which records go to, and the **closed** ones, which
-//! firings read (and late records, rarely). At small slides a key holds many slices — about 130
-//! for 10 s windows every 167 ms — of which records touch only the dozen its out-of-orderness
-//! spans. In one deque those were a few lines of a 6 KB buffer per key, a separate page for every
-//! key, and the Two-Stacks cache (boxed, with a stack of partials of its own) was two more places
-//! per key a firing had to load. Now records touch a small deque of open slices, and a firing
-//! moves the slices of the window it closes to the closed deque, whose oldest slice carries the
-//! partial aggregate that firing reads ([`ClosedSlice`]).
+//! A key's slices are split at `open_from`, the end of the last window fired through the cache:
+//! the **open** slices, which records go to, and the **closed** ones, which firings read (and
+//! late records, rarely). At small slides a key holds many slices — about 130 for 10 s windows
+//! every 167 ms — of which records touch only the dozen its out-of-orderness spans. In one deque
+//! those were a few lines of a 6 KB buffer per key, a separate page for every key, and the
+//! Two-Stacks cache (boxed, with a stack of partials of its own) was two more places per key a
+//! firing had to load. Now records touch a small ring of open slices found by slice number
+//! ([`OpenSlices`]), and a firing moves the slices of the window it closes to the closed ones
+//! (boxed), whose oldest carries the partial aggregate that firing reads ([`ClosedSlice`]).
 
 use super::Slicing;
+use super::open::OpenSlices;
 use super::two_stacks::{ClosedSlice, TwoStacks};
 use crate::time::Timestamp;
 use serde::ser::SerializeSeq;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::VecDeque;
-
-/// How many of a key's newest slices a record's slice is looked for among, one by one, before a
-/// binary search: a record at most 1 s out of order is within the last dozen slices of 10 s
-/// windows every 167 ms.
-const NEAR_THE_BACK: usize = 16;
+use std::sync::Arc;
 
 /// One key's slice accumulators, sorted by slice start; only slices with records exist.
 /// Serializable as part of the key's state: only the slices are written, as one sequence (the
@@ -30,35 +27,31 @@ const NEAR_THE_BACK: usize = 16;
 /// rebuilt from the slices when needed (after a restore, or after a late record changed a slice
 /// it had combined).
 ///
-/// 64 bytes, the fields a record reads first (`repr(C)`): a key's entry in the state table
+/// 80 bytes, the fields a record reads first (`repr(C)`): a key's entry in the state table
 /// takes a cache line or two, and the closed slices, which only firings read, are boxed.
 #[derive(Debug, Clone)]
 #[repr(C)]
 pub struct SliceAccumulators<ACC> {
-    /// The slices starting at or after `open_from`, oldest first: where records go.
-    pub(super) open: VecDeque<(Timestamp, ACC)>,
-    /// Where open slices start; only moves forward ([`close_before`](Self::close_before)).
+    /// The slices starting at or after `open_from`: where records go.
+    pub(super) open: OpenSlices<ACC>,
+    /// Where open slices start; only moves forward.
     pub(super) open_from: Timestamp,
-    /// The [`Slicing::slice_number`] of the newest open slice, or [`UNKNOWN`] (after a restore,
-    /// or when there is none): kept here so that finding a record's slice loads one slice, not
-    /// also the newest one.
-    pub(super) newest_number: i64,
+    /// The slices' grid, to tell the start of an open slice from its number: set by the first
+    /// record (open slices exist only since).
+    pub(super) slicing: Option<Arc<Slicing>>,
     /// The end of the latest window fired through [`SliceAggregator::fire_window`](super::SliceAggregator::fire_window).
     pub(super) fired_through: Timestamp,
     /// The slices starting before `open_from` with the cache over them: made by the first
-    /// firing that closes a slice (tumbling windows never do).
+    /// firing that closes a slice (tumbling windows never do), or by a restore.
     pub(super) closed: Option<Box<TwoStacks<ACC>>>,
 }
-
-/// `newest_number` when the newest open slice is not known.
-pub(super) const UNKNOWN: i64 = i64::MIN;
 
 impl<ACC> Default for SliceAccumulators<ACC> {
     fn default() -> Self {
         SliceAccumulators {
-            open: VecDeque::new(),
+            open: OpenSlices::default(),
             open_from: Timestamp::MIN,
-            newest_number: UNKNOWN,
+            slicing: None,
             fired_through: Timestamp::MIN,
             closed: None,
         }
@@ -89,7 +82,9 @@ impl<ACC: Serialize> Serialize for SliceAccumulators<ACC> {
     }
 }
 
-/// Read back as open slices: which windows fired is not known until the next firing closes them.
+/// Read back as closed slices (their starts are written; open ones are found by number, on a
+/// grid only the aggregator knows): records for them take the slower path of late records
+/// until the windows holding them fire.
 impl<'de, ACC: Deserialize<'de>> Deserialize<'de> for SliceAccumulators<ACC> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -98,7 +93,13 @@ impl<'de, ACC: Deserialize<'de>> Deserialize<'de> for SliceAccumulators<ACC> {
             slices: VecDeque<(Timestamp, ACC)>,
         }
         let stored = Stored::deserialize(deserializer)?;
-        Ok(SliceAccumulators { open: stored.slices, ..SliceAccumulators::default() })
+        let Some(&(newest, _)) = stored.slices.back() else { return Ok(SliceAccumulators::default()) };
+        let slices = stored.slices.into_iter().map(|(start, acc)| ClosedSlice::new(start, acc)).collect();
+        Ok(SliceAccumulators {
+            open_from: newest.saturating_add(1),
+            closed: Some(Box::new(TwoStacks::with_slices(slices))),
+            ..SliceAccumulators::default()
+        })
     }
 }
 
@@ -127,12 +128,31 @@ impl<ACC> SliceAccumulators<ACC> {
     /// The slices, oldest first, as `(slice start, accumulator)`.
     pub fn iter(&self) -> impl Iterator<Item = (Timestamp, &ACC)> {
         let closed = self.closed().into_iter().flatten().map(|slice| (slice.start, &slice.acc));
-        closed.chain(self.open.iter().map(|(start, acc)| (*start, acc)))
+        // Open slices exist only once `slicing` is set.
+        let slicing = self.slicing.as_deref();
+        let open =
+            slicing.into_iter().flat_map(|slicing| self.open.iter().map(|(n, acc)| (slicing.slice_start_of(n), acc)));
+        closed.chain(open)
     }
 
     /// The closed slices, oldest first, if any slice was ever closed.
     fn closed(&self) -> Option<&VecDeque<ClosedSlice<ACC>>> {
         self.closed.as_deref().map(|closed| &closed.slices)
+    }
+
+    /// The number of the first open slice starting at or after `timestamp` (numbers outside the
+    /// open slices' are clamped to them, so that any timestamp is safe).
+    fn open_number_from(&self, timestamp: Timestamp) -> Option<(i64, &Slicing)> {
+        let slicing = self.slicing.as_deref()?;
+        let (first, last) = self.open.bounds()?;
+        let number = if timestamp <= slicing.slice_start_of(first) {
+            first
+        } else if timestamp > slicing.slice_start_of(last) {
+            last + 1
+        } else {
+            slicing.first_slice_number_from(timestamp)
+        };
+        Some((number, slicing))
     }
 
     /// The accumulators of the slices starting in `[from, to)`, oldest first.
@@ -142,9 +162,9 @@ impl<ACC> SliceAccumulators<ACC> {
             let last = closed.partition_point(|slice| slice.start < to).max(first);
             closed.range(first..last).map(|slice| &slice.acc)
         });
-        let first = self.open.partition_point(|(s, _)| *s < from);
-        let last = self.open.partition_point(|(s, _)| *s < to).max(first);
-        closed.chain(self.open.range(first..last).map(|(_, acc)| acc))
+        let numbers = self.open_number_from(from).zip(self.open_number_from(to));
+        let open = numbers.into_iter().flat_map(|((from, _), (to, _))| self.open.range(from, to).map(|(_, acc)| acc));
+        closed.chain(open)
     }
 
     /// The end of the latest window fired through
@@ -163,11 +183,8 @@ impl<ACC> SliceAccumulators<ACC> {
             _ => closed.get(closed.partition_point(|slice| slice.start < from)).map(|slice| slice.start),
         });
         closed.or_else(|| {
-            let i = match self.open.front() {
-                Some((oldest, _)) if *oldest >= from => 0,
-                _ => self.open.partition_point(|(s, _)| *s < from),
-            };
-            self.open.get(i).map(|(s, _)| *s)
+            let (number, slicing) = self.open_number_from(from)?;
+            self.open.first_from(number).map(|n| slicing.slice_start_of(n))
         })
     }
 
@@ -175,105 +192,52 @@ impl<ACC> SliceAccumulators<ACC> {
     pub fn retire_before(&mut self, start: Timestamp) -> usize {
         let mut dropped = 0;
         if let Some(closed) = &mut self.closed {
-            dropped += retire(&mut closed.slices, start, |slice| slice.start);
+            dropped += retire(&mut closed.slices, start);
             closed.retired_before(start);
             if !closed.slices.is_empty() {
                 return dropped;
             }
         }
-        dropped += retire(&mut self.open, start, |(s, _)| *s);
-        if self.open.is_empty() {
-            self.newest_number = UNKNOWN;
+        if let Some((number, _)) = self.open_number_from(start) {
+            self.open.take_before(number, |_, _| dropped += 1);
         }
         dropped
     }
 
-    /// Moves the open slices starting before `end` to the closed ones: the window ending at `end`
-    /// fires through the cache, which reads closed slices only.
+    /// Moves the open slices starting before `end` to the closed ones, and open slices start at
+    /// `end` from now on: the window ending at `end` fires through the cache, which reads
+    /// closed slices only.
     pub(super) fn close_before(&mut self, end: Timestamp) {
         if end <= self.open_from {
             return;
         }
         self.open_from = end;
+        let number = self.open_number_from(end).map(|(number, _)| number);
+        self.close_open_before(number);
+    }
+
+    /// Moves the open slices numbered before `number` (if any) to the closed ones.
+    pub(super) fn close_open_before(&mut self, number: Option<i64>) {
+        let (Some(number), Some(slicing)) = (number, self.slicing.as_deref()) else { return };
         let closed = &mut self.closed.get_or_insert_with(Box::default).slices;
-        while let Some((start, _)) = self.open.front()
-            && *start < end
-        {
-            if let Some((start, acc)) = self.open.pop_front() {
-                closed.push_back(ClosedSlice::new(start, acc));
-            }
-        }
-        if self.open.is_empty() {
-            self.newest_number = UNKNOWN;
-        }
+        self.open.take_before(number, |n, acc| closed.push_back(ClosedSlice::new(slicing.slice_start_of(n), acc)));
     }
 }
 
-/// Drops the slices of `deque` starting before `start`; how many.
-fn retire<E>(deque: &mut VecDeque<E>, start: Timestamp, start_of: impl Fn(&E) -> Timestamp) -> usize {
+/// Drops the closed slices starting before `start`; how many.
+fn retire<ACC>(closed: &mut VecDeque<ClosedSlice<ACC>>, start: Timestamp) -> usize {
     // From the front, one by one: a firing retires a slice or two.
     let mut dropped = 0;
-    while deque.front().is_some_and(|e| start_of(e) < start) {
+    while closed.front().is_some_and(|slice| slice.start < start) {
         if dropped == RETIRE_ONE_BY_ONE {
-            let keep_from = deque.partition_point(|e| start_of(e) < start);
-            deque.drain(..keep_from);
+            let keep_from = closed.partition_point(|slice| slice.start < start);
+            closed.drain(..keep_from);
             return dropped + keep_from;
         }
-        deque.pop_front();
+        closed.pop_front();
         dropped += 1;
     }
     dropped
-}
-
-/// Where the slice starting at `slice_start` is or would be inserted: the position of the
-/// first slice starting at or after it. `newest_number` is the slice number of the deque's
-/// newest slice, or [`UNKNOWN`].
-#[inline]
-pub(super) fn locate<ACC>(
-    deque: &VecDeque<(Timestamp, ACC)>,
-    newest_number: i64,
-    slicing: &Slicing,
-    (slice_start, slice_number): (Timestamp, i64),
-) -> usize {
-    let len = deque.len();
-    let newest_number = if newest_number != UNKNOWN {
-        newest_number
-    } else {
-        match deque.back() {
-            Some((back, _)) => slicing.slice_number(*back),
-            None => return 0,
-        }
-    };
-    if slice_number > newest_number {
-        return len;
-    }
-    // A key with a slice at every boundary near the newest (a busy key) has the slice where
-    // the slice grid says: one probe, one cache line, whatever `size / slide` is.
-    // With gaps, at most `behind` slices follow it, so it is at or after that guess: a few
-    // steps forward (one slice per empty boundary).
-    let behind = newest_number - slice_number;
-    if let Ok(behind) = usize::try_from(behind)
-        && behind < len
-    {
-        let guess = len - 1 - behind;
-        let mut at = guess;
-        while at < len && at - guess < NEAR_THE_BACK {
-            match deque.get(at) {
-                Some((start, _)) if *start < slice_start => at += 1,
-                _ => return at,
-            }
-        }
-    }
-    // Else near the back (records are at most a little out of order), then anywhere.
-    let near = len.saturating_sub(NEAR_THE_BACK);
-    let mut at = len;
-    while at > near {
-        match deque.get(at - 1) {
-            Some((start, _)) if *start < slice_start => return at,
-            _ => at -= 1,
-        }
-    }
-    if near == 0 { 0 } else { deque.partition_point(|(start, _)| *start < slice_start) }
 }
 
 /// Beyond this many slices, [`SliceAccumulators::retire_before`] binary-searches.

@@ -85,6 +85,11 @@ impl<ACC> Default for TwoStacks<ACC> {
 }
 
 impl<ACC> TwoStacks<ACC> {
+    /// Closed slices (sorted by start), nothing combined yet.
+    pub(super) fn with_slices(slices: VecDeque<ClosedSlice<ACC>>) -> Self {
+        TwoStacks { slices, ..TwoStacks::default() }
+    }
+
     /// The slices starting before `start` were dropped: no query may start before it any more.
     pub(super) fn retired_before(&mut self, start: Timestamp) {
         self.from = self.from.max(start);
