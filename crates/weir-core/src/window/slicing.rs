@@ -11,7 +11,9 @@
 //! lies in a gap between windows and belongs to none.
 //!
 //! A key keeps one accumulator per slice that has records ([`SliceAccumulators`], sorted by slice
-//! start). A window's result combines its slices with the aggregate's `merge`:
+//! start): the slices of windows not fired yet in a ring indexed by slice number (module
+//! `open`), the others beside the cache of their combinations. A window's result combines its
+//! slices with the aggregate's `merge`:
 //! - [`SliceAggregator::fire_window`], for windows fired in order of their end (the operator's
 //!   normal firing), keeps a Two-Stacks sliding-window aggregate over the key's slices (module
 //!   `two_stacks`), so a firing costs O(1) merges amortized instead of one per slice of the
@@ -19,8 +21,11 @@
 //! - [`SliceAggregator::result_for_window`] merges the window's slices from scratch, for any
 //!   window (re-firings of late records within the allowed lateness).
 //!
-//! Adding a record costs one remainder and (in time order) one accumulator update, whatever
-//! `size / slide` is.
+//! Adding a record costs one division (its slice number) and one accumulator update, whatever
+//! `size / slide` is. What does grow as the slide shrinks is how many slices a key's records
+//! spread over (its out-of-orderness over the slice length) and how often it fires: so the
+//! layout keeps the slices records touch dense and small, and a firing's data together (see
+//! `accumulators`).
 //!
 //! This is **not** the operator: it registers no timers, tracks no watermark and decides nothing
 //! about lateness. The operator registers timers at window ends ([`Slicing::first_window_end`],

@@ -195,6 +195,19 @@ where
             // A timer of a window the key's chain fired ahead of it (a new slice's own timer).
             return Ok(None);
         }
+        self.on_scoped_timer(time, key, end, out)
+    }
+
+    /// [`on_timer`](Self::on_timer) with the state scoped to `key` already: also the window a
+    /// firing of the same key fires right away (not fired yet: it follows the one that did).
+    fn on_scoped_timer(
+        &mut self,
+        time: Timestamp,
+        key: K,
+        end: Timestamp,
+        out: &mut Output<O>,
+    ) -> Result<Option<Timestamp>> {
+        let fires = time == end - 1;
         let cleans_up = time == (end - 1).saturating_add(self.allowed_lateness);
         let fired = fires && self.emit(&key, end, out)?;
         if cleans_up {
@@ -419,7 +432,7 @@ where
         while let Some((time, key, end)) = self.timers.event_time.pop_due(watermark.0) {
             let mut next = self.on_timer(time, key.clone(), end, out)?;
             while let Some(end) = next {
-                next = self.on_timer(end - 1, key.clone(), end, out)?;
+                next = self.on_scoped_timer(end - 1, key.clone(), end, out)?;
             }
         }
         self.window_state.settle(TimeDomain::EventTime, watermark.0);
