@@ -373,7 +373,7 @@ fn general_sliding(lateness: i64) -> Box<dyn UnderTest> {
             .expect("valid");
     let spec = WindowSpec {
         key_selector: Arc::new(|e: &Event| e.0),
-        assigner: Arc::new(sliding.clone()),
+        assigner: Arc::new(sliding),
         trigger: Arc::from(WindowAssigner::<Event>::default_trigger(&sliding)),
         allowed_lateness: lateness,
         late_tag: None,
