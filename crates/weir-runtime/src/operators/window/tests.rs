@@ -361,7 +361,7 @@ fn a_restored_sliding_operator_with_a_non_dividing_slide_fires_as_an_uninterrupt
 type GeneralSliding = WindowOperator<u32, Event, TimeWindow, String, Incremental<Count, u64, u64, EmitCount>>;
 
 impl UnderTest for GeneralSliding {
-    fn keyed_state(&mut self) -> &mut HeapKeyedStateBackend<u32> {
+    fn keyed_state(&mut self) -> &mut KeyedStateBackend<u32> {
         self.state.as_mut().expect("started")
     }
 }
