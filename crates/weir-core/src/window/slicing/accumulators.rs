@@ -210,8 +210,10 @@ impl<ACC> SliceAccumulators<ACC> {
     pub(super) fn reopen(&mut self, grid: &Arc<Slicing>, empty: impl Fn() -> ACC) {
         self.slicing = Some(Arc::clone(grid));
         let Some(closed) = &mut self.closed else { return };
-        let Some(newest) = closed.slices.back().map(|slice| slice.start) else { return };
-        let from = grid.slice_start_of(grid.slice_number(newest) - (SPAN - 1));
+        let (Some(oldest), Some(newest)) = (closed.slices.front(), closed.slices.back()) else { return };
+        // Not before the oldest slice: no arithmetic on numbers beyond the slices' own.
+        let lowest = (grid.slice_number(newest.start) - (SPAN - 1)).max(grid.slice_number(oldest.start));
+        let from = grid.slice_start_of(lowest);
         let at = closed.slices.partition_point(|slice| slice.start < from);
         let Some(first) = closed.slices.get(at).map(|slice| slice.start) else { return };
         // A restored cache has combined nothing; were these slices combined, it is dropped.
