@@ -84,7 +84,7 @@ impl<ACC: Serialize> Serialize for SliceAccumulators<ACC> {
 
 /// Read back as closed slices (their starts are written; open ones are found by number, on a
 /// grid only the aggregator knows): the first record after reopens the newest
-/// ([`reopen`](SliceAccumulators::reopen)).
+/// (`SliceAccumulators::reopen`).
 impl<'de, ACC: Deserialize<'de>> Deserialize<'de> for SliceAccumulators<ACC> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
