@@ -326,10 +326,10 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
         number: i64,
         value: &IN,
     ) -> SliceAdded {
+        if slices.slicing.is_none() {
+            slices.reopen(&self.grid, || self.function.create_accumulator());
+        }
         if slice_start >= slices.open_from {
-            if slices.slicing.is_none() {
-                slices.slicing = Some(Arc::clone(&self.grid));
-            }
             let is_new = match slices.open.slot(number, || self.function.create_accumulator()) {
                 Slot::Here { acc, is_new } => {
                     self.function.add(acc, value);

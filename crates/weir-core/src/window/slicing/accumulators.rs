@@ -13,7 +13,7 @@
 //! (boxed), whose oldest carries the partial aggregate that firing reads ([`ClosedSlice`]).
 
 use super::Slicing;
-use super::open::OpenSlices;
+use super::open::{OpenSlices, SPAN, Slot};
 use super::two_stacks::{ClosedSlice, TwoStacks};
 use crate::time::Timestamp;
 use serde::ser::SerializeSeq;
@@ -34,10 +34,10 @@ use std::sync::Arc;
 pub struct SliceAccumulators<ACC> {
     /// The slices starting at or after `open_from`: where records go.
     pub(super) open: OpenSlices<ACC>,
-    /// Where open slices start; only moves forward.
+    /// Where open slices start: moves forward, but for [`reopen`](Self::reopen).
     pub(super) open_from: Timestamp,
     /// The slices' grid, to tell the start of an open slice from its number: set by the first
-    /// record (open slices exist only since).
+    /// record since this value was made or restored (open slices exist only since).
     pub(super) slicing: Option<Arc<Slicing>>,
     /// The end of the latest window fired through [`SliceAggregator::fire_window`](super::SliceAggregator::fire_window).
     pub(super) fired_through: Timestamp,
@@ -83,8 +83,8 @@ impl<ACC: Serialize> Serialize for SliceAccumulators<ACC> {
 }
 
 /// Read back as closed slices (their starts are written; open ones are found by number, on a
-/// grid only the aggregator knows): records for them take the slower path of late records
-/// until the windows holding them fire.
+/// grid only the aggregator knows): the first record after reopens the newest
+/// (`SliceAccumulators::reopen`).
 impl<'de, ACC: Deserialize<'de>> Deserialize<'de> for SliceAccumulators<ACC> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -202,6 +202,28 @@ impl<ACC> SliceAccumulators<ACC> {
             self.open.take_before(number, |_, _| dropped += 1);
         }
         dropped
+    }
+
+    /// Sets the slices' grid, at the first record since this value was made or restored; after a
+    /// restore (all slices closed, the cache empty), the newest slices within the ring's span
+    /// become open again, so that records reach them by number rather than by search.
+    pub(super) fn reopen(&mut self, grid: &Arc<Slicing>, empty: impl Fn() -> ACC) {
+        self.slicing = Some(Arc::clone(grid));
+        let Some(closed) = &mut self.closed else { return };
+        let (Some(oldest), Some(newest)) = (closed.slices.front(), closed.slices.back()) else { return };
+        // Not before the oldest slice: no arithmetic on numbers beyond the slices' own.
+        let lowest = (grid.slice_number(newest.start) - (SPAN - 1)).max(grid.slice_number(oldest.start));
+        let from = grid.slice_start_of(lowest);
+        let at = closed.slices.partition_point(|slice| slice.start < from);
+        let Some(first) = closed.slices.get(at).map(|slice| slice.start) else { return };
+        // A restored cache has combined nothing; were these slices combined, it is dropped.
+        closed.slice_changed(first);
+        for slice in closed.slices.drain(at..) {
+            if let Slot::Here { acc, .. } = self.open.slot(grid.slice_number(slice.start), &empty) {
+                *acc = slice.acc;
+            }
+        }
+        self.open_from = first;
     }
 
     /// Moves the open slices starting before `end` to the closed ones, and open slices start at

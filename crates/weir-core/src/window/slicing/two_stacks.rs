@@ -11,9 +11,9 @@
 //! times in its life, whatever the window's length.
 //!
 //! The front's partials are stored **beside the slices** ([`ClosedSlice::partial`]), not in a
-//! stack of their own, and the rest of the state ([`TwoStacks`]) lives inline in the key's
-//! [`SliceAccumulators`](super::SliceAccumulators): the partial a firing reads is then the key's
-//! oldest closed slice, which retiring touches anyway. At small slides a key fires often (every
+//! stack of their own, and the rest of the state is in one box with the key's closed slices
+//! ([`TwoStacks`], in its [`SliceAccumulators`](super::SliceAccumulators)): the partial a firing
+//! reads is then the key's oldest closed slice, which retiring touches anyway. At small slides a key fires often (every
 //! 167 ms of event time for 10 s windows), always with its data out of the CPU caches, so each
 //! separate place a firing reads is a cache miss.
 //!
