@@ -79,25 +79,6 @@ fn age(path: &Path, by: Duration) -> std::io::Result<()> {
     file.set_modified(SystemTime::now() - by)
 }
 
-/// Every file under `dir`, relative to it, sorted.
-fn files_under(dir: &Path) -> std::io::Result<Vec<String>> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
-        for entry in fs::read_dir(dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                walk(base, &path, out)?;
-            } else if let Ok(relative) = path.strip_prefix(base) {
-                out.push(relative.display().to_string());
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
-    out.sort();
-    Ok(out)
-}
-
 /// A job directory with retained checkpoints 1 and 2 (sharing `b.sst`), and orphans: old ones
 /// (an unreferenced shared file in its own directory, an incomplete `chk-3`, a stray file in
 /// `chk-2`) and young ones (an unreferenced shared file, an incomplete `chk-4`), plus an old
@@ -126,7 +107,7 @@ fn a_dry_run_lists_the_orphans_and_a_real_run_deletes_exactly_them() -> anyhow::
     let storage = job_dir_with_orphans(base.path())?;
     let job_dir = storage.job_dir();
     let job = job_dir.display().to_string();
-    let before = files_under(&job_dir)?;
+    let before = weir_testkit::files_under(&job_dir)?;
 
     let output = weir(&["checkpoints", "gc", &job, "--dry-run"])?;
     let (stdout, stderr) = (lossy(&output.stdout), lossy(&output.stderr));
@@ -145,7 +126,7 @@ fn a_dry_run_lists_the_orphans_and_a_real_run_deletes_exactly_them() -> anyhow::
     assert!(stdout.contains("Kept for now, younger than 1h: 2 orphans"), "{stdout}");
     assert!(stdout.ends_with("nothing was deleted.\n") && stdout.contains("Dry run: 3 orphans"), "{stdout}");
     assert!(stderr.is_empty(), "{stderr}");
-    assert_eq!(files_under(&job_dir)?, before, "a dry run deletes nothing");
+    assert_eq!(weir_testkit::files_under(&job_dir)?, before, "a dry run deletes nothing");
 
     let output = weir(&["checkpoints", "gc", &job])?;
     let (stdout, stderr) = (lossy(&output.stdout), lossy(&output.stderr));
@@ -167,7 +148,7 @@ fn a_dry_run_lists_the_orphans_and_a_real_run_deletes_exactly_them() -> anyhow::
     .iter()
     .map(|p| PathBuf::from(p).display().to_string())
     .collect();
-    assert_eq!(files_under(&job_dir)?, expected);
+    assert_eq!(weir_testkit::files_under(&job_dir)?, expected);
     assert!(!storage.shared_dir().join("compacted").exists());
     for id in [1, 2] {
         let chk = storage.location_dir(&checkpoint(id)).display().to_string();
@@ -221,7 +202,7 @@ fn an_unreadable_metadata_refuses_the_sweep() -> anyhow::Result<()> {
     let metadata = storage.location_dir(&checkpoint(2)).join("_metadata");
     let bytes = fs::read(&metadata)?;
     fs::write(&metadata, &bytes[..bytes.len() - 10])?;
-    let before = files_under(&storage.job_dir())?;
+    let before = weir_testkit::files_under(&storage.job_dir())?;
 
     let output = weir(&["checkpoints", "gc", &storage.job_dir().display().to_string()])?;
     let (stdout, stderr) = (lossy(&output.stdout), lossy(&output.stderr));
@@ -230,6 +211,6 @@ fn an_unreadable_metadata_refuses_the_sweep() -> anyhow::Result<()> {
     assert!(stderr.starts_with("error: refusing to sweep '"), "{stderr}");
     assert!(stderr.contains("nothing was deleted") && stderr.contains(&metadata.display().to_string()), "{stderr}");
     assert!(stderr.contains("truncated"), "says why the file cannot be read: {stderr}");
-    assert_eq!(files_under(&storage.job_dir())?, before);
+    assert_eq!(weir_testkit::files_under(&storage.job_dir())?, before);
     Ok(())
 }

@@ -118,19 +118,5 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// Every file under `dir`, relative to it, with `/` separators, sorted.
 pub fn files_under(dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        for entry in fs::read_dir(dir).expect("list") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else {
-                let relative = path.strip_prefix(base).expect("under base");
-                out.push(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+    weir_testkit::files_under(dir).expect("list the directory")
 }
