@@ -8,7 +8,6 @@
 mod common;
 
 use common::checkpoints::{CheckpointWatch, PATIENCE};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use weir_connectors::{DataGenSource, ExactlyOnceFileSink};
@@ -25,34 +24,9 @@ enum Backend {
     RocksDb { incremental: bool },
 }
 
-/// Per key: how many records so far and their sum, emitted with every record.
-#[derive(Clone)]
-struct RunningCount {
-    totals: ValueStateDescriptor<(u64, u64)>,
-}
-
-impl KeyedProcessFunction<u64, (u64, u64), String> for RunningCount {
-    fn process_element(&mut self, (key, value): (u64, u64), ctx: &mut KeyedContext<'_, u64, String>) -> Result<()> {
-        let mut totals = ctx.value(&self.totals)?;
-        let (count, sum) = totals.get().copied().unwrap_or((0, 0));
-        totals.update((count + 1, sum + value));
-        ctx.collect(format!("{key},{},{}", count + 1, sum + value));
-        Ok(())
-    }
-}
-
 /// What an uninterrupted run commits, sorted.
 fn expected() -> Vec<String> {
-    let mut totals: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
-    let mut lines: Vec<String> = (0..RECORDS)
-        .map(|i| {
-            let t = totals.entry(i % KEYS).or_default();
-            *t = (t.0 + 1, t.1 + i);
-            format!("{},{},{}", i % KEYS, t.0, t.1)
-        })
-        .collect();
-    lines.sort();
-    lines
+    common::running_counts(RECORDS, KEYS)
 }
 
 /// The job on `backend`: a one-subtask source and sink around the keyed function at
@@ -80,7 +54,7 @@ fn job(base: &Path, parallelism: usize, backend: Backend, rate: Option<f64>) -> 
         .uid("numbers")
         .set_parallelism(1)
         .key_by(|(key, _): &(u64, u64)| *key)
-        .process(RunningCount { totals: ValueStateDescriptor::new("totals") })
+        .process(common::RunningCount::new())
         .uid("running-count")
         .sink_to(ExactlyOnceFileSink::lines(base.join("out")))
         .uid("sink")

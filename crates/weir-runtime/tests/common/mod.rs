@@ -272,3 +272,41 @@ pub fn retained_checkpoints_are_whole(checkpoints_dir: &std::path::Path, no_stra
     }
     referenced
 }
+
+/// Per key: how many records so far and their sum, emitted with every record as
+/// `key,count,sum` (the restore tests' job; [`running_counts`] is its reference).
+#[derive(Clone)]
+pub struct RunningCount {
+    pub totals: ValueStateDescriptor<(u64, u64)>,
+}
+
+impl RunningCount {
+    pub fn new() -> Self {
+        RunningCount { totals: ValueStateDescriptor::new("totals") }
+    }
+}
+
+impl KeyedProcessFunction<u64, (u64, u64), String> for RunningCount {
+    fn process_element(&mut self, (key, value): (u64, u64), ctx: &mut KeyedContext<'_, u64, String>) -> Result<()> {
+        let mut totals = ctx.value(&self.totals)?;
+        let (count, sum) = totals.get().copied().unwrap_or((0, 0));
+        totals.update((count + 1, sum + value));
+        ctx.collect(format!("{key},{},{}", count + 1, sum + value));
+        Ok(())
+    }
+}
+
+/// What [`RunningCount`] emits over records `(i % keys, i)` for `i` in `0..records`, sorted:
+/// an uninterrupted run's committed output, computed independently of weir.
+pub fn running_counts(records: u64, keys: u64) -> Vec<String> {
+    let mut totals: std::collections::BTreeMap<u64, (u64, u64)> = std::collections::BTreeMap::new();
+    let mut lines: Vec<String> = (0..records)
+        .map(|i| {
+            let t = totals.entry(i % keys).or_default();
+            *t = (t.0 + 1, t.1 + i);
+            format!("{},{},{}", i % keys, t.0, t.1)
+        })
+        .collect();
+    lines.sort();
+    lines
+}
