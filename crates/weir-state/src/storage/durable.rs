@@ -147,6 +147,19 @@ fn open_state_file(path: &Path) -> Result<File, StorageError> {
 /// The entries of a directory as `(name, path, is_dir)`, following symlinks for `is_dir`; names
 /// that are not UTF-8 are skipped (weir never writes them). `None` if the directory is missing.
 pub(crate) fn list_dir(dir: &Path) -> Result<Option<Vec<(String, PathBuf, bool)>>, StorageError> {
+    let Some(entries) = read_dir_entries(dir)? else { return Ok(None) };
+    let mut listed = Vec::new();
+    for entry in entries {
+        let path = entry.path();
+        let Ok(name) = entry.file_name().into_string() else { continue };
+        listed.push((name, path.clone(), path.is_dir()));
+    }
+    Ok(Some(listed))
+}
+
+/// The entries of a directory, every one read (an error names the directory); `None` if the
+/// directory is missing.
+pub(crate) fn read_dir_entries(dir: &Path) -> Result<Option<Vec<fs::DirEntry>>, StorageError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -154,10 +167,7 @@ pub(crate) fn list_dir(dir: &Path) -> Result<Option<Vec<(String, PathBuf, bool)>
     };
     let mut listed = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(StorageError::io("list directory", dir))?;
-        let path = entry.path();
-        let Ok(name) = entry.file_name().into_string() else { continue };
-        listed.push((name, path.clone(), path.is_dir()));
+        listed.push(entry.map_err(StorageError::io("list directory", dir))?);
     }
     Ok(Some(listed))
 }

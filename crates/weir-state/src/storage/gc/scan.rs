@@ -16,6 +16,7 @@
 //! failure to list or inspect is an error, because a scan with holes cannot decide anything.
 
 use super::plan::{CheckpointDirScan, EntryKind, FoundEntry, FoundTree, JobDirScan, MetadataRead};
+use crate::storage::durable;
 use crate::storage::error::StorageError;
 use crate::storage::snapshot::open_snapshot;
 use std::collections::BTreeMap;
@@ -268,13 +269,8 @@ fn walk_into(
     out: &mut Vec<FoundEntry>,
     not_entered: &mut Vec<(String, &'static str)>,
 ) -> Result<(), StorageError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => return Err(StorageError::Io { action: "list directory", path: dir.to_path_buf(), source }),
-    };
+    let Some(entries) = durable::read_dir_entries(dir)? else { return Ok(()) };
     for entry in entries {
-        let entry = entry.map_err(StorageError::io("list directory", dir))?;
         let name = match entry.file_name().into_string() {
             Ok(name) => name,
             Err(raw) => {
@@ -307,15 +303,6 @@ fn walk_into(
 /// The entries of `dir` as `(name, path)`, names lossily converted (only compared against
 /// weir's ASCII names); `None` if `dir` is missing.
 fn list(dir: &Path) -> Result<Option<Vec<(String, PathBuf)>>, StorageError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(StorageError::Io { action: "list directory", path: dir.to_path_buf(), source }),
-    };
-    let mut listed = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(StorageError::io("list directory", dir))?;
-        listed.push((entry.file_name().to_string_lossy().into_owned(), entry.path()));
-    }
-    Ok(Some(listed))
+    let Some(entries) = durable::read_dir_entries(dir)? else { return Ok(None) };
+    Ok(Some(entries.into_iter().map(|e| (e.file_name().to_string_lossy().into_owned(), e.path())).collect()))
 }
