@@ -23,11 +23,11 @@ impl KeyedSnapshotJob {
     }
 
     /// The snapshot in the canonical format; an incremental job has none (use [`Self::run`]).
-    pub fn encode(self) -> weir_core::Result<KeyedStateSnapshot> {
+    pub fn encode(self) -> crate::Result<KeyedStateSnapshot> {
         match self {
-            KeyedSnapshotJob::Frozen(frozen) => Ok(frozen.encode()?),
-            KeyedSnapshotJob::Full(full) => Ok(full.encode()?),
-            KeyedSnapshotJob::Incremental(_) => Err(weir_core::Error::Internal(
+            KeyedSnapshotJob::Frozen(frozen) => frozen.encode(),
+            KeyedSnapshotJob::Full(full) => full.encode(),
+            KeyedSnapshotJob::Incremental(_) => Err(crate::StateError::Store(
                 "an incremental snapshot has no canonical form; it is uploaded as it is".into(),
             )),
         }

@@ -282,7 +282,7 @@ impl<K: Key> KeyedStateBackend<K> {
     pub fn entry_count(&self) -> usize {
         match &self.store {
             None => self.states.iter().map(|s| s.table.entry_count()).sum(),
-            Some(store) => store.estimated_entries(&self.states),
+            Some(store) => store.count_entries(&self.states),
         }
     }
 
@@ -293,16 +293,10 @@ impl<K: Key> KeyedStateBackend<K> {
     }
 
     /// A snapshot of every registered state of every key group of the range in the canonical
-    /// format, serialized now (on this thread): [`snapshot_job`](Self::snapshot_job) for a full
-    /// snapshot, run at once.
+    /// format, serialized now (on this thread): a full [`snapshot_job`](Self::snapshot_job), run
+    /// at once.
     pub fn snapshot(&mut self) -> Result<KeyedStateSnapshot> {
-        match &mut self.store {
-            None => self.freeze().encode(),
-            Some(store) => {
-                let restored = freeze_restored(&mut self.restored, self.clock.now_millis());
-                store.full_snapshot(&mut self.states, restored, 0)?.encode()
-            }
-        }
+        self.snapshot_job(0, true)?.encode()
     }
 
     /// The synchronous part of a snapshot for checkpoint `id`; the returned job does the rest on

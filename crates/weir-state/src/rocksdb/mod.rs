@@ -319,7 +319,7 @@ impl<K: Key> RocksDbStore<K> {
 
     /// How many keys hold state, over all states: the database's keys not cached plus the cached
     /// keys that hold state. Reads every key (for tests and metrics).
-    pub(crate) fn estimated_entries(&self, states: &[RegisteredState<K>]) -> usize {
+    pub(crate) fn count_entries(&self, states: &[RegisteredState<K>]) -> usize {
         let mut count = 0;
         for (state, residency) in states.iter().zip(&self.residency) {
             count += state.table.entry_count();

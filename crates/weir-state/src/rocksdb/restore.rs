@@ -56,14 +56,11 @@ impl<K: Key> RocksDbStore<K> {
         let options = db::options(self.options.memory, self.options.write_buffer_ratio);
         self.db = db::StateDb::open(&base_dir, options)?;
         let _ = std::fs::remove_dir_all(self.workdir.path().join("db"));
+        let (from, to) = keys::bounds(self.range);
+        let (lowest, highest) = keys::bounds(KeyGroupRange { start: 0, end: keys::MAX_KEY_GROUPS });
         for name in self.known.keys() {
             self.db.ensure_column_family(&keys::column_family(name))?;
-        }
-        let all = KeyGroupRange { start: 0, end: keys::MAX_KEY_GROUPS };
-        for name in self.known.keys() {
             let cf = self.db.cf(&keys::column_family(name))?;
-            let (from, to) = keys::bounds(self.range);
-            let (lowest, highest) = keys::bounds(all);
             for (start, end) in [(&lowest, &from), (&to, &highest)] {
                 if start < end {
                     self.db.db.delete_range_cf(cf, start, end).map_err(|source| self.db.error("clip", source))?;
