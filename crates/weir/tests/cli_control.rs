@@ -186,11 +186,12 @@ impl DetachedRun {
     }
 
     /// Waits until the background run exited (its API no longer answers); its log.
+    /// Waits for the background process itself to be gone (its REST API stops before it writes
+    /// the job's result to its log, so an unreachable API is not enough), then reads the log.
     fn wait_for_exit(&mut self) -> anyhow::Result<String> {
-        let rest = RestClient::new(self.address.clone())?;
-        eventually("the background run to exit", || match rest.job_ids() {
-            Err(error) if error.is_unreachable() => Ok(Some(())),
-            _ => Ok(None),
+        eventually("the background run to exit", || {
+            let alive = Command::new("kill").arg("-0").arg(&self.pid).stderr(std::process::Stdio::null()).status()?;
+            Ok((!alive.success()).then_some(()))
         })?;
         self.ended = true;
         Ok(std::fs::read_to_string(&self.log)?)
