@@ -14,7 +14,7 @@
 mod common;
 
 use common::checkpoints::{CheckpointWatch, PATIENCE};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use weir_connectors::DataGenSource;
 use weir_runtime::prelude::*;
@@ -24,8 +24,13 @@ use weir_testkit::CollectSink;
 const RECORDS: u64 = 20_000;
 const KEYS: u64 = 7;
 
+/// The fixture in this checkout. The crate's directory is read when the test runs (`cargo test`
+/// sets it), not when it was compiled: a target directory cached from a clone elsewhere (CI
+/// keeps one outside the clone) may hold this binary built at another path.
 fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/savepoints/v1-keyed-windows")
+    let crate_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    crate_dir.join("../../testdata/savepoints/v1-keyed-windows")
 }
 
 /// The fixture's job at `parallelism` (source at one subtask), emitting into `sink`.
