@@ -7,8 +7,14 @@
 //!   published only when it moves forward, so it never goes backwards;
 //! - a split starts at [`Watermark::MIN`] (a restored one too: split watermarks are not
 //!   checkpointed), so it holds the subtask back until its own records moved its generator;
-//! - the subtask is idle when it has no split that is active (all idle, all finished, or none
-//!   assigned), and active again as soon as one is.
+//! - the subtask is idle when it has no split that is active (all idle, or none assigned), and
+//!   active again as soon as one is;
+//! - a subtask whose splits have **all finished** keeps its status: its reader is about to
+//!   finish and the source to send the final watermark. Turning idle there would let the
+//!   operators downstream advance without it for a moment — long enough, when every source
+//!   subtask finishes at about the same time, for a window operator to turn idle too and a
+//!   consumer of its results to pass their windows at the other subtask's final watermark, so
+//!   that those results then arrive late (found by Nexmark q5 at parallelism 2 under load).
 //!
 //! Pure logic: no clock, no I/O. It is **not** the generator (see [`super::WatermarkGenerator`])
 //! nor where idleness is detected (see [`super::WithIdleness`]); it only combines.
@@ -49,6 +55,8 @@ pub struct SplitWatermarkCombiner<K> {
     status: WatermarkStatus,
     /// Whether something changed since the last `combine`.
     dirty: bool,
+    /// Splits finished so far (see the module docs: all finished is not idle).
+    finished: usize,
 }
 
 impl<K: Eq + Hash + Clone> Default for SplitWatermarkCombiner<K> {
@@ -65,6 +73,7 @@ impl<K: Eq + Hash + Clone> SplitWatermarkCombiner<K> {
             published: Watermark::MIN,
             status: WatermarkStatus::Active,
             dirty: true,
+            finished: 0,
         }
     }
 
@@ -101,6 +110,7 @@ impl<K: Eq + Hash + Clone> SplitWatermarkCombiner<K> {
     /// A finished split no longer counts.
     pub fn finish_split(&mut self, split: &K) {
         if self.splits.remove(split).is_some() {
+            self.finished += 1;
             self.dirty = true;
         }
     }
@@ -111,7 +121,12 @@ impl<K: Eq + Hash + Clone> SplitWatermarkCombiner<K> {
             return WatermarkChange::default();
         }
         let minimum = self.splits.values().filter(|s| !s.idle).map(|s| s.watermark).min();
-        let status = if minimum.is_some() { WatermarkStatus::Active } else { WatermarkStatus::Idle };
+        let all_finished = self.splits.is_empty() && self.finished > 0;
+        let status = match minimum {
+            Some(_) => WatermarkStatus::Active,
+            None if all_finished => self.status,
+            None => WatermarkStatus::Idle,
+        };
         let mut change = WatermarkChange::default();
         if status != self.status {
             self.status = status;
@@ -230,8 +245,26 @@ mod tests {
         assert_eq!(c.combine(), change(None, wm(5_000)));
         assert_eq!(c.split_count(), 1);
         c.finish_split(&"a");
-        assert_eq!(c.combine(), change(Some(Idle), None), "no split left: idle, the watermark stays");
+        assert_eq!(c.combine(), WatermarkChange::default(), "all finished: not idle, the watermark stays");
+        assert_eq!(c.status(), Active);
         assert_eq!(c.watermark(), Watermark(5_000));
+    }
+
+    #[test]
+    fn splits_all_finished_keep_the_status_they_had() {
+        // Idle before the last one finished: stays idle.
+        let mut c = with_splits(&["a", "b"]);
+        c.on_split_output(&"a", None, Some(Idle));
+        c.finish_split(&"b");
+        assert_eq!(c.combine(), change(Some(Idle), None));
+        c.finish_split(&"a");
+        assert_eq!(c.combine(), WatermarkChange::default());
+        assert_eq!(c.status(), Idle);
+        // A split assigned after that counts as usual, and so does its idleness.
+        c.add_split("c");
+        assert_eq!(c.combine(), change(Some(Active), None));
+        c.on_split_output(&"c", None, Some(Idle));
+        assert_eq!(c.combine(), change(Some(Idle), None));
     }
 
     #[test]

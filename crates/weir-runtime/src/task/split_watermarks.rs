@@ -9,7 +9,8 @@
 //! (punctuated generators emit right after it); periodic generators are asked every
 //! `pipeline.auto-watermark-interval`. A [`SplitWatermarkCombiner`] turns the splits' watermarks
 //! and idleness into the subtask's: the minimum over splits that are active and not finished,
-//! never backwards; idle when no split is active (none assigned, all idle or all finished).
+//! never backwards; idle when no split is active (none assigned or all idle), but not when all
+//! finished (the reader is about to finish: see the combiner's docs).
 //!
 //! It is **not** checkpointed (Flink does not either): after a restore every split starts again
 //! from `MIN`. It is **not** the final watermark either: the source loop emits that when the

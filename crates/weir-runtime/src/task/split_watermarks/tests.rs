@@ -162,7 +162,7 @@ fn a_finished_split_no_longer_counts_and_the_watermark_never_goes_backwards() {
     w.finish_split(&id("a"));
     w.finish_split(&id("c"));
     w.publish(&mut emit).expect("publish");
-    assert_eq!(emit.take(), ["Idle"], "no split left");
+    assert!(emit.take().is_empty(), "all finished: not idle (the reader is about to finish), nothing to publish");
 }
 
 #[test]
