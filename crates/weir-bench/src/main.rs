@@ -7,7 +7,10 @@
 //! scenario workload (`restore`) runs its own jobs and adds its own figures to the line; the
 //! Nexmark queries ([`nexmark`], `nexmark-q0` …) add throughput per core and, at a fixed
 //! `--rate`, end-to-end latency.
-//! Repeat runs from the shell and take the median (`BENCHMARKS.md` shows how).
+//! Repeat runs from the shell and take the median (`BENCHMARKS.md` shows how); `weir-bench
+//! summarize` does that for a checkpoint-cost series ([`summary`], `scripts/checkpoint-cost.sh`).
+//! The `recovery` workload runs its job in child processes of this same executable (the hidden
+//! `recovery-job` subcommand), so that it can kill them.
 //!
 //! It is **not** a test suite (workloads check only that the source emitted every event), not a
 //! micro-benchmark harness (no warm-up or statistics; criterion benches belong in `benches/`),
