@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The one test command: everything CI checks, in the order that fails fastest.
+#   0. system packages the build needs (libclang for RocksDB's bindings)  scripts/setup-system.sh
 #   1. weir-core (and weir-checkpoint) stay free of async/network crates   scripts/check-core-deps.sh
 #   2. formatting, if rustfmt is installed                                 cargo fmt --all -- --check
-#   3. lints, warnings are errors                                          cargo clippy
-#   4. unit, integration and example builds; then doc tests                cargo test
+#   3. the parsing of the Flink side-by-side scripts, if python3 is there   bench/flink/test_compare.py
+#      (the benchmark itself, bench/flink/compare.sh, is not run here)
+#   4. lints, warnings are errors                                          cargo clippy
+#   5. unit, integration and example builds; then doc tests                cargo test
 # The build goes to $CARGO_TARGET_DIR, by default a cache outside the clone, so it is paid once
 # per machine (RocksDB's C++ alone takes minutes; see DEPENDENCIES.md).
 set -euo pipefail
@@ -19,6 +22,9 @@ step() {
     printf '\n==> %s\n' "$*" >&2
 }
 
+step "system packages the build needs (scripts/setup-system.sh)"
+./scripts/setup-system.sh
+
 step "dependency rules (DESIGN §2)"
 ./scripts/check-core-deps.sh
 
@@ -27,6 +33,13 @@ if cargo fmt --version >/dev/null 2>&1; then
     cargo fmt --all -- --check
 else
     step "rustfmt is not installed: skipping the format check (rustup component add rustfmt)"
+fi
+
+if command -v python3 >/dev/null 2>&1; then
+    step "python3 -m unittest discover -s bench/flink (the side-by-side scripts' parsing)"
+    PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s bench/flink
+else
+    step "python3 is not installed: skipping the side-by-side scripts' parsing test"
 fi
 
 if ! cargo clippy --version >/dev/null 2>&1; then

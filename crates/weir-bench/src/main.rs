@@ -295,6 +295,7 @@ fn run_job(
             .map(|interval| CheckpointFigures::from_history(interval, checkpointing.mode, &result.checkpoints)),
         restore: None,
         recovery: None,
+        incremental: None,
         query,
     })
 }
@@ -311,12 +312,21 @@ fn run_scenario(
     let outcome = scenario(conf, params).with_context(|| format!("the {} workload failed", workload.name))?;
     let (after, children_after) = (ResourceUsage::now()?, ResourceUsage::children()?);
     let cpu = after.cpu.saturating_sub(before.cpu) + children_after.cpu.saturating_sub(children_before.cpu);
-    let (restore, recovery, phases) = match outcome.figures {
-        ScenarioFigures::Restore { restore, savepoint_phases } => {
-            (Some(restore), None, savepoint_phases.map(|p| p.to_string()))
+    let (mut restore, mut recovery, mut incremental, mut checkpoints, mut phases) = (None, None, None, None, None);
+    match outcome.figures {
+        ScenarioFigures::Restore { restore: figures, savepoint_phases } => {
+            restore = Some(figures);
+            phases = savepoint_phases.map(|p| p.to_string());
         }
-        ScenarioFigures::Recovery { recovery, phases } => (None, Some(recovery), Some(phases.to_string())),
-    };
+        ScenarioFigures::Recovery { recovery: figures, phases: recovery_phases } => {
+            recovery = Some(figures);
+            phases = Some(recovery_phases.to_string());
+        }
+        ScenarioFigures::Incremental { incremental: figures, checkpoints: measured } => {
+            incremental = Some(figures);
+            checkpoints = Some(measured);
+        }
+    }
     let report = RunReport {
         workload: workload.name,
         parallelism: params.parallelism,
@@ -324,9 +334,10 @@ fn run_scenario(
         seconds: outcome.seconds,
         cpu_seconds: cpu.as_secs_f64(),
         peak_rss_mb: after.max_rss_kib.max(children_after.max_rss_kib) as f64 / 1024.0,
-        checkpoints: None,
+        checkpoints,
         restore,
         recovery,
+        incremental,
         query: None,
     };
     Ok((report, phases))

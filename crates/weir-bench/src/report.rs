@@ -32,6 +32,8 @@ pub struct RunReport {
     pub restore: Option<RestoreFigures>,
     /// Restart and catch-up figures (the `recovery` workload).
     pub recovery: Option<RecoveryFigures>,
+    /// Upload sizes of incremental checkpoints (the `incremental` workload).
+    pub incremental: Option<IncrementalFigures>,
     /// Per-core throughput, outputs and latency (the Nexmark queries).
     pub query: Option<QueryFigures>,
 }
@@ -126,6 +128,19 @@ impl fmt::Display for RecoveryPhases {
             self.restored_from_index
         )
     }
+}
+
+/// What incremental checkpoints upload: the `RESULT` line's `full_bytes` (the state size of the
+/// first checkpoint after the load: every file it references, what a full upload writes),
+/// `incremental_bytes` (the median of what each later checkpoint newly uploaded) and
+/// `incremental_ms` (their median trigger-to-completion time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncrementalFigures {
+    pub full_bytes: u64,
+    pub incremental_bytes: u64,
+    pub incremental_ms: u64,
+    /// How many later checkpoints the medians are over.
+    pub incremental_checkpoints: usize,
 }
 
 /// What the job's checkpoints cost: the `RESULT` line's checkpoint fields, printed whenever the
@@ -260,6 +275,13 @@ impl fmt::Display for RunReport {
                 )?;
             }
         }
+        if let Some(i) = &self.incremental {
+            write!(
+                f,
+                " full_bytes={} incremental_bytes={} incremental_ms={} incremental_checkpoints={}",
+                i.full_bytes, i.incremental_bytes, i.incremental_ms, i.incremental_checkpoints
+            )?;
+        }
         if let Some(r) = &self.restore {
             write!(
                 f,
@@ -353,6 +375,7 @@ mod tests {
             checkpoints: None,
             restore: None,
             recovery: None,
+            incremental: None,
             query: None,
         };
         assert_eq!(
@@ -386,6 +409,7 @@ mod tests {
         );
         let with_restore = RunReport {
             workload: "restore",
+            incremental: None,
             restore: Some(RestoreFigures {
                 savepoint: Duration::from_micros(312_900),
                 restore: Duration::from_millis(640),
@@ -425,6 +449,7 @@ mod tests {
             checkpoints: None,
             restore: None,
             recovery: None,
+            incremental: None,
             query: Some(QueryFigures { outputs: 920_000, rate: None, latency: None }),
         };
         assert!(nexmark.to_string().ends_with("peak_rss_mb=12.3 events_per_cpu_s=1012504 outputs=920000"), "{nexmark}");

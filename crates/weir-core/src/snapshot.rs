@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::key_group::KeyGroupRange;
 use crate::time::Timestamp;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The checkpoint a barrier belongs to, as operators see it.
@@ -34,6 +35,47 @@ pub enum SnapshotData {
     Ready(Vec<u8>),
     /// Produced on the snapshot thread while processing goes on (the asynchronous part).
     Deferred(Box<dyn FnOnce() -> Result<Vec<u8>> + Send>),
+    /// Produced on the snapshot thread, with files of its own besides the bytes: a RocksDB
+    /// backend's incremental snapshot copies its new files in through the writer and lists
+    /// every file it needs, new or uploaded by an earlier checkpoint.
+    WithFiles(Box<dyn FnOnce(&mut dyn SnapshotFileWriter) -> Result<FilesSnapshot> + Send>),
+}
+
+/// Where a snapshot's extra file lives (DESIGN §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SnapshotFileScope {
+    /// In the checkpoint's own directory, deleted with it.
+    Exclusive,
+    /// In the job's `shared/` directory, referenced by every checkpoint that needs it and
+    /// deleted when no retained checkpoint does.
+    Shared,
+}
+
+/// One file of a snapshot, as the checkpoint's `_metadata` records it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SnapshotFile {
+    /// Relative to the directory of its scope.
+    pub path: String,
+    pub scope: SnapshotFileScope,
+    pub size: u64,
+    pub crc32c: u32,
+}
+
+/// What a [`SnapshotData::WithFiles`] snapshot produced: its own bytes and every other file it
+/// needs.
+#[derive(Debug, Clone, Default)]
+pub struct FilesSnapshot {
+    pub bytes: Vec<u8>,
+    pub files: Vec<SnapshotFile>,
+}
+
+/// Checkpoint storage as the asynchronous part of a snapshot sees it.
+pub trait SnapshotFileWriter {
+    /// Copies the local file `local` into the snapshot durably: an exclusive file under `name`
+    /// within the operator instance's own part of the checkpoint directory, a shared one as
+    /// `name` in the job's shared directory (the caller makes shared names unique). Returns the
+    /// file's record.
+    fn copy_in(&mut self, local: &Path, name: &str, scope: SnapshotFileScope) -> Result<SnapshotFile>;
 }
 
 impl fmt::Debug for SnapshotData {
@@ -41,16 +83,29 @@ impl fmt::Debug for SnapshotData {
         match self {
             SnapshotData::Ready(bytes) => write!(f, "Ready({} bytes)", bytes.len()),
             SnapshotData::Deferred(_) => f.write_str("Deferred"),
+            SnapshotData::WithFiles(_) => f.write_str("WithFiles"),
         }
     }
 }
 
 impl SnapshotData {
-    /// The bytes, running the deferred part if there is one.
+    /// The bytes, running the deferred part if there is one. A snapshot with files of its own
+    /// needs a writer: [`Self::into_files`].
     pub fn into_bytes(self) -> Result<Vec<u8>> {
         match self {
             SnapshotData::Ready(bytes) => Ok(bytes),
             SnapshotData::Deferred(produce) => produce(),
+            SnapshotData::WithFiles(_) => {
+                Err(crate::Error::Internal("a snapshot with files of its own was asked for its bytes alone".into()))
+            }
+        }
+    }
+
+    /// The bytes and the files, running the deferred part with `writer`.
+    pub fn into_files(self, writer: &mut dyn SnapshotFileWriter) -> Result<FilesSnapshot> {
+        match self {
+            SnapshotData::WithFiles(produce) => produce(writer),
+            other => Ok(FilesSnapshot { bytes: other.into_bytes()?, files: Vec::new() }),
         }
     }
 }
@@ -98,4 +153,16 @@ pub struct RestoredState {
     /// kept state, in old subtask order, also at unchanged parallelism (then `snapshots` holds
     /// only this instance's own). Empty for keyed state.
     pub all_subtasks: Vec<Arc<Vec<u8>>>,
+    /// In step with `snapshots`: the other files each snapshot listed (a RocksDB backend's
+    /// incremental checkpoint), verified and found where they are now. Empty lists for
+    /// snapshots of bytes alone.
+    pub files: Vec<Arc<Vec<RestoredFile>>>,
+}
+
+/// A file of a restored snapshot: as `_metadata` names it, and where it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredFile {
+    pub path: String,
+    pub scope: SnapshotFileScope,
+    pub location: PathBuf,
 }

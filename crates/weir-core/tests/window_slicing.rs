@@ -4,7 +4,7 @@
 //! assigner puts into that window, and each record lands in exactly one slice.
 
 use proptest::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 use weir_core::window::{
     AggregateFunction, ReduceAggregate, SliceAccumulators, SliceAggregator, Slicing, SlidingWindows, TimeWindow,
@@ -162,6 +162,7 @@ proptest! {
         bound in 0i64..600,
         lateness_windows in 0i64..3,
         refire in prop::collection::vec(0i64..4, 0..20),
+        restore_every in 0usize..40,
     ) {
         let sliding = SlidingWindows::event_time(Duration::from_millis(size), Duration::from_millis(slide))
             .and_then(|w| w.with_offset(offset))
@@ -173,14 +174,35 @@ proptest! {
         // The first window end at or after -3000.
         let mut next_end = -3000 + (offset + size as i64 + 3000).rem_euclid(slide_i);
         let mut max_ts = i64::MIN;
+        // The reference: each slice's accumulator by start, kept apart from the slices' layout
+        // (open ring, closed slices, what a restore brings back).
+        let mut model: BTreeMap<i64, Acc> = BTreeMap::new();
         for (i, &(ts, v)) in records.iter().enumerate() {
             agg.add(&mut slices, ts, &v).expect("in range");
+            Stats.add(model.entry(slicing.slice_start(ts).expect("in range")).or_insert_with(|| Stats.create_accumulator()), &v);
             max_ts = max_ts.max(ts);
             while next_end - 1 <= max_ts - bound {
-                prop_assert_eq!(agg.fire_window(&mut slices, next_end), agg.result_for_window(&slices, next_end), "window ending at {}", next_end);
+                let from_model = model.range(next_end - size as i64..next_end).fold(None, |acc: Option<Acc>, (_, slice)| {
+                    let mut acc = acc.unwrap_or_else(|| Stats.create_accumulator());
+                    Stats.merge(&mut acc, slice);
+                    Some(acc)
+                });
+                prop_assert_eq!(agg.result_for_window(&slices, next_end), from_model, "window ending at {}", next_end);
+                prop_assert_eq!(agg.fire_window(&mut slices, next_end), from_model, "window ending at {}", next_end);
                 let cleaned = next_end - lateness_windows * slide_i;
-                slices.retire_before(slicing.next_window_start(cleaned));
+                let retire = slicing.next_window_start(cleaned);
+                slices.retire_before(retire);
+                model.retain(|start, _| *start >= retire);
                 next_end += slide_i;
+            }
+            // The same slices, in order, as one sequence of `(start, accumulator)`; now and then
+            // the operator is restored from them.
+            prop_assert_eq!(slices.iter().map(|(s, acc)| (s, *acc)).collect::<Vec<_>>(), model.iter().map(|(s, acc)| (*s, *acc)).collect::<Vec<_>>());
+            let bytes = postcard::to_allocvec(&slices).expect("encode");
+            let plain: VecDeque<(i64, Acc)> = model.iter().map(|(s, acc)| (*s, *acc)).collect();
+            prop_assert_eq!(&bytes, &postcard::to_allocvec(&plain).expect("encode"));
+            if restore_every > 0 && i % restore_every == restore_every - 1 {
+                slices = postcard::from_bytes(&bytes).expect("decode");
             }
             if let Some(back) = refire.get(i % refire.len().max(1)) {
                 let end = next_end - (1 + back) * slide_i;

@@ -353,6 +353,11 @@ pub fn describe_options() -> Vec<(&'static str, String, &'static str)> {
     ]
     .into_iter()
     .chain(checkpoint_options())
+    .chain(
+        weir_state::config::option_descriptions()
+            .into_iter()
+            .map(|(key, default, description)| (key, default.to_string(), description)),
+    )
     .collect()
 }
 

@@ -5,17 +5,22 @@
 //! each time. Its committed output must equal a failure-free run's, byte for byte once sorted
 //! (which part file holds a line depends on when checkpoints were taken).
 //!
+//! Run with the `hashmap` backend and with the `rocksdb` backend taking incremental
+//! checkpoints; with the latter, every retained checkpoint must also have every shared file it
+//! references (no file a checkpoint needs is ever deleted).
+//!
 //! The short version runs in CI; `cargo test -p weir-runtime --test checkpoint_recovery -- \
 //! --ignored` runs the long one (at least 200 failures over many seeds).
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use weir_connectors::{DataGenSource, ExactlyOnceFileSink};
-use weir_runtime::CheckpointingMode;
 use weir_runtime::prelude::*;
+use weir_runtime::{CheckpointingMode, FaultInjector, FaultPoint};
 use weir_testkit::RandomFaults;
 
 /// Describes a window: key, bounds, record count and sum of the record indices.
@@ -38,14 +43,49 @@ impl ProcessWindowFunction<String, (String, u64), String, TimeWindow> for Summar
 
 const RECORDS: u64 = 60_000;
 
+/// The random faults, plus an audit each time the job manager has written a `_metadata` (on
+/// its own thread, so no retention runs meanwhile): every retained checkpoint is whole, shared
+/// files included.
+struct Audited {
+    faults: Arc<RandomFaults>,
+    dir: PathBuf,
+    most_shared: AtomicUsize,
+}
+
+impl FaultInjector for Audited {
+    fn should_fail(&self, point: FaultPoint, task: &str, subtask: usize) -> bool {
+        if point == FaultPoint::AfterMetadata {
+            let shared = common::retained_checkpoints_are_whole(&self.dir, false);
+            self.most_shared.fetch_max(shared, Ordering::SeqCst);
+        }
+        self.faults.should_fail(point, task, subtask)
+    }
+}
+
+/// Where the windows' keyed state lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    HashMap,
+    /// `rocksdb` with incremental checkpoints.
+    RocksDbIncremental,
+}
+
 /// Runs the job into `out`; `faults` make it fail, `checkpoint` turns checkpoints on.
 fn run_job(
     parallelism: usize,
     out: &Path,
     checkpoints: Option<&Path>,
-    faults: Option<Arc<RandomFaults>>,
+    faults: Option<Arc<dyn FaultInjector>>,
+    backend: Backend,
 ) -> JobExecutionResult {
     let env = common::env(parallelism);
+    if backend == Backend::RocksDbIncremental {
+        let local = out.with_extension("rocksdb");
+        env.set_config("state.backend.type", "rocksdb")
+            .set_config("execution.checkpointing.incremental", "true")
+            .set_config("state.checkpoints.num-retained", "2")
+            .set_config("state.backend.rocksdb.localdir", local.display().to_string());
+    }
     if let Some(dir) = checkpoints {
         env.enable_checkpointing(Duration::from_millis(20), CheckpointingMode::ExactlyOnce)
             .set_config("state.checkpoints.dir", dir.display().to_string())
@@ -91,15 +131,27 @@ fn committed_output(dir: &Path) -> Vec<String> {
 }
 
 fn check_recovery(parallelism: usize, seed: u64, failures: u32) -> usize {
+    check_recovery_on(parallelism, seed, failures, Backend::HashMap)
+}
+
+fn check_recovery_on(parallelism: usize, seed: u64, failures: u32, backend: Backend) -> usize {
     let dirs = tempfile::tempdir().expect("tempdir");
     let (reference, recovered, checkpoints) =
         (dirs.path().join("reference"), dirs.path().join("recovered"), dirs.path().join("checkpoints"));
-    run_job(parallelism, &reference, None, None);
+    run_job(parallelism, &reference, None, None, Backend::HashMap);
     let expected = committed_output(&reference);
     assert!(expected.len() > 100, "the job produces output: {}", expected.len());
 
     let faults = Arc::new(RandomFaults::new(seed, failures));
-    let result = run_job(parallelism, &recovered, Some(&checkpoints), Some(Arc::clone(&faults)));
+    let audit = Arc::new(Audited { faults: Arc::clone(&faults), dir: checkpoints.clone(), most_shared: 0.into() });
+    let result = run_job(parallelism, &recovered, Some(&checkpoints), Some(Arc::clone(&audit) as _), backend);
+    if backend == Backend::RocksDbIncremental {
+        let most = audit.most_shared.load(Ordering::SeqCst);
+        assert!(most > 0, "seed {seed}: incremental checkpoints reference shared files");
+        println!("seed {seed}: up to {most} shared files referenced by the retained checkpoints");
+    }
+    // The job finished: its checkpoints are discarded, and with them every shared file.
+    common::retained_checkpoints_are_whole(&checkpoints, true);
     let fired = faults.fired();
     println!("seed {seed}, parallelism {parallelism}: {} restarts; injected {fired:?}", result.restarts);
     let got = committed_output(&recovered);
@@ -124,13 +176,28 @@ fn failures_anywhere_leave_the_committed_output_exactly_once_at_parallelism_2() 
 }
 
 #[test]
+fn failures_anywhere_with_incremental_rocksdb_checkpoints_at_parallelism_1() {
+    let seed = 0x5eed_0011;
+    let injected = check_recovery_on(1, seed, 4, Backend::RocksDbIncremental);
+    assert!(injected >= 1, "seed {seed}: at least one failure was injected");
+}
+
+#[test]
+fn failures_anywhere_with_incremental_rocksdb_checkpoints_at_parallelism_2() {
+    let seed = 0x5eed_0012;
+    let injected = check_recovery_on(2, seed, 4, Backend::RocksDbIncremental);
+    assert!(injected >= 1, "seed {seed}: at least one failure was injected");
+}
+
+#[test]
 #[ignore = "long: at least 200 injected failures; run on demand"]
 fn two_hundred_failures_leave_the_committed_output_exactly_once() {
     let mut injected = 0;
     // `WEIR_RECOVERY_SEED=<n>` starts at seed n (to rerun a failing one).
-    let mut seed = std::env::var("WEIR_RECOVERY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let mut seed: u64 = std::env::var("WEIR_RECOVERY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     while injected < 200 {
-        injected += check_recovery(1 + (seed as usize % 2), seed, 8);
+        let backend = if seed.is_multiple_of(3) { Backend::RocksDbIncremental } else { Backend::HashMap };
+        injected += check_recovery_on(1 + (seed as usize % 2), seed, 8, backend);
         seed += 1;
     }
     println!("{injected} failures injected over {} seeds", seed - 1);

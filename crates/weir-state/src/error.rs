@@ -50,6 +50,24 @@ pub enum StateError {
     /// The bytes are a snapshot of a format version this build cannot read.
     #[error("{what} has format version {found}, but this build reads only version {supported}")]
     UnsupportedVersion { what: &'static str, found: u16, supported: u16 },
+    /// A state backend option has a bad value (the message names the key).
+    #[error("{0}")]
+    Config(String),
+    /// RocksDB refused an operation of the `rocksdb` backend.
+    #[error("RocksDB could not {action} (database '{}'): {source}", .path.display())]
+    RocksDb { action: String, path: std::path::PathBuf, source: rocksdb::Error },
+    /// The `rocksdb` backend found its database not as it left it.
+    #[error("rocksdb backend: {0}")]
+    Store(String),
+    /// A file operation of the `rocksdb` backend failed.
+    #[error("cannot {action} '{}': {source}", .path.display())]
+    Io { action: &'static str, path: std::path::PathBuf, source: std::io::Error },
+    /// A key or value stored in RocksDB could not be read back.
+    #[error("state '{state}': an entry in RocksDB could not be deserialized: {source}")]
+    DecodeStored { state: String, source: postcard::Error },
+    /// A snapshot the backend cannot restore from (named, with what to do).
+    #[error("{0}")]
+    Unrestorable(String),
     /// An operator state restore got a subtask index outside the new parallelism.
     #[error("subtask {subtask} is out of range for parallelism {parallelism}")]
     SubtaskOutOfRange { subtask: usize, parallelism: usize },
@@ -71,6 +89,7 @@ impl From<StateError> for weir_core::Error {
             StateError::KeyGroupOutOfRange { .. } | StateError::SubtaskOutOfRange { .. } => {
                 weir_core::Error::Internal(error.to_string())
             }
+            StateError::Config(message) => weir_core::Error::Config(message),
             _ => weir_core::Error::user(error),
         }
     }

@@ -7,9 +7,7 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use weir_core::KeyGroupRange;
 use weir_core::key_group::assign_key_group;
-use weir_state::{
-    FrozenKeyedState, HeapKeyedStateBackend, KeyedStateSnapshot, ListStateDescriptor, ValueStateDescriptor,
-};
+use weir_state::{FrozenKeyedState, KeyedStateBackend, KeyedStateSnapshot, ListStateDescriptor, ValueStateDescriptor};
 
 const MAX: usize = 16;
 
@@ -36,7 +34,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 type Model = (BTreeMap<u8, u32>, BTreeMap<u8, Vec<u8>>);
 
-fn scope(b: &mut HeapKeyedStateBackend<u8>, key: u8) {
+fn scope(b: &mut KeyedStateBackend<u8>, key: u8) {
     let group = assign_key_group(&key, MAX).expect("a u8 serializes");
     b.set_current_key(key, group).expect("the backend owns every key group");
 }
@@ -44,7 +42,7 @@ fn scope(b: &mut HeapKeyedStateBackend<u8>, key: u8) {
 /// What `snapshot` holds, read back through a fresh backend.
 fn contents(snapshot: &KeyedStateSnapshot) -> Model {
     let (value, list) = descriptors();
-    let mut b = HeapKeyedStateBackend::new(KeyGroupRange { start: 0, end: MAX as u32 });
+    let mut b = KeyedStateBackend::new(KeyGroupRange { start: 0, end: MAX as u32 });
     b.restore(std::slice::from_ref(snapshot)).expect("restore");
     let mut model = Model::default();
     for key in 0u8..24 {
@@ -68,7 +66,7 @@ proptest! {
     #[test]
     fn a_frozen_snapshot_does_not_see_later_changes(ops in proptest::collection::vec(op(), 1..80)) {
         let (value, list) = descriptors();
-        let mut b = HeapKeyedStateBackend::<u8>::new(KeyGroupRange { start: 0, end: MAX as u32 });
+        let mut b = KeyedStateBackend::<u8>::new(KeyGroupRange { start: 0, end: MAX as u32 });
         let mut model = Model::default();
         let mut frozen: Vec<(FrozenKeyedState, Model)> = Vec::new();
         for op in ops {

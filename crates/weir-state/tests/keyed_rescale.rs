@@ -8,7 +8,7 @@ use std::time::Instant;
 use weir_core::KeyGroupRange;
 use weir_core::key_group::{assign_key_group, subtask_for_key_group};
 use weir_state::{
-    HeapKeyedStateBackend, KeyedStateSnapshot, ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor,
+    KeyedStateBackend, KeyedStateSnapshot, ListStateDescriptor, MapStateDescriptor, ValueStateDescriptor,
 };
 
 /// One key's state in the three kinds.
@@ -33,10 +33,10 @@ fn descriptors() -> (ValueStateDescriptor<u64>, ListStateDescriptor<u8>, MapStat
 }
 
 /// The backends of all subtasks at `parallelism`, holding `state`.
-fn write(state: &BTreeMap<u64, KeyState>, max: usize, parallelism: usize) -> Vec<HeapKeyedStateBackend<u64>> {
+fn write(state: &BTreeMap<u64, KeyState>, max: usize, parallelism: usize) -> Vec<KeyedStateBackend<u64>> {
     let (value, list, map) = descriptors();
     let mut backends: Vec<_> =
-        (0..parallelism).map(|i| HeapKeyedStateBackend::new(KeyGroupRange::for_subtask(max, parallelism, i))).collect();
+        (0..parallelism).map(|i| KeyedStateBackend::new(KeyGroupRange::for_subtask(max, parallelism, i))).collect();
     for (key, s) in state {
         let group = assign_key_group(key, max).expect("hash");
         let b = &mut backends[subtask_for_key_group(group, max, parallelism)];
@@ -58,17 +58,17 @@ fn expected_entries(state: &BTreeMap<u64, KeyState>) -> usize {
 }
 
 /// Snapshots every backend through bytes.
-fn snapshot_all(backends: &mut [HeapKeyedStateBackend<u64>]) -> Vec<KeyedStateSnapshot> {
+fn snapshot_all(backends: &mut [KeyedStateBackend<u64>]) -> Vec<KeyedStateSnapshot> {
     backends
         .iter_mut()
         .map(|b| KeyedStateSnapshot::from_bytes(&b.snapshot().expect("snapshot").to_bytes()).expect("bytes"))
         .collect()
 }
 
-fn restore_all(snapshots: &[KeyedStateSnapshot], max: usize, parallelism: usize) -> Vec<HeapKeyedStateBackend<u64>> {
+fn restore_all(snapshots: &[KeyedStateSnapshot], max: usize, parallelism: usize) -> Vec<KeyedStateBackend<u64>> {
     (0..parallelism)
         .map(|i| {
-            let mut b = HeapKeyedStateBackend::new(KeyGroupRange::for_subtask(max, parallelism, i));
+            let mut b = KeyedStateBackend::new(KeyGroupRange::for_subtask(max, parallelism, i));
             b.restore(snapshots).expect("restore");
             b
         })
@@ -77,13 +77,13 @@ fn restore_all(snapshots: &[KeyedStateSnapshot], max: usize, parallelism: usize)
 
 /// Checks every key's state in the subtask owning its key group, and that nothing else is there.
 fn check(
-    backends: &mut [HeapKeyedStateBackend<u64>],
+    backends: &mut [KeyedStateBackend<u64>],
     state: &BTreeMap<u64, KeyState>,
     max: usize,
 ) -> Result<(), TestCaseError> {
     let (value, list, map) = descriptors();
     let parallelism = backends.len();
-    let hinted: usize = backends.iter().map(HeapKeyedStateBackend::snapshot_size_hint).sum();
+    let hinted: usize = backends.iter().map(KeyedStateBackend::snapshot_size_hint).sum();
     prop_assert_eq!(hinted, expected_entries(state), "restored entries before any access");
     for (key, s) in state {
         let group = assign_key_group(key, max).expect("hash");
@@ -92,7 +92,7 @@ fn check(
         let b = &mut backends[owner];
         b.set_current_key(*key, group).expect("owner");
         if let Some((k, v)) = s.map.iter().next() {
-            prop_assert_eq!(b.map_get(&map, k).expect("map_get"), Some(v), "read-only path, key {}", key);
+            prop_assert_eq!(b.map_get(&map, k).expect("map_get"), Some(v.clone()), "read-only path, key {}", key);
         }
         prop_assert_eq!(b.value(&value).expect("value").value(), s.value, "value of key {}", key);
         prop_assert_eq!(b.list(&list).expect("list").get().to_vec(), s.list.clone(), "list of key {}", key);
@@ -101,7 +101,7 @@ fn check(
         prop_assert_eq!(&got, &s.map, "map of key {}", key);
     }
     // Every state is registered now: the entries are exactly those checked above.
-    let total: usize = backends.iter().map(HeapKeyedStateBackend::entry_count).sum();
+    let total: usize = backends.iter().map(KeyedStateBackend::entry_count).sum();
     prop_assert_eq!(total, expected_entries(state));
     Ok(())
 }
@@ -149,7 +149,7 @@ fn snapshot_time_of_value_state_is_printed() {
     const KEYS: u64 = 50_000;
     let max = 128;
     let value = ValueStateDescriptor::<u64>::new("value");
-    let mut b = HeapKeyedStateBackend::new(KeyGroupRange::for_subtask(max, 1, 0));
+    let mut b = KeyedStateBackend::new(KeyGroupRange::for_subtask(max, 1, 0));
     for key in 0..KEYS {
         b.set_current_key(key, assign_key_group(&key, max).expect("hash")).expect("owner");
         b.value(&value).expect("value").update(key);

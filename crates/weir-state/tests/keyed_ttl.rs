@@ -6,18 +6,18 @@ use std::time::Duration;
 use weir_core::KeyGroupRange;
 use weir_core::key_group::assign_key_group;
 use weir_state::{
-    HeapKeyedStateBackend, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateTtlConfig,
-    TtlUpdateType, ValueStateDescriptor,
+    KeyedStateBackend, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, StateTtlConfig, TtlUpdateType,
+    ValueStateDescriptor,
 };
 use weir_testkit::ManualClock;
 
 const MAX: usize = 16;
 
-fn backend(clock: &ManualClock) -> HeapKeyedStateBackend<u32> {
-    HeapKeyedStateBackend::new(KeyGroupRange { start: 0, end: MAX as u32 }).with_clock(Arc::new(clock.clone()))
+fn backend(clock: &ManualClock) -> KeyedStateBackend<u32> {
+    KeyedStateBackend::new(KeyGroupRange { start: 0, end: MAX as u32 }).with_clock(Arc::new(clock.clone()))
 }
 
-fn set(b: &mut HeapKeyedStateBackend<u32>, key: u32) {
+fn set(b: &mut KeyedStateBackend<u32>, key: u32) {
     let group = assign_key_group(&key, MAX).expect("hash");
     b.set_current_key(key, group).expect("in range");
 }
@@ -80,7 +80,7 @@ fn list_elements_and_map_entries_expire_one_by_one() {
     let m = b.map(&map).expect("m");
     assert_eq!((m.get(&1), m.get(&2), m.len()), (None, Some(&20), 1));
     assert_eq!(m.iter().collect::<Vec<_>>(), vec![(&2, &20)]);
-    assert_eq!(b.map_get(&map, &2).expect("read"), Some(&20));
+    assert_eq!(b.map_get(&map, &2).expect("read"), Some(20));
     clock.advance(Duration::from_millis(50));
     assert_eq!(b.map_get(&map, &2).expect("read"), None, "a read-only access never returns expired entries");
     assert!(b.list(&list).expect("l").get().is_empty());
@@ -139,7 +139,7 @@ fn read_only_access_to_restored_ttl_state_refreshes_and_is_kept() {
     r.restore(&[snapshot]).expect("restore");
     set(&mut r, 1);
     clock.advance(Duration::from_millis(90));
-    assert_eq!(r.map_get(&map, &1).expect("read"), Some(&10), "decoded from the restored bytes");
+    assert_eq!(r.map_get(&map, &1).expect("read"), Some(10), "decoded from the restored bytes");
     clock.advance(Duration::from_millis(90));
     // The refresh by the read-only access is in the next snapshot.
     let again = r.snapshot().expect("snapshot");

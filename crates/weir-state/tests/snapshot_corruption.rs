@@ -5,7 +5,7 @@
 use weir_core::KeyGroupRange;
 use weir_core::key_group::assign_key_group;
 use weir_state::{
-    HeapKeyedStateBackend, KeyedStateSnapshot, ListStateDescriptor, MapStateDescriptor, OperatorStateBackend,
+    KeyedStateBackend, KeyedStateSnapshot, ListStateDescriptor, MapStateDescriptor, OperatorStateBackend,
     OperatorStateSnapshot, StateError, ValueStateDescriptor,
 };
 
@@ -16,12 +16,12 @@ fn range() -> KeyGroupRange {
     KeyGroupRange { start: 0, end: MAX as u32 }
 }
 
-fn set(b: &mut HeapKeyedStateBackend<String>, key: &str) {
+fn set(b: &mut KeyedStateBackend<String>, key: &str) {
     b.set_current_key(key.to_string(), assign_key_group(key, MAX).expect("hash")).expect("in range");
 }
 
 fn keyed_bytes() -> Vec<u8> {
-    let mut b = HeapKeyedStateBackend::new(range());
+    let mut b = KeyedStateBackend::new(range());
     for key in ["a", "b", "c"] {
         set(&mut b, key);
         b.value(&ValueStateDescriptor::<String>::new("names")).expect("v").update(key.repeat(3));
@@ -33,7 +33,7 @@ fn keyed_bytes() -> Vec<u8> {
 
 /// Restores and reads every state of every key; returns the first error.
 fn read_all(snapshot: KeyedStateSnapshot) -> Result<(), StateError> {
-    let mut b = HeapKeyedStateBackend::new(range());
+    let mut b = KeyedStateBackend::new(range());
     b.restore(&[snapshot])?;
     for key in ["a", "b", "c"] {
         set(&mut b, key);

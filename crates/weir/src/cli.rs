@@ -100,7 +100,8 @@ pub struct RestoreOptions {
     arg_required_else_help = true,
     disable_help_subcommand = true,
     after_help = "PATH is a checkpoint or savepoint directory (chk-<n>, savepoint-...) or its _metadata file; \
-                  `list` also takes a job directory or the whole state.checkpoints.dir / state.savepoints.dir."
+                  `list` also takes a job directory or the whole state.checkpoints.dir / state.savepoints.dir; \
+                  `gc` takes a job directory, <state.checkpoints.dir>/<job-id>."
 )]
 pub struct CheckpointsArgs {
     #[command(subcommand)]
@@ -142,6 +143,26 @@ pub enum CheckpointsCommand {
     /// Dry-run restoring a built-in job from a snapshot: which state goes to which operator,
     /// what would be dropped, what starts empty, and how state is redistributed. Runs nothing.
     CheckRestore(CheckRestoreArgs),
+    /// Delete the orphans of a job directory: files no retained checkpoint references, older than
+    /// the grace period (unreferenced shared files, chk-<n> without _metadata, files _metadata
+    /// does not name). Lists each with its size, age and why.
+    #[command(
+        arg_required_else_help = true,
+        after_help = "Never touches taskowned/, savepoints or anything outside the job directory; refuses to \
+                      delete anything when a _metadata cannot be read. The grace period protects what a running \
+                      job is writing: keep it longer than execution.checkpointing.timeout."
+    )]
+    Gc {
+        /// The job directory: <state.checkpoints.dir>/<job-id>, holding chk-<n>/ and shared/.
+        #[arg(value_name = "JOB_DIR")]
+        path: PathBuf,
+        /// List what would be deleted; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Keep orphans younger than this, e.g. 30s, 10min, 1h, 2d.
+        #[arg(long, value_name = "DURATION", default_value = crate::commands::checkpoints::gc::DEFAULT_GRACE, value_parser = crate::commands::checkpoints::gc::parse_grace)]
+        grace: std::time::Duration,
+    },
 }
 
 /// `weir checkpoints check-restore <PATH> [-n] [RUN OPTIONS] <JOB> [JOB ARGS]`.

@@ -301,7 +301,7 @@ fn check_restore_fails_without_n_for_state_the_job_does_not_have() -> anyhow::Re
 
 #[test]
 fn every_checkpoints_verb_has_help() -> std::io::Result<()> {
-    for verb in ["list", "inspect", "verify", "check-restore"] {
+    for verb in ["list", "inspect", "verify", "check-restore", "gc"] {
         let output = weir(&["checkpoints", verb, "--help"])?;
         let stdout = lossy(&output.stdout);
         assert_eq!(output.status.code(), Some(0), "{verb}: {}", lossy(&output.stderr));

@@ -12,6 +12,7 @@
 //! | [`session`] | bursty keys → key_by → session windows (500 ms gap), count+sum → blackhole | merging session windows |
 //! | [`restore`] | keyed count over `--keys` keys, a savepoint of the running job, a new job restored from it | savepoint time, restore-to-first-record time, savepoint size |
 //! | [`recovery`] | the same job in a child process with checkpoints, killed with SIGKILL, restarted from its latest checkpoint in a new process | restart-to-first-record and time to catch up with the killed process |
+//! | [`incremental`] | `--keys` keys loaded into RocksDB, then 1 % of them updated per checkpoint interval | what incremental checkpoints upload against the full state, and how long they take |
 //! | [`nexmark`] | `nexmark-q0` … `nexmark-q12`: the Nexmark queries on its generator | events/s per core; with `--rate`, end-to-end latency |
 //!
 //! The three window workloads share their source, [`event_source`] (1,000 events per ms of event
@@ -34,6 +35,7 @@
 
 pub mod count_sum;
 pub mod event_source;
+pub mod incremental;
 pub mod keyed_count;
 pub mod nexmark;
 pub mod rebalance;
@@ -47,7 +49,9 @@ pub mod stateless;
 pub mod tumbling;
 
 use crate::nexmark::latency::LatencyRecorder;
-use crate::report::{RecoveryFigures, RecoveryPhases, RestoreFigures, SavepointPhases};
+use crate::report::{
+    CheckpointFigures, IncrementalFigures, RecoveryFigures, RecoveryPhases, RestoreFigures, SavepointPhases,
+};
 use std::time::Duration;
 use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
@@ -141,6 +145,9 @@ pub enum ScenarioFigures {
     Restore { restore: RestoreFigures, savepoint_phases: Option<SavepointPhases> },
     /// [`recovery`]: restart and catch-up times after a killed process, and their parts.
     Recovery { recovery: RecoveryFigures, phases: RecoveryPhases },
+    /// [`incremental`]: what incremental checkpoints upload, and what the measured checkpoints
+    /// cost.
+    Incremental { incremental: IncrementalFigures, checkpoints: CheckpointFigures },
 }
 
 /// Every workload, in the order `list` shows them.
@@ -154,6 +161,7 @@ pub const WORKLOADS: &[Workload] = &[
     session::WORKLOAD,
     restore::WORKLOAD,
     recovery::WORKLOAD,
+    incremental::WORKLOAD,
     nexmark::Q0,
     nexmark::Q1,
     nexmark::Q2,

@@ -11,7 +11,9 @@
 //! lies in a gap between windows and belongs to none.
 //!
 //! A key keeps one accumulator per slice that has records ([`SliceAccumulators`], sorted by slice
-//! start). A window's result combines its slices with the aggregate's `merge`:
+//! start): the slices of windows not fired yet in a ring indexed by slice number (module
+//! `open`), the others beside the cache of their combinations. A window's result combines its
+//! slices with the aggregate's `merge`:
 //! - [`SliceAggregator::fire_window`], for windows fired in order of their end (the operator's
 //!   normal firing), keeps a Two-Stacks sliding-window aggregate over the key's slices (module
 //!   `two_stacks`), so a firing costs O(1) merges amortized instead of one per slice of the
@@ -19,8 +21,11 @@
 //! - [`SliceAggregator::result_for_window`] merges the window's slices from scratch, for any
 //!   window (re-firings of late records within the allowed lateness).
 //!
-//! Adding a record costs one remainder and (in time order) one accumulator update, whatever
-//! `size / slide` is.
+//! Adding a record costs one division (its slice number) and one accumulator update, whatever
+//! `size / slide` is. What does grow as the slide shrinks is how many slices a key's records
+//! spread over (its out-of-orderness over the slice length) and how often it fires: so the
+//! layout keeps the slices records touch dense and small, and a firing's data together (see
+//! `accumulators`).
 //!
 //! This is **not** the operator: it registers no timers, tracks no watermark and decides nothing
 //! about lateness. The operator registers timers at window ends ([`Slicing::first_window_end`],
@@ -29,6 +34,7 @@
 //! [`Slicing::next_window_start`] of the last window it cleaned up).
 
 mod accumulators;
+mod open;
 mod two_stacks;
 
 use super::aggregate::AggregateFunction;
@@ -37,9 +43,11 @@ use super::time_window::TimeWindow;
 use crate::error::{Error, Result};
 use crate::time::Timestamp;
 pub use accumulators::SliceAccumulators;
-use accumulators::locate;
+use open::Slot;
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
+use std::sync::Arc;
+use two_stacks::ClosedSlice;
 
 const NAME: &str = "Slicing";
 
@@ -189,6 +197,23 @@ impl Slicing {
         }
     }
 
+    /// The start of the slice numbered `number` ([`slice_number`](Self::slice_number)'s inverse).
+    /// Numbers of accepted timestamps only: no overflow checks.
+    #[inline]
+    pub fn slice_start_of(&self, number: i64) -> Timestamp {
+        if self.end_phase == 0 {
+            self.offset + number * self.slide
+        } else {
+            self.offset + number.div_euclid(2) * self.slide + number.rem_euclid(2) * self.end_phase
+        }
+    }
+
+    /// The number of the first slice starting at or after `timestamp`.
+    pub fn first_slice_number_from(&self, timestamp: Timestamp) -> i64 {
+        let number = self.slice_number(timestamp);
+        if self.slice_start_of(number) < timestamp { number + 1 } else { number }
+    }
+
     /// The end (exclusive) of the slice starting at `slice_start`: the next boundary after it.
     pub fn slice_end(&self, slice_start: Timestamp) -> Timestamp {
         let since_start = (slice_start - self.offset).rem_euclid(self.slide);
@@ -260,13 +285,15 @@ pub struct SliceAdded {
 /// Shared by all keys; each key's accumulators are a [`SliceAccumulators`].
 pub struct SliceAggregator<IN, ACC, OUT, F> {
     slicing: Slicing,
+    /// The same, shared with every key's slices (to tell an open slice's start from its number).
+    grid: Arc<Slicing>,
     function: F,
     types: PhantomData<fn(&IN, ACC) -> OUT>,
 }
 
 impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN, ACC, OUT, F> {
     pub fn new(slicing: Slicing, function: F) -> Self {
-        SliceAggregator { slicing, function, types: PhantomData }
+        SliceAggregator { slicing, grid: Arc::new(slicing), function, types: PhantomData }
     }
 
     pub fn slicing(&self) -> &Slicing {
@@ -287,45 +314,97 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
     /// Adds a record to the slice at `position` (from [`Slicing::position`]).
     #[inline]
     pub fn add_at(&self, slices: &mut SliceAccumulators<ACC>, position: &SlicePosition, value: &IN) -> SliceAdded {
-        let (slice_start, slice_number) = (position.slice_start, position.slice_number);
-        // A slice the cached aggregate combined already changes: a late record.
-        if slice_start < slices.combined_to
-            && let Some(combined) = &mut slices.combined
-        {
-            combined.slice_changed(slice_start);
+        self.add_to(slices, position.slice_start, position.slice_number, value)
+    }
+
+    /// Adds a record to the slice starting at `slice_start`, numbered `number`.
+    #[inline]
+    fn add_to(
+        &self,
+        slices: &mut SliceAccumulators<ACC>,
+        slice_start: Timestamp,
+        number: i64,
+        value: &IN,
+    ) -> SliceAdded {
+        if slices.slicing.is_none() {
+            slices.reopen(&self.grid, || self.function.create_accumulator());
         }
-        let position =
-            locate(&slices.slices, (slices.newest, slices.newest_number), &self.slicing, (slice_start, slice_number));
-        match slices.slices.get_mut(position) {
-            Some((start, acc)) if *start == slice_start => {
-                self.function.add(acc, value);
+        if slice_start >= slices.open_from {
+            let is_new = match slices.open.slot(number, || self.function.create_accumulator()) {
+                Slot::Here { acc, is_new } => {
+                    self.function.add(acc, value);
+                    is_new
+                }
+                Slot::TooFar => return self.add_far(slices, slice_start, number, value),
+            };
+            if !is_new {
+                return SliceAdded { slice_start, is_new, previous: None };
+            }
+            let previous = match slices.open.last_before(number) {
+                Some(n) => Some(self.slicing.slice_start_of(n)),
+                None => slices.closed.as_ref().and_then(|closed| closed.slices.back()).map(|slice| slice.start),
+            };
+            return SliceAdded { slice_start, is_new, previous };
+        }
+        self.add_closed(slices, slice_start, value)
+    }
+
+    /// Adds a record to a slice too far from the open ones to join them: the open slices too
+    /// far behind it close, or, if it is the one behind, it is closed.
+    #[cold]
+    fn add_far(
+        &self,
+        slices: &mut SliceAccumulators<ACC>,
+        slice_start: Timestamp,
+        number: i64,
+        value: &IN,
+    ) -> SliceAdded {
+        let Some((first, _)) = slices.open.bounds() else { return self.add_closed(slices, slice_start, value) };
+        if number > first {
+            let keep_from = number - (open::SPAN - 1);
+            slices.open_from = self.slicing.slice_start_of(keep_from);
+            slices.close_open_before(Some(keep_from));
+            return self.add_to(slices, slice_start, number, value);
+        }
+        slices.open_from = self.slicing.slice_start_of(first);
+        self.add_closed(slices, slice_start, value)
+    }
+
+    /// Adds a record to a closed slice: one of a window fired already (a late record, or one
+    /// after a restore) or of the rare slice far from the others. If the cached aggregate
+    /// combined the slice already, it is dropped.
+    fn add_closed(&self, slices: &mut SliceAccumulators<ACC>, slice_start: Timestamp, value: &IN) -> SliceAdded {
+        let closed = slices.closed.get_or_insert_with(Box::default);
+        closed.slice_changed(slice_start);
+        let at = closed.slices.partition_point(|slice| slice.start < slice_start);
+        match closed.slices.get_mut(at) {
+            Some(slice) if slice.start == slice_start => {
+                self.function.add(&mut slice.acc, value);
                 SliceAdded { slice_start, is_new: false, previous: None }
             }
             _ => {
-                let mut acc = self.function.create_accumulator();
-                self.function.add(&mut acc, value);
-                let previous = position.checked_sub(1).and_then(|i| slices.slices.get(i)).map(|(start, _)| *start);
-                slices.slices.insert(position, (slice_start, acc));
-                if position + 1 == slices.slices.len() {
-                    (slices.newest, slices.newest_number) = (slice_start, slice_number);
-                }
+                let previous = at.checked_sub(1).and_then(|i| closed.slices.get(i)).map(|slice| slice.start);
+                closed.slices.insert(at, ClosedSlice::new(slice_start, self.new_accumulator(value)));
                 SliceAdded { slice_start, is_new: true, previous }
             }
         }
     }
 
+    fn new_accumulator(&self, value: &IN) -> ACC {
+        let mut acc = self.function.create_accumulator();
+        self.function.add(&mut acc, value);
+        acc
+    }
+
     /// The accumulator of the window ending at `window_end`, its slices merged from scratch, or
     /// `None` when none of them has records.
     pub fn accumulator_for_window(&self, slices: &SliceAccumulators<ACC>, window_end: Timestamp) -> Option<ACC> {
-        let in_window = Self::slices_of_window(&self.slicing, slices, window_end);
-        if in_window.is_empty() {
-            return None;
-        }
+        let window_start = window_end.saturating_sub(self.slicing.size);
+        let mut in_window = slices.range(window_start, window_end).peekable();
+        in_window.peek()?;
         let mut acc = self.function.create_accumulator();
-        for i in in_window {
-            if let Some((_, slice)) = slices.slices.get(i) {
-                self.function.merge(&mut acc, slice);
-            }
+        for slice in in_window {
+            self.function.merge(&mut acc, slice);
         }
         Some(acc)
     }
@@ -333,10 +412,12 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
     /// The result of the window ending at `window_end`, merged from scratch, or `None` when it
     /// has no records.
     pub fn result_for_window(&self, slices: &SliceAccumulators<ACC>, window_end: Timestamp) -> Option<OUT> {
-        let in_window = Self::slices_of_window(&self.slicing, slices, window_end);
-        if in_window.len() == 1 {
+        let window_start = window_end.saturating_sub(self.slicing.size);
+        let mut in_window = slices.range(window_start, window_end);
+        let first = in_window.next()?;
+        if in_window.next().is_none() {
             // A single slice (always so for tumbling windows): no merge needed.
-            return slices.slices.get(in_window.start).map(|(_, acc)| self.function.get_result(acc));
+            return Some(self.function.get_result(first));
         }
         self.accumulator_for_window(slices, window_end).map(|acc| self.function.get_result(&acc))
     }
@@ -346,36 +427,19 @@ impl<IN, ACC: Clone, OUT, F: AggregateFunction<IN, ACC, OUT>> SliceAggregator<IN
     /// their end cost O(1) merges amortized (the Two-Stacks cache of `slices`). A window before
     /// the last one answered this way (a re-firing) is merged from scratch.
     pub fn fire_window(&self, slices: &mut SliceAccumulators<ACC>, window_end: Timestamp) -> Option<OUT> {
+        slices.fired_through = slices.fired_through.max(window_end);
         if self.slicing.one_slice_per_window() {
             return self.result_for_window(slices, window_end);
         }
         let window_start = window_end.saturating_sub(self.slicing.size);
-        let combined = slices.combined.get_or_insert_with(Box::default);
-        let (deque, newest, slicing) = (&slices.slices, (slices.newest, slices.newest_number), &self.slicing);
-        let answer = combined.query(
-            deque,
-            |start| locate(deque, newest, slicing, (start, slicing.slice_number(start))),
-            window_start,
-            window_end,
-            &self.function,
-        );
-        slices.combined_to = combined.combined_to();
+        // The cache reads closed slices only: those of this window become closed.
+        slices.close_before(window_end);
+        let closed = slices.closed.get_or_insert_with(Box::default);
+        let answer = closed.query(window_start, window_end, &self.function);
         match answer {
             two_stacks::Answer::Combined(result) => result,
             two_stacks::Answer::Behind => self.result_for_window(slices, window_end),
         }
-    }
-
-    /// The positions of the slices in `[window_end - size, window_end)`.
-    fn slices_of_window(
-        slicing: &Slicing,
-        slices: &SliceAccumulators<ACC>,
-        window_end: Timestamp,
-    ) -> std::ops::Range<usize> {
-        let window_start = window_end.saturating_sub(slicing.size);
-        let from = slices.slices.partition_point(|(s, _)| *s < window_start);
-        let to = slices.slices.partition_point(|(s, _)| *s < window_end);
-        from..to.max(from)
     }
 }
 

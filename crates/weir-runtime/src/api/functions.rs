@@ -17,7 +17,7 @@ use weir_core::clock::Clock;
 use weir_core::operator::{InputSide, OperatorContext};
 use weir_core::{Data, Key, Output, Record, Result, Timestamp};
 use weir_state::{
-    AggregatingState, AggregatingStateDescriptor, HeapKeyedStateBackend, ListState, ListStateDescriptor, MapState,
+    AggregatingState, AggregatingStateDescriptor, KeyedStateBackend, ListState, ListStateDescriptor, MapState,
     MapStateDescriptor, OperatorListState, OperatorStateBackend, ReducingState, ReducingStateDescriptor, ValueState,
     ValueStateDescriptor,
 };
@@ -192,7 +192,7 @@ pub trait ProcessFunction<I, O>: Send + Sync + Clone + 'static {
 /// The context of a keyed function: state and timers scoped to the current key, plus everything
 /// a [`Collector`] offers (`collect`, `output`, `timestamp`, through `Deref`).
 pub struct KeyedContext<'a, K, O> {
-    pub(crate) state: &'a mut HeapKeyedStateBackend<K>,
+    pub(crate) state: &'a mut KeyedStateBackend<K>,
     pub(crate) timers: &'a mut InternalTimerService<K, ()>,
     /// Read only when a function asks for processing time (not per record).
     pub(crate) clock: Option<&'a dyn Clock>,

@@ -7,7 +7,7 @@ use super::window_state::{GlobalState, PerWindowState};
 use crate::operators::window::window_state::WindowStateRegistry;
 use weir_core::window::Window;
 use weir_core::{Key, Output, Record, Result, Timestamp, Watermark};
-use weir_state::HeapKeyedStateBackend;
+use weir_state::KeyedStateBackend;
 
 /// What a window function knows and where it emits. Records it emits carry the window's last
 /// timestamp (`window.max_timestamp()`), as in Flink.
@@ -79,7 +79,7 @@ pub struct WindowContext<'a, K, W, O> {
     pub(crate) processing_time: Timestamp,
     pub(crate) out: &'a mut Output<O>,
     /// The operator's keyed state, scoped to the current key.
-    pub(crate) state: &'a mut HeapKeyedStateBackend<K>,
+    pub(crate) state: &'a mut KeyedStateBackend<K>,
     pub(crate) window_state: &'a mut WindowStateRegistry<K, W>,
 }
 

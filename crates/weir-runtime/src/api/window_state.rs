@@ -30,7 +30,7 @@ use std::hash::Hash;
 use weir_core::window::{AggregateFunction, Window};
 use weir_core::{Data, Error, Key, Result};
 use weir_state::{
-    AggregatingState, AggregatingStateDescriptor, HeapKeyedStateBackend, ListState, ListStateDescriptor, MapState,
+    AggregatingState, AggregatingStateDescriptor, KeyedStateBackend, ListState, ListStateDescriptor, MapState,
     MapStateDescriptor, ReduceFn, ReducingState, ReducingStateDescriptor, StateKind, ValueState, ValueStateDescriptor,
 };
 
@@ -40,7 +40,7 @@ pub(crate) const RESERVED_PREFIX: &str = "window-";
 /// State scoped to the current key and window (from `WindowContext::window_state`). Each
 /// method hands out one handle; call `ctx.window_state()` again for another.
 pub struct PerWindowState<'a, K, W> {
-    pub(crate) backend: &'a mut HeapKeyedStateBackend<K>,
+    pub(crate) backend: &'a mut KeyedStateBackend<K>,
     pub(crate) registry: &'a mut WindowStateRegistry<K, W>,
     pub(crate) window: &'a W,
 }
@@ -114,7 +114,7 @@ impl<'a, K: Key, W: Window> PerWindowState<'a, K, W> {
 /// The current key's state across its windows (from `WindowContext::global_state`): the same
 /// handles a keyed function gets. Each method hands out one handle.
 pub struct GlobalState<'a, K> {
-    pub(crate) backend: &'a mut HeapKeyedStateBackend<K>,
+    pub(crate) backend: &'a mut KeyedStateBackend<K>,
 }
 
 impl<'a, K: Key> GlobalState<'a, K> {

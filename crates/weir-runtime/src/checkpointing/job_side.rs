@@ -13,7 +13,7 @@ use super::snapshot_thread::Locations;
 use crate::cluster::savepoints::{AfterSavepoint, SavepointBoard, SavepointRequest, SavepointStatus};
 use crate::faults::{FaultPoint, Faults};
 use crossbeam_channel::Sender;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +104,9 @@ pub(crate) struct CheckpointDriver {
     final_is_stop: bool,
     /// The job stopped with a `cancel -s` savepoint: it ends cancelled, not finished.
     ended_by_cancel: bool,
+    /// The shared files of the checkpoints retained when the job was first shut down (the
+    /// coordinator's store is empty after that).
+    retained_at_shutdown: Option<BTreeSet<String>>,
 }
 
 /// A savepoint a client asked for, with the storage that writes it into its target directory.
@@ -139,6 +142,7 @@ impl CheckpointDriver {
             stop: None,
             final_is_stop: false,
             ended_by_cancel: false,
+            retained_at_shutdown: None,
         }
     }
 
@@ -163,6 +167,8 @@ impl CheckpointDriver {
         let actions = self.coordinator.handle(Event::TaskFailed { task });
         // A failure while failing over changes nothing: the job restarts anyway.
         let _ = self.execute(actions);
+        let keep = self.retained_shared_files();
+        self.sweep_shared_files(&keep);
         if let Some(stop) = self.stop.take() {
             self.fail_request(&stop.request, "the job failed before its sources stopped for the savepoint".into());
         }
@@ -171,13 +177,45 @@ impl CheckpointDriver {
     /// The job ended; retained checkpoints are kept or deleted per the retention policy.
     pub(crate) fn shutdown(&mut self, termination: JobTermination) {
         self.tasks.clear();
+        // The store empties at the first shutdown, whatever the retention policy keeps on disk:
+        // what the retained checkpoints reference is read before it, once (a cancelled job is
+        // shut down when the cancel is asked for and again when its subtasks have stopped).
+        let keep = match &self.retained_at_shutdown {
+            Some(keep) => keep.clone(),
+            None => self.retained_shared_files(),
+        };
+        self.retained_at_shutdown = Some(keep.clone());
         let actions = self.coordinator.handle(Event::Shutdown { termination });
         let _ = self.execute(actions);
+        self.sweep_shared_files(&keep);
         if let Some(stop) = self.stop.take() {
             self.fail_request(&stop.request, "the job ended before its sources stopped for the savepoint".into());
         }
         self.record_history();
         self.publish();
+    }
+
+    /// Deletes the shared files (incremental state) no retained checkpoint references: uploads
+    /// of checkpoints that never completed. Only while nothing is in flight — after a failure
+    /// aborted every pending checkpoint, or at the end — so no upload can be half-way.
+    /// `keep`: the shared files of the retained checkpoints ([`Self::retained_shared_files`]);
+    /// those the retention discards are deleted by its own action.
+    fn sweep_shared_files(&self, keep: &BTreeSet<String>) {
+        if self.coordinator.in_flight() > 0 {
+            return;
+        }
+        let keep = keep.iter().map(String::as_str).collect();
+        match self.storage.sweep_shared_files(&keep) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("deleted {n} shared files that no retained checkpoint references"),
+            Err(error) => tracing::warn!("cannot delete shared files no checkpoint references: {error}"),
+        }
+    }
+
+    /// The shared files the retained checkpoints reference, relative to `shared/`.
+    fn retained_shared_files(&self) -> BTreeSet<String> {
+        let store = self.coordinator.store();
+        store.checkpoints().flat_map(|c| c.shared_files()).map(|p| p.as_str().to_string()).collect()
     }
 
     /// A client asked for a savepoint into `request.target`. Triggered at once, unless the job

@@ -18,9 +18,9 @@ use crate::graph::stream_graph::{NodeId, NodeKind};
 use crate::task::source_task::{ErasedSource, SplitAssignment};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use weir_checkpoint::{Metadata, OperatorState};
+use weir_checkpoint::{FileScope, Metadata, OperatorState};
 use weir_core::KeyGroupRange;
-use weir_core::snapshot::RestoredState;
+use weir_core::snapshot::{RestoredFile, RestoredState, SnapshotFileScope};
 use weir_state::storage::LoadedSnapshot;
 
 /// Why a snapshot cannot be restored into this job.
@@ -47,6 +47,8 @@ pub(crate) struct OldState {
     /// The key groups of its keyed state; `None` for operator state.
     pub(crate) key_groups: Option<KeyGroupRange>,
     pub(crate) bytes: Arc<Vec<u8>>,
+    /// The other files the old subtask's snapshot listed (incremental RocksDB state).
+    pub(crate) files: Arc<Vec<RestoredFile>>,
 }
 
 /// Which of an operator's old state files each of its `parallelism` new instances restores: the
@@ -100,9 +102,10 @@ pub(crate) fn deal(
         .map(|indices| {
             Some(Arc::new(RestoredState {
                 checkpoint_id,
-                snapshots: indices.into_iter().map(|f| Arc::clone(&files[f].bytes)).collect(),
+                snapshots: indices.iter().map(|&f| Arc::clone(&files[f].bytes)).collect(),
                 rescaled,
                 all_subtasks: all_operator_state.clone(),
+                files: indices.iter().map(|&f| Arc::clone(&files[f].files)).collect(),
             }))
         })
         .collect()
@@ -235,17 +238,28 @@ impl RestorePlan {
                 plan.sources.insert(node, assignment);
             }
 
-            // Every file once, shared by the instances that need it.
+            // Every file once, shared by the instances that need it. A subtask's first file is
+            // its snapshot's bytes; the others are files those bytes name (RocksDB's own files
+            // of an incremental checkpoint), found where they are now, read by the backend.
             let mut files = Vec::new();
             for subtask in &op.subtasks {
-                for file in &subtask.files {
-                    let bytes = snapshot.read_file(file).map_err(|e| read_err(e.to_string()))?;
-                    files.push(OldState {
-                        subtask: subtask.subtask.0,
-                        key_groups: file.key_groups,
-                        bytes: Arc::new(bytes),
-                    });
+                let Some((first, others)) = subtask.files.split_first() else { continue };
+                let bytes = snapshot.read_file(first).map_err(|e| read_err(e.to_string()))?;
+                let mut listed = Vec::with_capacity(others.len());
+                for file in others {
+                    let location = snapshot.file_path(file).map_err(|e| read_err(e.to_string()))?;
+                    let scope = match file.scope {
+                        FileScope::Shared => SnapshotFileScope::Shared,
+                        _ => SnapshotFileScope::Exclusive,
+                    };
+                    listed.push(RestoredFile { path: file.path.as_str().to_string(), scope, location });
                 }
+                files.push(OldState {
+                    subtask: subtask.subtask.0,
+                    key_groups: first.key_groups,
+                    bytes: Arc::new(bytes),
+                    files: Arc::new(listed),
+                });
             }
             if files.is_empty() {
                 continue;

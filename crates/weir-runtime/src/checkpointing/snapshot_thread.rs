@@ -15,10 +15,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use weir_checkpoint::{
-    DeclineReason, OpaqueBytes, OperatorSnapshot, SnapshotLocation, SnapshotMetrics, SubtaskStateHandle, TaskKey,
+    DeclineReason, FileScope, OpaqueBytes, OperatorSnapshot, RelativePath, SnapshotLocation, SnapshotMetrics,
+    StateFile, SubtaskStateHandle, TaskKey,
 };
 use weir_core::OperatorUid;
-use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
+use weir_core::snapshot::{CheckpointInfo, SnapshotFile, SnapshotFileScope, SnapshotFileWriter, StateSnapshot};
 use weir_state::storage::FsCheckpointStorage;
 
 /// One operator's part of a subtask snapshot, as the synchronous part left it.
@@ -107,19 +108,58 @@ fn write(
     for (position, op) in job.operators.into_iter().enumerate() {
         let mut files = Vec::new();
         if let Some(state) = op.state {
+            let failed = |e: &dyn std::fmt::Display| format!("{}: operator '{}': {e}", job.task_name, op.uid);
             let key_groups = state.key_groups;
-            let bytes =
-                state.data.into_bytes().map_err(|e| format!("{}: operator '{}': {e}", job.task_name, op.uid))?;
             let name = state_file_name(&op.uid, job.task, position);
-            let file = storage
-                .write_exclusive_file(location, &name, &bytes, key_groups)
-                .map_err(|e| format!("{}: operator '{}': {e}", job.task_name, op.uid))?;
+            let mut writer = StorageWriter { storage, location, prefix: &name, key_groups };
+            let produced = state.data.into_files(&mut writer).map_err(|e| failed(&e))?;
+            // The operator's own file first: a restore reads it and resolves the others by name.
+            let file =
+                storage.write_exclusive_file(location, &name, &produced.bytes, key_groups).map_err(|e| failed(&e))?;
             files.push(file);
+            for extra in produced.files {
+                let path = RelativePath::new(&extra.path).map_err(|e| failed(&e))?;
+                let scope = match extra.scope {
+                    SnapshotFileScope::Exclusive => FileScope::Exclusive,
+                    SnapshotFileScope::Shared => FileScope::Shared,
+                };
+                files.push(StateFile { path, scope, size: extra.size, crc32c: extra.crc32c, key_groups });
+            }
         }
         operators.push(OperatorSnapshot { uid: op.uid, files, source_splits: op.source_splits.map(OpaqueBytes) });
     }
     let metrics = SnapshotMetrics { async_duration: started.elapsed(), ..job.metrics };
     Ok(SubtaskStateHandle { operators, metrics })
+}
+
+/// Checkpoint storage for a snapshot's own files ([`SnapshotData::WithFiles`]): exclusive files
+/// go under `<operator file>.files/`, shared ones into the job's `shared/` as named.
+///
+/// [`SnapshotData::WithFiles`]: weir_core::snapshot::SnapshotData::WithFiles
+struct StorageWriter<'a> {
+    storage: &'a FsCheckpointStorage,
+    location: &'a SnapshotLocation,
+    prefix: &'a str,
+    key_groups: Option<weir_core::KeyGroupRange>,
+}
+
+impl SnapshotFileWriter for StorageWriter<'_> {
+    fn copy_in(
+        &mut self,
+        local: &std::path::Path,
+        name: &str,
+        scope: SnapshotFileScope,
+    ) -> weir_core::Result<SnapshotFile> {
+        let (name, file_scope) = match scope {
+            SnapshotFileScope::Exclusive => (format!("{}.files/{name}", self.prefix), FileScope::Exclusive),
+            SnapshotFileScope::Shared => (name.to_string(), FileScope::Shared),
+        };
+        let file = self
+            .storage
+            .copy_in_file(self.location, local, &name, file_scope, self.key_groups)
+            .map_err(|e| weir_core::Error::Internal(e.to_string()))?;
+        Ok(SnapshotFile { path: file.path.as_str().to_string(), scope, size: file.size, crc32c: file.crc32c })
+    }
 }
 
 /// `op<position>-v<vertex>-s<subtask>-<uid>`: unique within a checkpoint (vertex and position

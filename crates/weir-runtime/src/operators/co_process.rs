@@ -94,12 +94,13 @@ where
         self.function.open(ctx)
     }
 
-    fn snapshot_state(
-        &mut self,
-        _checkpoint: &CheckpointInfo,
-        _out: &mut Output<Out>,
-    ) -> Result<Option<StateSnapshot>> {
-        self.backend.snapshot()
+    fn snapshot_state(&mut self, checkpoint: &CheckpointInfo, _out: &mut Output<Out>) -> Result<Option<StateSnapshot>> {
+        self.backend.snapshot(checkpoint)
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        self.backend.notify_checkpoint_complete(id);
+        Ok(())
     }
 
     fn process_batch1(&mut self, batch: Batch<In1>, out: &mut Output<Out>) -> Result<()> {

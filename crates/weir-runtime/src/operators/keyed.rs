@@ -13,14 +13,14 @@ use weir_core::operator::{OneInputOperator, OperatorContext};
 use weir_core::record::Batch;
 use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::{Error, Key, Output, Result, Timestamp, Watermark};
-use weir_state::HeapKeyedStateBackend;
+use weir_state::KeyedStateBackend;
 
 /// Extracts the key of a record.
 pub(crate) type KeySelector<T, K> = Arc<dyn Fn(&T) -> K + Send + Sync>;
 
 /// The keyed state and timers of one subtask, and the key arithmetic every keyed operator needs.
 pub(crate) struct KeyedBackend<K> {
-    state: Option<HeapKeyedStateBackend<K>>,
+    state: Option<KeyedStateBackend<K>>,
     timers: InternalTimerService<K, ()>,
     clock: Option<Arc<dyn Clock>>,
     max_parallelism: usize,
@@ -48,12 +48,19 @@ impl<K: Key> KeyedBackend<K> {
     }
 
     /// The keyed state and timers, for a checkpoint.
-    pub(crate) fn snapshot(&mut self) -> Result<Option<StateSnapshot>> {
-        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range)
+    pub(crate) fn snapshot(&mut self, checkpoint: &CheckpointInfo) -> Result<Option<StateSnapshot>> {
+        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range, checkpoint)
+    }
+
+    /// Checkpoint `id` completed: an incremental backend bases its next uploads on it.
+    pub(crate) fn notify_checkpoint_complete(&mut self, id: u64) {
+        if let Some(state) = &mut self.state {
+            state.notify_checkpoint_complete(id);
+        }
     }
 
     /// Scopes state to `key` and returns the backend.
-    pub(crate) fn scope(&mut self, key: K) -> Result<&mut HeapKeyedStateBackend<K>> {
+    pub(crate) fn scope(&mut self, key: K) -> Result<&mut KeyedStateBackend<K>> {
         let group = assign_key_group(&key, self.max_parallelism)?;
         let state = self.state.as_mut().ok_or_else(|| Error::Internal("keyed state used before on_start".into()))?;
         state.set_current_key(key, group)?;
@@ -144,12 +151,13 @@ where
         self.function.open(ctx)
     }
 
-    fn snapshot_state(
-        &mut self,
-        _checkpoint: &CheckpointInfo,
-        _out: &mut Output<Out>,
-    ) -> Result<Option<StateSnapshot>> {
-        self.backend.snapshot()
+    fn snapshot_state(&mut self, checkpoint: &CheckpointInfo, _out: &mut Output<Out>) -> Result<Option<StateSnapshot>> {
+        self.backend.snapshot(checkpoint)
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        self.backend.notify_checkpoint_complete(id);
+        Ok(())
     }
 
     fn process_batch(&mut self, batch: Batch<In>, out: &mut Output<Out>) -> Result<()> {

@@ -55,12 +55,13 @@ where
         self.function.open(ctx)
     }
 
-    fn snapshot_state(
-        &mut self,
-        _checkpoint: &CheckpointInfo,
-        _out: &mut Output<Out>,
-    ) -> Result<Option<StateSnapshot>> {
-        keyed_broadcast_snapshot::snapshot(self.backend.snapshot()?, &self.broadcast)
+    fn snapshot_state(&mut self, checkpoint: &CheckpointInfo, _out: &mut Output<Out>) -> Result<Option<StateSnapshot>> {
+        keyed_broadcast_snapshot::snapshot(self.backend.snapshot(checkpoint)?, &self.broadcast)
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        self.backend.notify_checkpoint_complete(id);
+        Ok(())
     }
 
     fn process_batch1(&mut self, batch: Batch<In>, out: &mut Output<Out>) -> Result<()> {

@@ -15,7 +15,7 @@ use crate::operators::operator_state;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use weir_core::operator::OperatorContext;
-use weir_core::snapshot::{RestoredState, SnapshotData, StateSnapshot};
+use weir_core::snapshot::{FilesSnapshot, RestoredState, SnapshotData, StateSnapshot};
 use weir_core::{Error, Result};
 use weir_state::OperatorStateBackend;
 
@@ -42,6 +42,10 @@ pub(crate) fn snapshot(
     let data = match keyed.data {
         SnapshotData::Ready(keyed) => SnapshotData::Ready(encode(keyed, broadcast)?),
         SnapshotData::Deferred(produce) => SnapshotData::Deferred(Box::new(move || encode(produce()?, broadcast))),
+        SnapshotData::WithFiles(produce) => SnapshotData::WithFiles(Box::new(move |writer| {
+            let keyed = produce(writer)?;
+            Ok(FilesSnapshot { bytes: encode(keyed.bytes, broadcast)?, files: keyed.files })
+        })),
     };
     Ok(Some(StateSnapshot { data, key_groups: keyed.key_groups }))
 }
@@ -78,6 +82,7 @@ pub(crate) fn start(ctx: &OperatorContext) -> Result<(OperatorContext, OperatorS
         snapshots: keyed,
         rescaled: restored.rescaled,
         all_subtasks: Vec::new(),
+        files: restored.files.clone(),
     };
     Ok((ctx.clone().with_restored(Some(Arc::new(keyed_only))), broadcast))
 }

@@ -1,8 +1,11 @@
 //! The snapshot of a keyed operator instance: its keyed state and its timers, in one blob.
 //!
-//! Both are keyed state (DESIGN §6): the state bytes are the backend's own format (by key
-//! group), the timers are listed in firing order. On restore the backend keeps the key groups
-//! of the instance's range, and so do the timers — whatever the parallelism was before.
+//! Both are keyed state (DESIGN §6): the state bytes are the backend's (by key group: the
+//! canonical format, or a `rocksdb` incremental snapshot that lists its files beside the blob),
+//! the timers are listed in firing order. On restore the backend keeps the key groups of the
+//! instance's range, and so do the timers — whatever the parallelism was before.
+//!
+//! Which backend an instance gets is the job's `state.backend.type` (weir-state's `config`).
 
 use crate::timers::InternalTimerService;
 use crate::timers::snapshot::TimersSnapshot;
@@ -11,9 +14,9 @@ use std::hash::Hash;
 use std::sync::Arc;
 use weir_core::key_group::assign_key_group;
 use weir_core::operator::OperatorContext;
-use weir_core::snapshot::{RestoredState, SnapshotData, StateSnapshot};
+use weir_core::snapshot::{CheckpointInfo, FilesSnapshot, RestoredState, SnapshotData, StateSnapshot};
 use weir_core::{Data, Error, Key, KeyGroupRange, Result};
-use weir_state::{HeapKeyedStateBackend, KeyedStateSnapshot};
+use weir_state::{KeyedStateBackend, StateBackendConfig};
 
 /// The blob's format version; readers refuse newer ones.
 const VERSION: u16 = 1;
@@ -29,24 +32,33 @@ struct Blob {
     timers: Vec<u8>,
 }
 
-/// Snapshots `state` and `timers`. The synchronous part freezes the state (no entry is copied,
-/// see weir-state's heap backend) and lists the timers; serializing the state is deferred to the
-/// snapshot thread.
+/// Snapshots `state` and `timers`. The synchronous part is the backend's (the `hashmap` backend
+/// freezes its tables without copying an entry; the `rocksdb` one takes a RocksDB checkpoint)
+/// plus the list of timers; serializing or uploading the state is deferred to the snapshot
+/// thread.
 pub(crate) fn snapshot<K: Key, N: Data + Hash + Eq>(
-    state: Option<&mut HeapKeyedStateBackend<K>>,
+    state: Option<&mut KeyedStateBackend<K>>,
     timers: &InternalTimerService<K, N>,
     range: KeyGroupRange,
+    checkpoint: &CheckpointInfo,
 ) -> Result<Option<StateSnapshot>> {
     let Some(state) = state else { return Ok(None) };
-    let frozen = state.freeze();
+    let job = state.snapshot_job(checkpoint.id, checkpoint.is_savepoint)?;
     let timers = postcard::to_stdvec(&timers.snapshot())
         .map_err(|e| Error::Internal(format!("cannot serialize timers for a snapshot: {e}")))?;
-    let serialize = move || {
-        let state = frozen.encode()?.to_bytes();
+    let blob = |state: Vec<u8>, timers: Vec<u8>| {
         postcard::to_stdvec(&Blob { version: VERSION, state, timers })
             .map_err(|e| Error::Internal(format!("cannot serialize keyed state for a snapshot: {e}")))
     };
-    Ok(Some(StateSnapshot { data: SnapshotData::Deferred(Box::new(serialize)), key_groups: Some(range) }))
+    let data = if job.has_files() {
+        SnapshotData::WithFiles(Box::new(move |writer| {
+            let (state, files) = job.run(Some(writer))?;
+            Ok(FilesSnapshot { bytes: blob(state, timers)?, files })
+        }))
+    } else {
+        SnapshotData::Deferred(Box::new(move || blob(job.run(None)?.0, timers)))
+    };
+    Ok(Some(StateSnapshot { data, key_groups: Some(range) }))
 }
 
 /// The keyed state of an operator instance that starts: its key groups, TTL time from the
@@ -54,8 +66,13 @@ pub(crate) fn snapshot<K: Key, N: Data + Hash + Eq>(
 pub(crate) fn start<K: Key, N: Data + Hash + Eq>(
     ctx: &OperatorContext,
     timers: &mut InternalTimerService<K, N>,
-) -> Result<HeapKeyedStateBackend<K>> {
-    let mut state = HeapKeyedStateBackend::new(ctx.key_group_range).with_clock(Arc::clone(&ctx.clock));
+) -> Result<KeyedStateBackend<K>> {
+    let config = StateBackendConfig::from_config(&ctx.config)?;
+    let name = format!("{}-{}", ctx.uid.0, ctx.subtask.0);
+    let state = KeyedStateBackend::from_config(ctx.key_group_range, &config, &name).map_err(|e| {
+        Error::Internal(format!("operator '{}': cannot create its keyed state backend: {e}", ctx.uid.0))
+    })?;
+    let mut state = state.with_clock(Arc::clone(&ctx.clock));
     if let Some(restored) = &ctx.restored {
         restore(restored, &mut state, timers, ctx.max_parallelism, ctx.key_group_range)
             .map_err(|e| Error::incompatible_state(&ctx.uid.0, restored.checkpoint_id, e))?;
@@ -66,13 +83,14 @@ pub(crate) fn start<K: Key, N: Data + Hash + Eq>(
 /// Restores the key groups of `range` from `restored` into `state` and `timers`.
 fn restore<K: Key, N: Data + Hash + Eq>(
     restored: &RestoredState,
-    state: &mut HeapKeyedStateBackend<K>,
+    state: &mut KeyedStateBackend<K>,
     timers: &mut InternalTimerService<K, N>,
     max_parallelism: usize,
     range: KeyGroupRange,
 ) -> Result<()> {
     let mut states = Vec::with_capacity(restored.snapshots.len());
-    for bytes in &restored.snapshots {
+    let no_files = Arc::new(Vec::new());
+    for (i, bytes) in restored.snapshots.iter().enumerate() {
         let blob: Blob = postcard::from_bytes(bytes).map_err(|e| corrupt(restored, &e.to_string()))?;
         if blob.version > VERSION {
             return Err(corrupt(
@@ -80,15 +98,14 @@ fn restore<K: Key, N: Data + Hash + Eq>(
                 &format!("format version {} is newer than this weir reads ({VERSION})", blob.version),
             ));
         }
-        let snapshot = KeyedStateSnapshot::from_bytes(&blob.state)?;
-        if snapshot.key_group_range().intersects(&range) {
-            states.push(snapshot);
-        }
+        let files = restored.files.get(i).cloned().unwrap_or_else(|| Arc::clone(&no_files));
+        states.push((blob.state, files));
         let listed: TimersSnapshot<K, N> =
             postcard::from_bytes(&blob.timers).map_err(|e| corrupt(restored, &format!("timers: {e}")))?;
         timers.restore(listed, |key| assign_key_group(key, max_parallelism).is_ok_and(|g| range.contains(g)));
     }
-    state.restore(&states)?;
+    let parts: Vec<_> = states.iter().map(|(bytes, files)| (bytes.as_slice(), Arc::clone(files))).collect();
+    state.restore_snapshots(&parts)?;
     Ok(())
 }
 

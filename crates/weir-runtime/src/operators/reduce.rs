@@ -37,8 +37,13 @@ where
         self.backend.on_start(ctx)
     }
 
-    fn snapshot_state(&mut self, _checkpoint: &CheckpointInfo, _out: &mut Output<T>) -> Result<Option<StateSnapshot>> {
-        self.backend.snapshot()
+    fn snapshot_state(&mut self, checkpoint: &CheckpointInfo, _out: &mut Output<T>) -> Result<Option<StateSnapshot>> {
+        self.backend.snapshot(checkpoint)
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        self.backend.notify_checkpoint_complete(id);
+        Ok(())
     }
 
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<T>) -> Result<()> {

@@ -236,3 +236,39 @@ impl<T> weir_core::source::SourceReader<T, IdleSplit> for IdleReader {
         self.splits.clone()
     }
 }
+
+/// Checks every retained checkpoint under `checkpoints_dir` (every job directory's `chk-*` with
+/// a `_metadata`) as a restore would — every file it names exists with its size and checksum,
+/// shared ones included. With `no_strays`, also that no job's `shared/` directory holds a file
+/// none of them references (true only while no checkpoint is in flight). Returns how many
+/// shared files they reference.
+pub fn retained_checkpoints_are_whole(checkpoints_dir: &std::path::Path, no_strays: bool) -> usize {
+    use std::collections::BTreeSet;
+    let mut referenced = 0;
+    let Ok(jobs) = std::fs::read_dir(checkpoints_dir) else { return 0 };
+    for job in jobs.flatten() {
+        let mut shared = BTreeSet::new();
+        for entry in std::fs::read_dir(job.path()).expect("job dir").flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if !name.starts_with("chk-") || !entry.path().join("_metadata").exists() {
+                continue;
+            }
+            let loaded = weir_state::load_snapshot(&entry.path())
+                .unwrap_or_else(|e| panic!("retained checkpoint {} is not whole: {e}", entry.path().display()));
+            for (_, _, file) in loaded.metadata.files() {
+                if file.scope == weir_checkpoint::FileScope::Shared {
+                    shared.insert(file.path.as_str().to_string());
+                }
+            }
+        }
+        if no_strays {
+            let on_disk: BTreeSet<String> = std::fs::read_dir(job.path().join("shared"))
+                .map(|dir| dir.flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect())
+                .unwrap_or_default();
+            let strays: Vec<_> = on_disk.difference(&shared).collect();
+            assert!(strays.is_empty(), "shared files no retained checkpoint references: {strays:?}");
+        }
+        referenced += shared.len();
+    }
+    referenced
+}

@@ -13,7 +13,7 @@
 //! [`Clock`] only when a TTL state is accessed or snapshotted.
 //!
 //! It is **not** thread-safe and needs not be: one backend belongs to one subtask, used from that
-//! subtask's thread only. A snapshot is taken in two parts: [`freeze`](HeapKeyedStateBackend::freeze)
+//! subtask's thread only. A snapshot is taken in two parts: [`freeze`](KeyedStateBackend::freeze)
 //! on the subtask's thread, which costs about one allocation per state and key group whatever
 //! the size of the state (copy-on-write, module `table`), then [`FrozenKeyedState::encode`] on any
 //! thread. It does no I/O: the bytes go to checkpoint storage elsewhere.
@@ -36,12 +36,16 @@ pub use reducing::ReducingState;
 pub use snapshot::{KEYED_SNAPSHOT_VERSION, KeyedStateSnapshot};
 pub use value::ValueState;
 
+pub(crate) use frozen::FrozenState;
+pub(crate) use snapshot::{KeyGroupSnapshot, StateEntries};
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use weir_core::clock::{Clock, SystemClock};
+use weir_core::snapshot::RestoredFile;
 use weir_core::{Data, Key, KeyGroup, KeyGroupRange};
 
 use crate::descriptor::{
@@ -50,18 +54,22 @@ use crate::descriptor::{
 };
 use crate::error::{Result, StateError};
 use crate::ttl::{Stamped, StateTtlConfig, TtlList};
-use frozen::{FrozenContents, FrozenState};
+use frozen::FrozenContents;
 use restored::{RestoredGroup, RestoredState};
-use snapshot::StateEntries;
+
+use crate::rocksdb::RocksDbStore;
+pub(crate) use table::EntryCodec;
 use table::{ErasedTable, StateTable};
 
 /// One registered piece of state.
-struct RegisteredState {
-    name: String,
-    kind: StateKind,
+pub(crate) struct RegisteredState<K> {
+    pub(crate) name: String,
+    pub(crate) kind: StateKind,
     type_name: &'static str,
-    ttl: Option<StateTtlConfig>,
-    table: Box<dyn ErasedTable>,
+    pub(crate) ttl: Option<StateTtlConfig>,
+    pub(crate) table: Box<dyn ErasedTable>,
+    /// Moves single keys' states between the table and bytes (for the RocksDB store).
+    pub(crate) codec: EntryCodec<K>,
 }
 
 /// What a descriptor asks for when it is first used.
@@ -72,10 +80,12 @@ struct Registration<'d> {
     ttl: Option<StateTtlConfig>,
 }
 
-/// The in-memory keyed state of one subtask.
-pub struct HeapKeyedStateBackend<K> {
+/// The keyed state of one subtask: typed tables in memory (the `hashmap` backend), or, with a
+/// RocksDB store under them (the `rocksdb` backend, [`Self::rocksdb`]), the same tables as a
+/// bounded write-back cache of the keys in use.
+pub struct KeyedStateBackend<K> {
     range: KeyGroupRange,
-    states: Vec<RegisteredState>,
+    states: Vec<RegisteredState<K>>,
     /// Restored states no descriptor has registered yet, by name.
     restored: BTreeMap<String, RestoredState>,
     /// The current key and the position of its key group in `range`.
@@ -85,19 +95,44 @@ pub struct HeapKeyedStateBackend<K> {
     /// Tags the slots descriptors cache (states are only ever appended to `states`, so a slot
     /// cached for this backend stays valid).
     id: u64,
+    /// The `rocksdb` backend's database, under the tables; `None` for the `hashmap` backend.
+    pub(crate) store: Option<RocksDbStore<K>>,
 }
 
-impl<K: Key> HeapKeyedStateBackend<K> {
-    /// A backend for the key groups of `range`, with the system clock for TTL.
+impl<K: Key> KeyedStateBackend<K> {
+    /// A `hashmap` backend (all state in memory) for the key groups of `range`, with the system
+    /// clock for TTL.
     pub fn new(range: KeyGroupRange) -> Self {
-        HeapKeyedStateBackend {
+        KeyedStateBackend {
             range,
             states: Vec::new(),
             restored: BTreeMap::new(),
             current: None,
             clock: Arc::new(SystemClock::default()),
             id: next_backend_id(),
+            store: None,
         }
+    }
+
+    /// A `rocksdb` backend for the key groups of `range`: state in an embedded RocksDB under
+    /// `options.local_dir`, the keys in use cached in typed tables within the memory bound of
+    /// `options`. `name` names the working directory (the operator and subtask, for people).
+    pub fn rocksdb(range: KeyGroupRange, options: &crate::config::RocksDbOptions, name: &str) -> Result<Self> {
+        let store = RocksDbStore::open(range, options, name)?;
+        Ok(KeyedStateBackend { store: Some(store), ..KeyedStateBackend::new(range) })
+    }
+
+    /// The backend `config` chooses (`state.backend.type`, see [`crate::config`]).
+    pub fn from_config(range: KeyGroupRange, config: &crate::config::StateBackendConfig, name: &str) -> Result<Self> {
+        match &config.rocksdb {
+            None => Ok(KeyedStateBackend::new(range)),
+            Some(options) => KeyedStateBackend::rocksdb(range, options, name),
+        }
+    }
+
+    /// Whether state lives in RocksDB (the `rocksdb` backend).
+    pub fn is_rocksdb(&self) -> bool {
+        self.store.is_some()
     }
 
     /// Uses `clock` for TTL timestamps (a manual clock in tests).
@@ -205,13 +240,17 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         })
     }
 
-    /// Reads one entry of the current key's map state without registering anything: `None` if
-    /// the state was never written. Sees restored state too (decoding it on first use).
+    /// Reads one entry of the current key's map state: `None` if the state was never written.
+    /// The `hashmap` backend registers nothing for it and sees restored state too (decoding it
+    /// on first use); the `rocksdb` backend reads through the state's cache as any access does.
     pub fn map_get<UK: Key, UV: Data>(
-        &self,
+        &mut self,
         descriptor: &MapStateDescriptor<UK, UV>,
         user_key: &UK,
-    ) -> Result<Option<&UV>> {
+    ) -> Result<Option<UV>> {
+        if self.store.is_some() {
+            return Ok(self.map(descriptor)?.get(user_key).cloned());
+        }
         let name = descriptor.name();
         let (key, offset) =
             self.current.as_ref().ok_or_else(|| StateError::NoCurrentKey { state: name.to_string() })?;
@@ -220,7 +259,7 @@ impl<K: Key> HeapKeyedStateBackend<K> {
                 let Some(table) = self.readable::<FxHashMap<UK, UV>>(name, None, StateTable::new)? else {
                     return Ok(None);
                 };
-                Ok(table.group(*offset).get(key).and_then(|m| m.get(user_key)))
+                Ok(table.group(*offset).get(key).and_then(|m| m.get(user_key)).cloned())
             }
             Some(ttl) => {
                 let Some(table) =
@@ -232,15 +271,19 @@ impl<K: Key> HeapKeyedStateBackend<K> {
                 let entry = table.group(*offset).get(key).and_then(|m| m.get(user_key));
                 Ok(entry.filter(|v| !expiry.is_expired(v.stamp.get())).map(|v| {
                     expiry.read(&v.stamp);
-                    &v.value
+                    v.value.clone()
                 }))
             }
         }
     }
 
-    /// How many keys hold some state, over all registered states (for tests and metrics).
+    /// How many keys hold some state, over all registered states (for tests and metrics); with
+    /// the `rocksdb` backend, RocksDB's estimate.
     pub fn entry_count(&self) -> usize {
-        self.states.iter().map(|s| s.table.entry_count()).sum()
+        match &self.store {
+            None => self.states.iter().map(|s| s.table.entry_count()).sum(),
+            Some(store) => store.estimated_entries(&self.states),
+        }
     }
 
     /// How many entries (keys per state) a snapshot would write, restored states not yet
@@ -249,10 +292,44 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         self.entry_count() + self.restored.values().map(|r| r.entry_count() as usize).sum::<usize>()
     }
 
-    /// A snapshot of every registered state of every key group of the range, serialized now:
-    /// [`freeze`](Self::freeze) and [`FrozenKeyedState::encode`] in one go.
+    /// A snapshot of every registered state of every key group of the range in the canonical
+    /// format, serialized now (on this thread): [`snapshot_job`](Self::snapshot_job) for a full
+    /// snapshot, run at once.
     pub fn snapshot(&mut self) -> Result<KeyedStateSnapshot> {
-        self.freeze().encode()
+        match &mut self.store {
+            None => self.freeze().encode(),
+            Some(store) => {
+                let restored = freeze_restored(&mut self.restored, self.clock.now_millis());
+                store.full_snapshot(&mut self.states, restored, 0)?.encode()
+            }
+        }
+    }
+
+    /// The synchronous part of a snapshot for checkpoint `id`; the returned job does the rest on
+    /// another thread. The `hashmap` backend freezes its tables ([`Self::freeze`]); the
+    /// `rocksdb` backend writes its cache down and takes a RocksDB checkpoint (hard links), which
+    /// the job then turns into the canonical format or, when `incremental` is set and this is no
+    /// savepoint, uploads as it is: only files not uploaded before (see `crate::rocksdb`).
+    pub fn snapshot_job(&mut self, id: u64, savepoint: bool) -> Result<crate::KeyedSnapshotJob> {
+        if self.store.is_none() {
+            return Ok(crate::KeyedSnapshotJob::Frozen(self.freeze()));
+        }
+        let restored = self.frozen_restored();
+        match &mut self.store {
+            None => Ok(crate::KeyedSnapshotJob::Frozen(self.freeze())),
+            Some(store) if store.incremental() && !savepoint => {
+                Ok(crate::KeyedSnapshotJob::Incremental(store.incremental_snapshot(&mut self.states, restored, id)?))
+            }
+            Some(store) => Ok(crate::KeyedSnapshotJob::Full(store.full_snapshot(&mut self.states, restored, id)?)),
+        }
+    }
+
+    /// Tells the backend that checkpoint `id` completed: an incremental backend takes its files
+    /// as the base the next snapshots reference.
+    pub fn notify_checkpoint_complete(&mut self, id: u64) {
+        if let Some(store) = &mut self.store {
+            store.checkpoint_complete(id);
+        }
     }
 
     /// The synchronous part of a snapshot: the state as it is now, frozen without copying any
@@ -264,6 +341,9 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     /// One thing a later access can still change in a frozen table: a read-only
     /// [`map_get`](Self::map_get) of TTL state under `OnReadAndWrite` refreshes the entry's
     /// timestamp in place, so the snapshot may carry that later access time.
+    ///
+    /// The `hashmap` backend's snapshot only: with the `rocksdb` backend use
+    /// [`snapshot_job`](Self::snapshot_job).
     pub fn freeze(&mut self) -> FrozenKeyedState {
         // The clock is read only when some state has a TTL.
         let now = if self.has_ttl() { self.clock.now_millis() } else { 0 };
@@ -273,17 +353,14 @@ impl<K: Key> HeapKeyedStateBackend<K> {
             let contents = FrozenContents::Table(s.table.freeze(expiry));
             states.push(FrozenState { name: s.name.clone(), kind: s.kind, ttl: s.ttl.is_some(), contents });
         }
-        for (name, r) in &mut self.restored {
-            let contents = match r.decoded.get_mut() {
-                // Read since the restore: its reads may have refreshed TTL timestamps.
-                Some((table, ttl)) => FrozenContents::Table(table.freeze(ttl.map(|ttl| ttl.expiry(now, false)))),
-                None => FrozenContents::Restored(
-                    r.groups.iter().map(|g| g.as_ref().map(|g| (g.entries, Arc::clone(&g.bytes)))).collect(),
-                ),
-            };
-            states.push(FrozenState { name: name.clone(), kind: r.kind, ttl: r.ttl, contents });
-        }
+        states.extend(freeze_restored(&mut self.restored, now));
         FrozenKeyedState { range: self.range, states }
+    }
+
+    /// The restored states no descriptor named yet, frozen for a snapshot.
+    fn frozen_restored(&mut self) -> Vec<FrozenState> {
+        let now = if self.restored.values().any(|r| r.ttl) { self.clock.now_millis() } else { 0 };
+        freeze_restored(&mut self.restored, now)
     }
 
     /// Restores from the snapshots of one or more previous subtasks (after rescaling their ranges
@@ -294,8 +371,48 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     /// descriptor is first used (see the module docs). A key group found in two snapshots is an
     /// error. After an error the backend's contents are unspecified: the task should fail.
     pub fn restore(&mut self, snapshots: &[KeyedStateSnapshot]) -> Result<()> {
+        if let Some(store) = &mut self.store {
+            store.clear(&mut self.states)?;
+        }
         self.states.iter_mut().for_each(|s| s.table.clear());
         self.restored.clear();
+        self.restore_into(snapshots)
+    }
+
+    /// Restores from snapshot bytes as operators hand them over — the canonical format of
+    /// either backend, or the `rocksdb` backend's incremental snapshots with their files — each
+    /// with the files its checkpoint listed for it. Keeps exactly this range's key groups
+    /// (see [`Self::restore`]); the backend must be fresh. An incremental snapshot needs the
+    /// `rocksdb` backend.
+    pub fn restore_snapshots(&mut self, snapshots: &[(&[u8], Arc<Vec<RestoredFile>>)]) -> Result<()> {
+        let mut canonical = Vec::new();
+        let mut incremental = Vec::new();
+        for (bytes, files) in snapshots {
+            if bytes.starts_with(crate::rocksdb::INCREMENTAL_SNAPSHOT_MAGIC) {
+                incremental.push((crate::rocksdb::incremental_handle(bytes)?, Arc::clone(files)));
+            } else {
+                let snapshot = KeyedStateSnapshot::from_bytes(bytes)?;
+                if snapshot.key_group_range().intersects(&self.range) {
+                    canonical.push(snapshot);
+                }
+            }
+        }
+        if !incremental.is_empty() {
+            let Some(store) = &mut self.store else {
+                return Err(StateError::Unrestorable(
+                    "the state was written by an incremental checkpoint of the rocksdb backend, which only that \
+                     backend reads: restore it with state.backend.type: rocksdb, or take a savepoint (always in \
+                     the canonical format) with it and restore that"
+                        .into(),
+                ));
+            };
+            canonical.extend(store.restore_incremental(incremental)?);
+        }
+        self.restore_into(&canonical)
+    }
+
+    /// Adds the key groups of `snapshots` in this range to what the backend holds.
+    fn restore_into(&mut self, snapshots: &[KeyedStateSnapshot]) -> Result<()> {
         let mut decoded: FxHashSet<(usize, usize)> = FxHashSet::default();
         for snapshot in snapshots {
             for group in &snapshot.groups {
@@ -322,11 +439,15 @@ impl<K: Key> HeapKeyedStateBackend<K> {
             if !decoded.insert((slot, offset)) {
                 return Err(duplicate());
             }
-            return registered.table.decode_group(offset, &state.bytes).map_err(|source| StateError::Decode {
+            registered.table.decode_group(offset, &state.bytes).map_err(|source| StateError::Decode {
                 state: state.name.clone(),
                 group,
                 source,
-            });
+            })?;
+            if let Some(store) = &mut self.store {
+                store.write_down_group(&mut self.states, slot, offset)?;
+            }
+            return Ok(());
         }
         let len = self.range.len();
         let restored =
@@ -369,6 +490,9 @@ impl<K: Key> HeapKeyedStateBackend<K> {
         let slot = self.slot_of::<S>(registration, make)?;
         let (key, offset) =
             self.current.as_ref().ok_or_else(|| StateError::NoCurrentKey { state: name.to_string() })?;
+        if let Some(store) = &mut self.store {
+            store.make_resident(&mut self.states, slot, key, *offset)?;
+        }
         let table = typed_table::<K, S>(&mut self.states[slot], name, kind)?;
         Ok((table.group_mut(*offset), key))
     }
@@ -381,6 +505,9 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     ) -> Result<&mut StateTable<K, S>> {
         let (name, kind) = (registration.name, registration.kind);
         let slot = self.slot_of::<S>(registration, make)?;
+        if let Some(store) = &mut self.store {
+            store.make_all_resident(&mut self.states, slot)?;
+        }
         typed_table::<K, S>(&mut self.states[slot], name, kind)
     }
 
@@ -415,8 +542,13 @@ impl<K: Key> HeapKeyedStateBackend<K> {
                     type_name: std::any::type_name::<S>(),
                     ttl,
                     table,
+                    codec: EntryCodec::of::<S>(),
                 });
-                self.states.len() - 1
+                let slot = self.states.len() - 1;
+                if let Some(store) = &mut self.store {
+                    store.register(&mut self.states, slot)?;
+                }
+                slot
             }
         };
         cache.set(self.id, slot);
@@ -469,9 +601,25 @@ impl<K: Key> HeapKeyedStateBackend<K> {
     }
 }
 
+/// Restored states no descriptor named yet, as a snapshot at `now` writes them.
+fn freeze_restored(restored: &mut BTreeMap<String, RestoredState>, now: i64) -> Vec<FrozenState> {
+    let mut states = Vec::with_capacity(restored.len());
+    for (name, r) in restored {
+        let contents = match r.decoded.get_mut() {
+            // Read since the restore: its reads may have refreshed TTL timestamps.
+            Some((table, ttl)) => FrozenContents::Table(table.freeze(ttl.map(|ttl| ttl.expiry(now, false)))),
+            None => FrozenContents::Restored(
+                r.groups.iter().map(|g| g.as_ref().map(|g| (g.entries, Arc::clone(&g.bytes)))).collect(),
+            ),
+        };
+        states.push(FrozenState { name: name.clone(), kind: r.kind, ttl: r.ttl, contents });
+    }
+    states
+}
+
 /// The table of a registered state as the type `S` a descriptor asks for.
 fn typed_table<'r, K: Key, S: Stored>(
-    registered: &'r mut RegisteredState,
+    registered: &'r mut RegisteredState<K>,
     name: &str,
     kind: StateKind,
 ) -> Result<&'r mut StateTable<K, S>> {
@@ -511,7 +659,7 @@ trait Stored: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {}
 impl<S: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Stored for S {}
 
 /// Checks that restored entries (`found`: kind, has TTL) fit the state they are restored into.
-fn check_restorable(name: &str, expected: (StateKind, bool), found: (StateKind, bool)) -> Result<()> {
+pub(crate) fn check_restorable(name: &str, expected: (StateKind, bool), found: (StateKind, bool)) -> Result<()> {
     if expected.0 != found.0 {
         return Err(StateError::Mismatch {
             name: name.to_string(),

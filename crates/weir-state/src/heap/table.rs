@@ -239,6 +239,91 @@ where
     }
 }
 
+/// Per-key access to a table whose stored type is erased, for a store kept under the tables
+/// (the RocksDB backend's, module `crate::rocksdb`): it moves single keys' states between the
+/// typed maps and bytes. Made for the stored type `S` when a state registers.
+pub(crate) struct EntryCodec<K> {
+    /// Serializes the state of `key` in key group `offset` into `buf` (cleared first); false if
+    /// the key has none.
+    pub(crate) encode: fn(&dyn ErasedTable, usize, &K, &mut Vec<u8>) -> Result<bool, postcard::Error>,
+    /// Decodes `bytes` as the state of `key` and inserts it into key group `offset`.
+    pub(crate) decode: fn(&mut dyn ErasedTable, usize, K, &[u8]) -> Result<(), postcard::Error>,
+    /// Takes every entry out of key group `offset`, handing each to `sink` with its state
+    /// serialized.
+    pub(crate) drain_group: fn(&mut dyn ErasedTable, usize, &mut dyn FnMut(&K, &[u8])) -> Result<(), postcard::Error>,
+}
+
+impl<K> Clone for EntryCodec<K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K> Copy for EntryCodec<K> {}
+
+impl<K> EntryCodec<K>
+where
+    K: Serialize + DeserializeOwned + Eq + Hash + Clone + Send + Sync + 'static,
+{
+    pub(crate) fn of<S: Serialize + DeserializeOwned + Clone + Send + Sync + 'static>() -> Self {
+        EntryCodec { encode: encode_entry::<K, S>, decode: decode_entry::<K, S>, drain_group: drain_group::<K, S> }
+    }
+}
+
+fn typed<K: 'static, S: Clone + 'static>(table: &dyn ErasedTable) -> &StateTable<K, S> {
+    // The codec is made together with the table, for the same `S`.
+    table.as_any().downcast_ref::<StateTable<K, S>>().expect("an entry codec is used with the table it was made for")
+}
+
+fn typed_mut<K: 'static, S: Clone + 'static>(table: &mut dyn ErasedTable) -> &mut StateTable<K, S> {
+    table
+        .as_any_mut()
+        .downcast_mut::<StateTable<K, S>>()
+        .expect("an entry codec is used with the table it was made for")
+}
+
+fn encode_entry<K: Eq + Hash + Clone + 'static, S: Serialize + Clone + 'static>(
+    table: &dyn ErasedTable,
+    offset: usize,
+    key: &K,
+    buf: &mut Vec<u8>,
+) -> Result<bool, postcard::Error> {
+    buf.clear();
+    match typed::<K, S>(table).group(offset).get(key) {
+        Some(state) => {
+            let written = postcard::to_extend(state, std::mem::take(buf))?;
+            *buf = written;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+fn decode_entry<K: Eq + Hash + Clone + 'static, S: DeserializeOwned + Clone + 'static>(
+    table: &mut dyn ErasedTable,
+    offset: usize,
+    key: K,
+    bytes: &[u8],
+) -> Result<(), postcard::Error> {
+    let state: S = postcard::from_bytes(bytes)?;
+    typed_mut::<K, S>(table).group_mut(offset).insert(key, state);
+    Ok(())
+}
+
+fn drain_group<K: Eq + Hash + Clone + 'static, S: Serialize + Clone + 'static>(
+    table: &mut dyn ErasedTable,
+    offset: usize,
+    sink: &mut dyn FnMut(&K, &[u8]),
+) -> Result<(), postcard::Error> {
+    let mut buf = Vec::new();
+    for (key, state) in typed_mut::<K, S>(table).group_mut(offset).drain() {
+        buf = postcard::to_extend(&state, std::mem::take(&mut buf))?;
+        sink(&key, &buf);
+        buf.clear();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,11 +2,11 @@ use super::*;
 use crate::descriptor::ValueStateDescriptor;
 use weir_core::key_group::assign_key_group;
 
-fn backend() -> HeapKeyedStateBackend<String> {
-    HeapKeyedStateBackend::new(KeyGroupRange { start: 0, end: 128 })
+fn backend() -> KeyedStateBackend<String> {
+    KeyedStateBackend::new(KeyGroupRange { start: 0, end: 128 })
 }
 
-fn set(b: &mut HeapKeyedStateBackend<String>, key: &str) {
+fn set(b: &mut KeyedStateBackend<String>, key: &str) {
     let g = assign_key_group(key, 128).expect("hash");
     b.set_current_key(key.to_string(), g).expect("in range");
 }
@@ -105,7 +105,7 @@ fn map_entries_can_be_read_without_registering() {
     set(&mut b, "k");
     assert_eq!(b.map_get(&map, &"x".to_string()).expect("read"), None, "never written");
     b.map(&map).expect("map").put("x".into(), 5);
-    assert_eq!(b.map_get(&map, &"x".to_string()).expect("read"), Some(&5));
+    assert_eq!(b.map_get(&map, &"x".to_string()).expect("read"), Some(5));
     set(&mut b, "other");
     assert_eq!(b.map_get(&map, &"x".to_string()).expect("read"), None, "scoped to the key");
 }
@@ -123,7 +123,7 @@ fn one_name_cannot_be_two_kinds_or_types() {
 
 #[test]
 fn access_without_a_key_and_foreign_key_groups_are_errors() {
-    let mut b: HeapKeyedStateBackend<String> = HeapKeyedStateBackend::new(KeyGroupRange { start: 10, end: 20 });
+    let mut b: KeyedStateBackend<String> = KeyedStateBackend::new(KeyGroupRange { start: 10, end: 20 });
     assert!(matches!(b.value(&ValueStateDescriptor::<u8>::new("v")), Err(StateError::NoCurrentKey { .. })));
     let err = b.set_current_key("k".into(), KeyGroup(3)).expect_err("out of range");
     assert!(matches!(err, StateError::KeyGroupOutOfRange { .. }));
@@ -215,7 +215,7 @@ fn every_kind_survives_a_snapshot_and_restore() {
     r.restore(&[snapshot]).expect("restore");
     assert_eq!(r.snapshot_size_hint(), 15);
     set(&mut r, "b");
-    assert_eq!(r.map_get(&map, &1).expect("read"), Some(&"B".to_string()), "read-only access sees restored state");
+    assert_eq!(r.map_get(&map, &1).expect("read"), Some("B".to_string()), "read-only access sees restored state");
     assert_eq!(r.value(&value).expect("value").value(), Some(1));
     assert_eq!(r.list(&list).expect("list").get(), &["b".to_string(), "x".into()]);
     assert_eq!(r.map(&map).expect("map").get(&1), Some(&"B".to_string()));

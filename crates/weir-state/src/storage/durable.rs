@@ -29,6 +29,33 @@ pub(crate) fn write_synced(path: &Path, bytes: &[u8], overwrite: bool) -> Result
     file.sync_all().map_err(StorageError::io("fsync", path))
 }
 
+/// Copies `from` to a new file at `to` (an existing one is [`StorageError::AlreadyExists`]) and
+/// fsyncs it; returns its size and CRC32C, computed while copying. The parent must exist.
+pub(crate) fn copy_synced(from: &Path, to: &Path) -> Result<(u64, u32), StorageError> {
+    let mut source = File::open(from).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => StorageError::StateFileMissing { path: from.to_path_buf() },
+        _ => StorageError::Io { action: "open", path: from.to_path_buf(), source },
+    })?;
+    let mut target =
+        OpenOptions::new().write(true).create_new(true).open(to).map_err(|source| match source.kind() {
+            io::ErrorKind::AlreadyExists => StorageError::AlreadyExists { path: to.to_path_buf() },
+            _ => StorageError::Io { action: "create", path: to.to_path_buf(), source },
+        })?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let (mut size, mut crc) = (0u64, 0u32);
+    loop {
+        let n = source.read(&mut buffer).map_err(StorageError::io("read", from))?;
+        if n == 0 {
+            break;
+        }
+        crc = crc32c::crc32c_append(crc, &buffer[..n]);
+        size += n as u64;
+        target.write_all(&buffer[..n]).map_err(StorageError::io("write", to))?;
+    }
+    target.sync_all().map_err(StorageError::io("fsync", to))?;
+    Ok((size, crc))
+}
+
 /// Fsyncs a directory, making the entries created, renamed or deleted in it durable. A no-op
 /// where directories cannot be opened as files (Windows).
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), StorageError> {

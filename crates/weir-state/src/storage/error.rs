@@ -88,6 +88,34 @@ pub enum StorageError {
     /// Savepoints belong to the user: weir never deletes them.
     #[error("refusing to delete savepoint '{dir}': savepoints belong to the user and are never deleted by weir")]
     SavepointNotDeletable { dir: PathBuf },
+
+    /// The orphan sweep was given a path that is not a job directory; `problem` says what it is
+    /// and what to pass instead.
+    #[error("'{path}' is not a job directory: {problem}")]
+    NotAJobDirectory { path: PathBuf, problem: String },
+
+    /// The orphan sweep found a `_metadata` it cannot read, so the files that checkpoint
+    /// references are unknown and nothing may be deleted.
+    #[error(
+        "refusing to sweep '{job_dir}', nothing was deleted: {}; the files its checkpoint references are unknown, \
+         so no file can be called unreferenced (if it cannot be repaired, delete that checkpoint directory by hand, then sweep again)",
+        unreadable_list(.unreadable)
+    )]
+    SweepRefused { job_dir: PathBuf, unreadable: Vec<(PathBuf, String)> },
+}
+
+/// `'<path>' cannot be read: <reason>` for every unreadable `_metadata`, joined by `; `; a reason
+/// that starts with the path (decoding errors do) is not made to repeat it.
+fn unreadable_list(unreadable: &[(PathBuf, String)]) -> String {
+    let described: Vec<String> = unreadable
+        .iter()
+        .map(|(path, reason)| {
+            let shown = path.display().to_string();
+            let reason = reason.strip_prefix(&format!("{shown}: ")).unwrap_or(reason);
+            format!("'{shown}' cannot be read: {reason}")
+        })
+        .collect();
+    described.join("; ")
 }
 
 impl StorageError {
@@ -102,7 +130,9 @@ impl StorageError {
             | StorageError::Misplaced { .. }
             | StorageError::StateFileMissing { .. }
             | StorageError::StateFileSize { .. }
-            | StorageError::StateFileChecksum { .. } => ErrorKind::External,
+            | StorageError::StateFileChecksum { .. }
+            | StorageError::SweepRefused { .. } => ErrorKind::External,
+            StorageError::NotAJobDirectory { .. } => ErrorKind::User,
             StorageError::Decode { source, .. } | StorageError::InvalidPath { source, .. } => source.kind(),
             StorageError::AlreadyExists { .. }
             | StorageError::Encode { .. }

@@ -110,6 +110,51 @@ impl FsCheckpointStorage {
         })
     }
 
+    /// Copies the local file `local` into the snapshot at `location` durably, as `name`: an
+    /// exclusive file under the location's directory, or a shared one under the job's `shared/`
+    /// directory (checkpoints only: a savepoint is self-contained). A shared file that exists
+    /// already with the same contents (uploaded by an attempt that did not complete) is taken
+    /// as it is; with other contents it is an error, never overwritten.
+    pub fn copy_in_file(
+        &self,
+        location: &SnapshotLocation,
+        local: &Path,
+        name: &str,
+        scope: FileScope,
+        key_groups: Option<KeyGroupRange>,
+    ) -> Result<StateFile, StorageError> {
+        let context = || format!("cannot copy state file '{name}' into {location}");
+        let relative =
+            RelativePath::new(name).map_err(|source| StorageError::InvalidPath { context: context(), source })?;
+        let base = match (scope, location.is_savepoint()) {
+            (FileScope::Exclusive, _) => self.location_dir(location),
+            (FileScope::Shared, false) => self.shared_dir(),
+            _ => {
+                let source = CheckpointError::InvalidPath {
+                    path: name.to_string(),
+                    problem: "only a checkpoint's files may be shared or task-owned; a savepoint is self-contained",
+                };
+                return Err(StorageError::InvalidPath { context: context(), source });
+            }
+        };
+        let path = relative.to_path_under(&base);
+        let parent = path.parent().unwrap_or(&path);
+        durable::create_dirs_synced(parent)?;
+        let (size, crc32c) = match durable::copy_synced(local, &path) {
+            Ok(copied) => copied,
+            Err(StorageError::AlreadyExists { .. }) if scope == FileScope::Shared => {
+                let existing = durable::size_and_crc32c(&path)?;
+                if existing != durable::size_and_crc32c(local)? {
+                    return Err(StorageError::AlreadyExists { path });
+                }
+                existing
+            }
+            Err(error) => return Err(error),
+        };
+        durable::sync_dir(parent)?;
+        Ok(StateFile { path: relative, scope, size, crc32c, key_groups })
+    }
+
     /// Writes `_metadata` last and atomically: encodes it, writes `_metadata.inprogress`, fsyncs
     /// it, renames it to `_metadata` and fsyncs the directory. Refuses metadata of another kind,
     /// job or checkpoint id than the location, and an existing `_metadata`.
@@ -153,6 +198,26 @@ impl FsCheckpointStorage {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Deletes every file of the job's `shared/` directory that `keep` (a retained checkpoint's
+    /// reference, relative to `shared/`) does not name: uploads of checkpoints that were aborted,
+    /// declined or cut short by a failure. Call it only when no checkpoint is in flight (after a
+    /// failure's aborts, or when the job ends), since an in-flight checkpoint's uploads are not
+    /// referenced yet. Returns how many files went.
+    pub fn sweep_shared_files(&self, keep: &std::collections::BTreeSet<&str>) -> Result<usize, StorageError> {
+        let shared = self.shared_dir();
+        let Some(entries) = durable::list_dir(&shared)? else { return Ok(0) };
+        let mut removed = 0;
+        for (name, path, is_dir) in entries {
+            if is_dir || keep.contains(name.as_str()) {
+                continue;
+            }
+            if durable::remove_file_if_exists(&path)? {
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Deletes the job directory if it holds no checkpoint any more (for

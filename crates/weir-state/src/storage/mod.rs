@@ -18,6 +18,8 @@
 //!   trusts it ([`open_snapshot`] reads only `_metadata`, for tools that show damaged snapshots);
 //!   [`find_latest_restorable`] picks the newest intact checkpoint of a job for
 //!   automatic recovery and reports every newer one it skipped;
+//! - [`gc`] sweeps a job directory of orphans no retained checkpoint references
+//!   ([`sweep_orphans`], `weir checkpoints gc`);
 //! - [`StorageError`] names the path and what is wrong in every failure.
 //!
 //! **Why it lives here, and why it is split this way**: the protocol (what to write, when, what to
@@ -39,10 +41,12 @@
 mod durable;
 pub mod error;
 mod fs_storage;
+pub mod gc;
 mod recovery;
 mod snapshot;
 
 pub use error::StorageError;
 pub use fs_storage::{FsCheckpointStorage, JobDirRemoval};
+pub use gc::{SweepOptions, SweepReport, sweep_orphans};
 pub use recovery::{SkippedSnapshot, find_latest_restorable, list_checkpoint_dirs, open_checkpoint};
 pub use snapshot::{LoadedSnapshot, UnverifiedSnapshot, load_snapshot, open_snapshot};

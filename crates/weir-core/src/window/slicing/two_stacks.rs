@@ -1,14 +1,21 @@
-//! A Two-Stacks sliding-window aggregate over one key's slices (Tangwongsan, Hirzel and
+//! A Two-Stacks sliding-window aggregate over one key's closed slices (Tangwongsan, Hirzel and
 //! Schneider, "Sliding-Window Aggregation Algorithms", 2017): windows fired in order of their
 //! end combine O(1) partial aggregates amortized, with only the aggregate's `merge` (no inverse).
 //!
 //! The slices a window covers form a FIFO as windows advance: old slices leave at the front,
 //! new ones (final once their window fires) join at the back. The **back** is one running
-//! merge of the slices that joined since the last flip; the **front** is a stack holding, for
-//! each of its slices, the merge of that slice and every newer front slice. A window's result is
-//! the front's top merged with the back. When the front runs out while back slices must leave,
-//! a flip rebuilds the front from the back's slices (read from the key's slice deque): each
-//! slice is merged about three times in its life, whatever the window's length.
+//! merge of the slices that joined since the last flip; the **front** holds, for each of its
+//! slices, the merge of that slice and every newer front slice. A window's result is the
+//! front's oldest partial merged with the back. When the front runs out while back slices must
+//! leave, a flip rebuilds the front from the back's slices: each slice is merged about three
+//! times in its life, whatever the window's length.
+//!
+//! The front's partials are stored **beside the slices** ([`ClosedSlice::partial`]), not in a
+//! stack of their own, and the rest of the state is in one box with the key's closed slices
+//! ([`TwoStacks`], in its [`SliceAccumulators`](super::SliceAccumulators)): the partial a firing
+//! reads is then the key's oldest closed slice, which retiring touches anyway. At small slides a key fires often (every
+//! 167 ms of event time for 10 s windows), always with its data out of the CPU caches, so each
+//! separate place a firing reads is a cache miss.
 //!
 //! It is a **cache**, not state: snapshots write the slices only, and the cache is rebuilt from
 //! them — after a restore, or when a late record changes a slice it has combined already.
@@ -19,6 +26,26 @@ use crate::time::Timestamp;
 use crate::window::aggregate::AggregateFunction;
 use std::collections::VecDeque;
 
+/// How many closed slices a search from the front or the back steps over one by one before a
+/// binary search: firings read the oldest slices and join the newest.
+const NEAR_THE_ENDS: usize = 8;
+
+/// A slice of a window fired through the cache (the key's closed slices).
+#[derive(Debug, Clone)]
+pub(super) struct ClosedSlice<ACC> {
+    pub(super) start: Timestamp,
+    pub(super) acc: ACC,
+    /// While the slice is in the front: the merge of it and every newer front slice. Stale
+    /// elsewhere, and never read there.
+    pub(super) partial: Option<ACC>,
+}
+
+impl<ACC> ClosedSlice<ACC> {
+    pub(super) fn new(start: Timestamp, acc: ACC) -> Self {
+        ClosedSlice { start, acc, partial: None }
+    }
+}
+
 /// What [`TwoStacks::query`] found.
 pub(super) enum Answer<OUT> {
     /// The window's result, `None` when it has no slice.
@@ -27,12 +54,14 @@ pub(super) enum Answer<OUT> {
     Behind,
 }
 
+/// A key's closed slices with the Two-Stacks aggregate over them. The front is the closed
+/// slices starting in `[from, back_from)`, the back those in `[back_from, to)`.
 #[derive(Debug, Clone)]
 pub(super) struct TwoStacks<ACC> {
+    /// The closed slices, oldest first.
+    pub(super) slices: VecDeque<ClosedSlice<ACC>>,
     /// False until the first query, and after a combined slice changed.
     valid: bool,
-    /// Oldest slice last (on top): `(slice start, that slice merged with every newer front slice)`.
-    front: Vec<(Timestamp, ACC)>,
     /// The slices starting in `[back_from, to)` merged, oldest first; `None` when there are none.
     back: Option<ACC>,
     back_from: Timestamp,
@@ -45,8 +74,8 @@ pub(super) struct TwoStacks<ACC> {
 impl<ACC> Default for TwoStacks<ACC> {
     fn default() -> Self {
         TwoStacks {
+            slices: VecDeque::new(),
             valid: false,
-            front: Vec::new(),
             back: None,
             back_from: Timestamp::MIN,
             to: Timestamp::MIN,
@@ -56,37 +85,32 @@ impl<ACC> Default for TwoStacks<ACC> {
 }
 
 impl<ACC> TwoStacks<ACC> {
-    /// Slices starting before this may be combined: a record added to one must be reported
-    /// ([`slice_changed`](Self::slice_changed)).
-    pub(super) fn combined_to(&self) -> Timestamp {
-        if self.valid { self.to } else { Timestamp::MIN }
+    /// Closed slices (sorted by start), nothing combined yet.
+    pub(super) fn with_slices(slices: VecDeque<ClosedSlice<ACC>>) -> Self {
+        TwoStacks { slices, ..TwoStacks::default() }
     }
 
     /// The slices starting before `start` were dropped: no query may start before it any more.
     pub(super) fn retired_before(&mut self, start: Timestamp) {
         self.from = self.from.max(start);
     }
-}
 
-impl<ACC: Clone> TwoStacks<ACC> {
     /// The slice starting at `slice_start` gets a record: if it was combined already (a late
     /// record), the cache is dropped and rebuilt at the next query.
     #[inline]
     pub(super) fn slice_changed(&mut self, slice_start: Timestamp) {
         if self.valid && slice_start < self.to {
             self.valid = false;
-            self.front.clear();
             self.back = None;
         }
     }
+}
 
-    /// The result of the window `[start, end)` over `slices` (sorted by start, as the key's
-    /// [`SliceAccumulators`](super::SliceAccumulators) holds them); `locate(t)` is the position
-    /// of the first slice starting at or after `t`.
+impl<ACC: Clone> TwoStacks<ACC> {
+    /// The result of the window `[start, end)` over the closed slices, which must hold every
+    /// slice of the window.
     pub(super) fn query<IN, OUT, F: AggregateFunction<IN, ACC, OUT>>(
         &mut self,
-        slices: &VecDeque<(Timestamp, ACC)>,
-        locate: impl Fn(Timestamp) -> usize,
         start: Timestamp,
         end: Timestamp,
         function: &F,
@@ -96,65 +120,91 @@ impl<ACC: Clone> TwoStacks<ACC> {
         }
         if !self.valid || self.to <= start {
             // Nothing combined so far is in the window: start afresh at it.
-            self.front.clear();
             self.back = None;
             (self.back_from, self.to, self.valid) = (start, start, true);
         }
         self.from = start;
-        // The slices before the window leave.
-        loop {
-            match self.front.last() {
-                Some((slice, _)) if *slice < start => {
-                    self.front.pop();
-                }
-                Some(_) => break,
-                None if self.back.is_some() && self.back_from < start => self.flip(slices, function),
-                None => break,
-            }
+        // Back slices must leave: all of them move to the front (the front slices before
+        // `back_from` all left already).
+        if self.back_from < start && self.back.is_some() {
+            self.flip(function);
         }
-        // The window's slices not combined yet join the back.
+        let closed = &self.slices;
+        // The window's slices not combined yet join the back: the newest closed slices.
         if self.to < end {
-            // The slices to join start at the last window's end (`locate` finds it by the
-            // slice grid, near the back: records run at most a little ahead of the watermark).
-            let first = locate(self.to);
-            for (slice, acc) in slices.range(first..) {
-                if *slice >= end {
+            let first = first_from_back(closed, self.to);
+            for slice in closed.range(first..) {
+                if slice.start >= end {
                     break;
                 }
                 match &mut self.back {
-                    Some(back) => function.merge(back, acc),
+                    Some(back) => function.merge(back, &slice.acc),
                     None => {
                         self.back_from = self.to;
-                        self.back = Some(acc.clone());
+                        self.back = Some(slice.acc.clone());
                     }
                 }
             }
             self.to = end;
         }
-        Answer::Combined(match (self.front.last(), &self.back) {
-            (Some((_, front)), Some(back)) => {
+        // The front's oldest slice in the window: usually the key's oldest closed slice.
+        let top = closed
+            .get(first_from_front(closed, start))
+            .filter(|slice| slice.start < self.back_from)
+            .and_then(|slice| slice.partial.as_ref());
+        Answer::Combined(match (top, &self.back) {
+            (Some(front), Some(back)) => {
                 let mut acc = front.clone();
                 function.merge(&mut acc, back);
                 Some(function.get_result(&acc))
             }
-            (Some((_, front)), None) => Some(function.get_result(front)),
+            (Some(front), None) => Some(function.get_result(front)),
             (None, Some(back)) => Some(function.get_result(back)),
             (None, None) => None,
         })
     }
 
-    /// Moves the back's slices to the front, each merged with the newer ones.
-    fn flip<IN, OUT, F: AggregateFunction<IN, ACC, OUT>>(&mut self, slices: &VecDeque<(Timestamp, ACC)>, function: &F) {
-        let from = slices.partition_point(|(slice, _)| *slice < self.back_from);
-        let to = slices.partition_point(|(slice, _)| *slice < self.to);
-        for (slice, acc) in slices.range(from..to.max(from)).rev() {
-            let mut combined = acc.clone();
-            if let Some((_, newer)) = self.front.last() {
-                function.merge(&mut combined, newer);
+    /// Moves the back's slices to the front: each gets its merge with the newer ones.
+    fn flip<IN, OUT, F: AggregateFunction<IN, ACC, OUT>>(&mut self, function: &F) {
+        let closed = &mut self.slices;
+        let from = closed.partition_point(|slice| slice.start < self.back_from);
+        let to = closed.partition_point(|slice| slice.start < self.to).max(from);
+        for i in (from..to).rev() {
+            let Some(slice) = closed.get(i) else { break };
+            let mut partial = slice.acc.clone();
+            if let Some(newer) = closed.get(i + 1).filter(|_| i + 1 < to).and_then(|newer| newer.partial.as_ref()) {
+                function.merge(&mut partial, newer);
             }
-            self.front.push((*slice, combined));
+            if let Some(slice) = closed.get_mut(i) {
+                slice.partial = Some(partial);
+            }
         }
         self.back = None;
         self.back_from = self.to;
     }
+}
+
+/// The position of the first closed slice starting at or after `start`, looked for from the
+/// front (where firings evict).
+fn first_from_front<ACC>(closed: &VecDeque<ClosedSlice<ACC>>, start: Timestamp) -> usize {
+    for (i, slice) in closed.iter().take(NEAR_THE_ENDS).enumerate() {
+        if slice.start >= start {
+            return i;
+        }
+    }
+    closed.partition_point(|slice| slice.start < start)
+}
+
+/// The position of the first closed slice starting at or after `start`, looked for from the
+/// back (where firings join).
+fn first_from_back<ACC>(closed: &VecDeque<ClosedSlice<ACC>>, start: Timestamp) -> usize {
+    let len = closed.len();
+    let mut at = len;
+    while at > len.saturating_sub(NEAR_THE_ENDS) {
+        match closed.get(at - 1) {
+            Some(slice) if slice.start >= start => at -= 1,
+            _ => return at,
+        }
+    }
+    closed.partition_point(|slice| slice.start < start)
 }

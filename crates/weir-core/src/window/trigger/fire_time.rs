@@ -26,7 +26,7 @@ impl FireTime {
     }
 
     /// The next firing time, if one is scheduled.
-    pub(super) fn get(&self, ctx: &dyn TriggerContext) -> Result<Option<Timestamp>> {
+    pub(super) fn get(&self, ctx: &mut dyn TriggerContext) -> Result<Option<Timestamp>> {
         ctx.get_state(&FIRE_TIME)
     }
 

@@ -165,7 +165,7 @@ impl<W: Window> TriggerContext for WindowScope<'_, W> {
         Ok(())
     }
 
-    fn get_state(&self, state: &TriggerStateDescriptor) -> Result<Option<i64>> {
+    fn get_state(&mut self, state: &TriggerStateDescriptor) -> Result<Option<i64>> {
         Ok(self.ctx.state.get(&(self.window.clone(), state.name)).copied())
     }
 

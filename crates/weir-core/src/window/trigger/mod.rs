@@ -118,7 +118,7 @@ pub trait TriggerContext {
     fn delete_processing_time_timer(&mut self, time: Timestamp) -> Result<()>;
 
     /// The current window's value of `state`, if it has one.
-    fn get_state(&self, state: &TriggerStateDescriptor) -> Result<Option<i64>>;
+    fn get_state(&mut self, state: &TriggerStateDescriptor) -> Result<Option<i64>>;
 
     fn set_state(&mut self, state: &TriggerStateDescriptor, value: i64) -> Result<()>;
 

@@ -53,15 +53,19 @@ fn files(snapshots: Vec<Option<StateSnapshot>>) -> Vec<OldState> {
             let snapshot = snapshot?;
             let key_groups = snapshot.key_groups;
             let bytes = snapshot.data.into_bytes().expect("snapshot bytes");
-            Some(OldState { subtask, key_groups, bytes: Arc::new(bytes) })
+            Some(OldState { subtask, key_groups, bytes: Arc::new(bytes), files: Arc::default() })
         })
         .collect()
 }
 
 /// The contexts of `parallelism` new instances restoring `files` of `old_parallelism` old ones.
 fn restoring(files: &[OldState], old_parallelism: usize, parallelism: usize) -> Vec<OperatorContext> {
-    let copies =
-        files.iter().map(|f| OldState { subtask: f.subtask, key_groups: f.key_groups, bytes: Arc::clone(&f.bytes) });
+    let copies = files.iter().map(|f| OldState {
+        subtask: f.subtask,
+        key_groups: f.key_groups,
+        bytes: Arc::clone(&f.bytes),
+        files: Arc::clone(&f.files),
+    });
     deal(7, copies.collect(), old_parallelism, parallelism, MAX_PARALLELISM)
         .into_iter()
         .enumerate()

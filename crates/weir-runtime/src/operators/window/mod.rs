@@ -41,7 +41,7 @@ use weir_core::time::TimeDomain;
 use weir_core::window::late::{cleanup_time_in, is_element_late, is_late_in};
 use weir_core::window::{MergeResult, MergingWindowSet, TimeWindow, Trigger, TriggerResult, Window, WindowAssigner};
 use weir_core::{Error, Key, Output, Result, Timestamp, Watermark};
-use weir_state::{HeapKeyedStateBackend, MapStateDescriptor, ValueStateDescriptor};
+use weir_state::{KeyedStateBackend, MapStateDescriptor, ValueStateDescriptor};
 use window_state::WindowStateRegistry;
 
 use super::keyed::KeySelector;
@@ -72,7 +72,7 @@ impl<K, T, W> Clone for WindowSpec<K, T, W> {
 pub(crate) struct WindowOperator<K, T, W, O, C: WindowCore<K, T, W, O>> {
     spec: WindowSpec<K, T, W>,
     core: C,
-    state: Option<HeapKeyedStateBackend<K>>,
+    state: Option<KeyedStateBackend<K>>,
     timers: InternalTimerService<K, W>,
     clock: Option<Arc<dyn Clock>>,
     counters: Arc<OperatorCounters>,
@@ -93,7 +93,7 @@ pub(crate) struct WindowOperator<K, T, W, O, C: WindowCore<K, T, W, O>> {
 struct Scope<'a, K, T, W, O, C: WindowCore<K, T, W, O>> {
     spec: &'a WindowSpec<K, T, W>,
     core: &'a mut C,
-    state: &'a mut HeapKeyedStateBackend<K>,
+    state: &'a mut KeyedStateBackend<K>,
     timers: &'a mut InternalTimerService<K, W>,
     contents: &'a MapStateDescriptor<W, C::Contents>,
     sessions: &'a ValueStateDescriptor<MergingWindowSet>,
@@ -436,8 +436,15 @@ where
     }
 
     /// Window contents, trigger state and timers are keyed state: one snapshot.
-    fn snapshot_state(&mut self, _checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
-        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range)
+    fn snapshot_state(&mut self, checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
+        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range, checkpoint)
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        if let Some(state) = &mut self.state {
+            state.notify_checkpoint_complete(id);
+        }
+        Ok(())
     }
 
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<O>) -> Result<()> {

@@ -46,7 +46,7 @@ use weir_core::time::TimeDomain;
 use weir_core::window::assigner::missing_timestamp;
 use weir_core::window::{AggregateFunction, SliceAccumulators, SliceAggregator, Slicing, TimeWindow, Window};
 use weir_core::{Data, Error, Key, Output, Result, Timestamp, Watermark};
-use weir_state::{HeapKeyedStateBackend, ValueStateDescriptor};
+use weir_state::{KeyedStateBackend, ValueStateDescriptor};
 
 /// Lets a shared aggregate serve a `SliceAggregator`, which owns its function.
 pub(crate) struct SharedAggregate<A>(pub(crate) Arc<A>);
@@ -72,7 +72,7 @@ pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
     process: P,
     allowed_lateness: i64,
     late_tag: Option<String>,
-    state: Option<HeapKeyedStateBackend<K>>,
+    state: Option<KeyedStateBackend<K>>,
     slices: ValueStateDescriptor<SliceAccumulators<ACC>>,
     /// The function's per-window state.
     window_state: WindowStateRegistry<K, W>,
@@ -135,11 +135,11 @@ where
 
     /// The keyed state, once started (for tests).
     #[cfg(test)]
-    pub(super) fn keyed_state(&mut self) -> Option<&mut HeapKeyedStateBackend<K>> {
+    pub(super) fn keyed_state(&mut self) -> Option<&mut KeyedStateBackend<K>> {
         self.state.as_mut()
     }
 
-    fn set_key(&mut self, key: K) -> Result<&mut HeapKeyedStateBackend<K>> {
+    fn set_key(&mut self, key: K) -> Result<&mut KeyedStateBackend<K>> {
         scope(&mut self.state, self.max_parallelism, key)
     }
 
@@ -185,9 +185,28 @@ where
         self.window_state.clear_window(state, &window)
     }
 
-    fn on_timer(&mut self, time: Timestamp, key: K, end: Timestamp, out: &mut Output<O>) -> Result<()> {
+    /// Fires or cleans up the window ending at `end` for `key`; returns the end of the key's next
+    /// window if it is due at this watermark too and fires right away ([`arm_next`](Self::arm_next)).
+    fn on_timer(&mut self, time: Timestamp, key: K, end: Timestamp, out: &mut Output<O>) -> Result<Option<Timestamp>> {
         // One key-group hash and scope per timer: everything below works on this key.
         self.set_key(key.clone())?;
+        let fires = time == end - 1;
+        if fires && self.fires_ahead() && self.fired_already(end)? {
+            // A timer of a window the key's chain fired ahead of it (a new slice's own timer).
+            return Ok(None);
+        }
+        self.on_scoped_timer(time, key, end, out)
+    }
+
+    /// [`on_timer`](Self::on_timer) with the state scoped to `key` already: also the window a
+    /// firing of the same key fires right away (not fired yet: it follows the one that did).
+    fn on_scoped_timer(
+        &mut self,
+        time: Timestamp,
+        key: K,
+        end: Timestamp,
+        out: &mut Output<O>,
+    ) -> Result<Option<Timestamp>> {
         let fires = time == end - 1;
         let cleans_up = time == (end - 1).saturating_add(self.allowed_lateness);
         let fired = fires && self.emit(&key, end, out)?;
@@ -219,14 +238,20 @@ where
             // Only after a restore does a window fire from a timer again (see `process_batch`):
             // its cleanup timer is set already, and its first firing chained on to the next.
             let refiring = cleanup_timer && self.timers.event_time.contains(cleanup, &key, &end);
-            if !refiring {
-                self.arm_next(&key, end)?;
-            }
+            let next = if refiring { None } else { self.arm_next(&key, end)? };
             if cleanup_timer {
                 self.timers.event_time.register(cleanup, key.clone(), end);
             }
+            return Ok(next);
         }
-        Ok(())
+        Ok(None)
+    }
+
+    /// Whether the window ending at `end` fired already for the current key, ahead of its timer.
+    fn fired_already(&mut self, end: Timestamp) -> Result<bool> {
+        let state =
+            self.state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
+        Ok(state.value(&self.slices)?.get().is_some_and(|slices| slices.fired_through() >= end))
     }
 }
 
@@ -236,9 +261,22 @@ where
     ACC: Data,
     A: AggregateFunction<T, ACC, R>,
 {
-    /// After the window ending at `end` fired for the current key: a timer for the key's next
-    /// window if it holds a slice.
-    fn arm_next(&mut self, key: &K, end: Timestamp) -> Result<()> {
+    /// Whether a window's firing fires the key's next window at once when it is due at the same
+    /// watermark, instead of arming its timer: a watermark that passes several window ends then
+    /// loads each key's state once for all of them, not once per window (at 10 s windows every
+    /// 167 ms, a key fires five or more windows per watermark). Only so with chained timers and
+    /// no allowed lateness, where a window fires once, at its end, and is cleaned up then. The
+    /// windows fire in order per key; across keys the order of results changes (key by key
+    /// instead of window by window), which no watermark can tell apart. A new slice's own timer
+    /// for a window fired this way finds it fired ([`SliceAccumulators::fired_through`]).
+    fn fires_ahead(&self) -> bool {
+        self.firings_chain && self.allowed_lateness == 0
+    }
+
+    /// After the window ending at `end` fired for the current key: if the key's next window holds
+    /// a slice, its end to fire right away (due at this watermark, see
+    /// [`fires_ahead`](Self::fires_ahead)), or else a timer for it.
+    fn arm_next(&mut self, key: &K, end: Timestamp) -> Result<Option<Timestamp>> {
         let slicing = *self.aggregator.slicing();
         let next_end = end + slicing.slide();
         let next_start = slicing.next_window_start(end);
@@ -249,10 +287,14 @@ where
             .get()
             .and_then(|slices| slices.first_slice_from(next_start))
             .is_some_and(|start| start < next_end);
-        if holds {
-            self.timers.event_time.register(next_end - 1, key.clone(), next_end);
+        if !holds {
+            return Ok(None);
         }
-        Ok(())
+        if self.fires_ahead() && next_end - 1 <= self.timers.watermark.0 {
+            return Ok(Some(next_end));
+        }
+        self.timers.event_time.register(next_end - 1, key.clone(), next_end);
+        Ok(None)
     }
 }
 
@@ -269,10 +311,10 @@ fn reached_by_chain(slicing: &Slicing, end: Timestamp, previous: Option<Timestam
 
 /// Scopes keyed state to `key` (a free function, so callers keep their other fields).
 fn scope<K: Key>(
-    state: &mut Option<HeapKeyedStateBackend<K>>,
+    state: &mut Option<KeyedStateBackend<K>>,
     max_parallelism: usize,
     key: K,
-) -> Result<&mut HeapKeyedStateBackend<K>> {
+) -> Result<&mut KeyedStateBackend<K>> {
     let group = assign_key_group(&key, max_parallelism)?;
     let state = state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
     state.set_current_key(key, group)?;
@@ -311,8 +353,15 @@ where
     }
 
     /// Window contents, trigger state and timers are keyed state: one snapshot.
-    fn snapshot_state(&mut self, _checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
-        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range)
+    fn snapshot_state(&mut self, checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
+        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range, checkpoint)
+    }
+
+    fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
+        if let Some(state) = &mut self.state {
+            state.notify_checkpoint_complete(id);
+        }
+        Ok(())
     }
 
     fn process_batch(&mut self, batch: Batch<T>, out: &mut Output<O>) -> Result<()> {
@@ -388,7 +437,10 @@ where
         self.timers.watermark = self.timers.watermark.max(watermark);
         self.processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
         while let Some((time, key, end)) = self.timers.event_time.pop_due(watermark.0) {
-            self.on_timer(time, key, end, out)?;
+            let mut next = self.on_timer(time, key.clone(), end, out)?;
+            while let Some(end) = next {
+                next = self.on_scoped_timer(end - 1, key.clone(), end, out)?;
+            }
         }
         self.window_state.settle(TimeDomain::EventTime, watermark.0);
         out.emit_watermark(watermark);

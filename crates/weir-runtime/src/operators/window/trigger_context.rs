@@ -3,14 +3,14 @@
 
 use weir_core::window::{TriggerContext, TriggerStateDescriptor, Window};
 use weir_core::{Error, Key, Result, Timestamp};
-use weir_state::{HeapKeyedStateBackend, MapStateDescriptor};
+use weir_state::{KeyedStateBackend, MapStateDescriptor};
 
 use crate::timers::InternalTimerService;
 
 pub(crate) type TriggerState<W> = MapStateDescriptor<(W, String), i64>;
 
 pub(crate) struct WindowTriggerContext<'a, K, W> {
-    pub(crate) state: &'a mut HeapKeyedStateBackend<K>,
+    pub(crate) state: &'a mut KeyedStateBackend<K>,
     pub(crate) timers: &'a mut InternalTimerService<K, W>,
     pub(crate) descriptor: &'a TriggerState<W>,
     pub(crate) window: W,
@@ -62,8 +62,8 @@ impl<K: Key, W: Window> TriggerContext for WindowTriggerContext<'_, K, W> {
         Ok(())
     }
 
-    fn get_state(&self, state: &TriggerStateDescriptor) -> Result<Option<i64>> {
-        Ok(self.state.map_get(self.descriptor, &self.slot(state))?.copied())
+    fn get_state(&mut self, state: &TriggerStateDescriptor) -> Result<Option<i64>> {
+        Ok(self.state.map_get(self.descriptor, &self.slot(state))?)
     }
 
     fn set_state(&mut self, state: &TriggerStateDescriptor, value: i64) -> Result<()> {

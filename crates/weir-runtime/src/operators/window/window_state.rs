@@ -22,7 +22,7 @@ use weir_core::time::TimeDomain;
 use weir_core::window::Window;
 use weir_core::window::late::cleanup_time_in;
 use weir_core::{Data, Error, Key, Result, Timestamp};
-use weir_state::{HeapKeyedStateBackend, MapStateDescriptor, StateError, StateKind, StateTtlConfig};
+use weir_state::{KeyedStateBackend, MapStateDescriptor, StateError, StateKind, StateTtlConfig};
 
 /// The per-window states of one window operator instance, by the name the function gave them.
 pub(crate) struct WindowStateRegistry<K, W> {
@@ -52,7 +52,7 @@ trait Registered<K, W>: Send {
     fn type_name(&self) -> &'static str;
     fn as_any(&self) -> &dyn Any;
     /// Drops `window`'s entry of the current key.
-    fn clear(&self, backend: &mut HeapKeyedStateBackend<K>, window: &W) -> Result<()>;
+    fn clear(&self, backend: &mut KeyedStateBackend<K>, window: &W) -> Result<()>;
 }
 
 impl<K: Key, W: Window, S: Data> Registered<K, W> for Derived<W, S> {
@@ -72,7 +72,7 @@ impl<K: Key, W: Window, S: Data> Registered<K, W> for Derived<W, S> {
         self
     }
 
-    fn clear(&self, backend: &mut HeapKeyedStateBackend<K>, window: &W) -> Result<()> {
+    fn clear(&self, backend: &mut KeyedStateBackend<K>, window: &W) -> Result<()> {
         backend.map(&self.descriptor)?.remove(window);
         Ok(())
     }
@@ -98,7 +98,7 @@ impl<K: Key, W: Window> WindowStateRegistry<K, W> {
     /// swept, see the module docs) on the name's first use.
     pub(crate) fn descriptor<S: Data>(
         &mut self,
-        backend: &mut HeapKeyedStateBackend<K>,
+        backend: &mut KeyedStateBackend<K>,
         name: &str,
         kind: StateKind,
         ttl: Option<&StateTtlConfig>,
@@ -130,7 +130,7 @@ impl<K: Key, W: Window> WindowStateRegistry<K, W> {
 
     fn register<S: Data>(
         &mut self,
-        backend: &mut HeapKeyedStateBackend<K>,
+        backend: &mut KeyedStateBackend<K>,
         name: &str,
         kind: StateKind,
         ttl: Option<&StateTtlConfig>,
@@ -149,7 +149,7 @@ impl<K: Key, W: Window> WindowStateRegistry<K, W> {
     }
 
     /// Drops `window`'s entry of the current key in every per-window state registered.
-    pub(crate) fn clear_window(&self, backend: &mut HeapKeyedStateBackend<K>, window: &W) -> Result<()> {
+    pub(crate) fn clear_window(&self, backend: &mut KeyedStateBackend<K>, window: &W) -> Result<()> {
         self.states.iter().try_for_each(|state| state.clear(backend, window))
     }
 }
@@ -167,11 +167,11 @@ mod tests {
     use weir_core::key_group::assign_key_group;
     use weir_core::window::TimeWindow;
 
-    fn backend() -> HeapKeyedStateBackend<u32> {
-        HeapKeyedStateBackend::new(KeyGroupRange { start: 0, end: 128 })
+    fn backend() -> KeyedStateBackend<u32> {
+        KeyedStateBackend::new(KeyGroupRange { start: 0, end: 128 })
     }
 
-    fn set(backend: &mut HeapKeyedStateBackend<u32>, key: u32) {
+    fn set(backend: &mut KeyedStateBackend<u32>, key: u32) {
         backend.set_current_key(key, assign_key_group(&key, 128).expect("hash")).expect("in range");
     }
 

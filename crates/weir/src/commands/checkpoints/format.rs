@@ -40,6 +40,21 @@ pub fn human_bytes(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+/// A duration for people, in its two largest units: `500ms`, `45s`, `12m 5s`, `2h`, `3d 4h`.
+pub fn human_duration(duration: std::time::Duration) -> String {
+    let secs = duration.as_secs();
+    if secs == 0 && duration.subsec_millis() > 0 {
+        return format!("{}ms", duration.subsec_millis());
+    }
+    let ((large, large_unit), (small, small_unit)) = match secs {
+        86_400.. => ((secs / 86_400, "d"), (secs % 86_400 / 3600, "h")),
+        3600.. => ((secs / 3600, "h"), (secs % 3600 / 60, "m")),
+        60.. => ((secs / 60, "m"), (secs % 60, "s")),
+        _ => return format!("{secs}s"),
+    };
+    if small == 0 { format!("{large}{large_unit}") } else { format!("{large}{large_unit} {small}{small_unit}") }
+}
+
 /// `1 file`, `2 files`.
 pub fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
@@ -105,6 +120,17 @@ mod tests {
         assert_eq!(human_bytes(5 * 1024 * 1024), "5.0 MiB");
         assert_eq!(plural(1, "file", "files"), "1 file");
         assert_eq!(plural(0, "file", "files"), "0 files");
+    }
+
+    #[test]
+    fn durations_are_for_people() {
+        use std::time::Duration;
+        let cases = [(0, "0s"), (45, "45s"), (600, "10m"), (725, "12m 5s"), (7200, "2h"), (7500, "2h 5m")];
+        for (secs, text) in cases {
+            assert_eq!(human_duration(Duration::from_secs(secs)), text);
+        }
+        assert_eq!(human_duration(Duration::from_secs(3 * 86_400 + 4 * 3600 + 59)), "3d 4h");
+        assert_eq!(human_duration(Duration::from_millis(500)), "500ms");
     }
 
     #[test]

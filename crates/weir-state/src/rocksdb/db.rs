@@ -1,0 +1,108 @@
+//! Opening a RocksDB database for keyed state, within a memory bound.
+//!
+//! One LRU block cache per database, sized from `state.backend.rocksdb.memory.fixed-per-slot`;
+//! the write buffers (memtables) are charged to that cache through a write-buffer manager, so
+//! RocksDB's memory stays within the cache's size whatever the number of column families
+//! (Flink's bounded-memory set-up). Writes skip the write-ahead log: the database is a working
+//! copy and checkpoints are what survives a failure.
+
+use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, DB, Options, WriteBufferManager, WriteOptions};
+use std::path::{Path, PathBuf};
+
+use super::keys::META_COLUMN_FAMILY;
+use crate::error::{Result, StateError};
+
+/// RocksDB's share of a backend's memory; the rest is weir's cache of the keys in use.
+pub(crate) const ROCKSDB_SHARE: f64 = 0.75;
+
+/// A database with the options every column family of it gets.
+pub(crate) struct StateDb {
+    pub(crate) db: DB,
+    pub(crate) path: PathBuf,
+    cf_options: Options,
+    pub(crate) write_options: WriteOptions,
+}
+
+/// The options of a database within `memory` bytes (RocksDB's share of it).
+pub(crate) fn options(memory: u64, write_buffer_ratio: f64) -> Options {
+    let rocksdb_memory = ((memory as f64 * ROCKSDB_SHARE) as usize).max(8 << 20);
+    let cache = Cache::new_lru_cache(rocksdb_memory);
+    let write_buffers = (rocksdb_memory as f64 * write_buffer_ratio) as usize;
+    let manager = WriteBufferManager::new_write_buffer_manager_with_cache(write_buffers, false, cache.clone());
+    let mut table = BlockBasedOptions::default();
+    table.set_block_cache(&cache);
+    table.set_bloom_filter(10.0, false);
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    let mut options = Options::default();
+    options.create_if_missing(true);
+    options.create_missing_column_families(true);
+    options.set_block_based_table_factory(&table);
+    options.set_write_buffer_manager(&manager);
+    options.set_write_buffer_size((write_buffers / 4).clamp(1 << 20, 64 << 20));
+    options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    options.set_max_background_jobs(2);
+    options.set_max_open_files(-1);
+    options
+}
+
+impl StateDb {
+    /// Opens (or creates) the database at `path` with every column family it has.
+    pub(crate) fn open(path: &Path, options: Options) -> Result<Self> {
+        let err = |action: &str| {
+            let path = path.to_path_buf();
+            let action = action.to_string();
+            move |source| StateError::RocksDb { action, path, source }
+        };
+        let mut names = if path.join("CURRENT").exists() {
+            DB::list_cf(&options, path).map_err(err("list the column families"))?
+        } else {
+            Vec::new()
+        };
+        for required in ["default", META_COLUMN_FAMILY] {
+            if !names.iter().any(|n| n == required) {
+                names.push(required.to_string());
+            }
+        }
+        let descriptors = names.iter().map(|n| ColumnFamilyDescriptor::new(n, options.clone()));
+        let db = DB::open_cf_descriptors(&options, path, descriptors).map_err(err("open"))?;
+        let mut write_options = WriteOptions::default();
+        write_options.disable_wal(true);
+        Ok(StateDb { db, path: path.to_path_buf(), cf_options: options, write_options })
+    }
+
+    /// The column family `name`, created if missing.
+    pub(crate) fn ensure_column_family(&mut self, name: &str) -> Result<()> {
+        if self.db.cf_handle(name).is_none() {
+            self.db.create_cf(name, &self.cf_options).map_err(|source| self.error("create a column family", source))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily> {
+        self.db.cf_handle(name).ok_or_else(|| {
+            StateError::Store(format!("the database '{}' has no column family '{name}'", self.path.display()))
+        })
+    }
+
+    pub(crate) fn error(&self, action: &str, source: rocksdb::Error) -> StateError {
+        StateError::RocksDb { action: action.to_string(), path: self.path.clone(), source }
+    }
+
+    pub(crate) fn write(&self, batch: rocksdb::WriteBatch) -> Result<()> {
+        self.db.write_opt(batch, &self.write_options).map_err(|source| self.error("write", source))
+    }
+}
+
+/// Opens the database at `path` read-only with all its column families (a checkpoint taken for
+/// a snapshot, or a restored one to copy key groups from).
+pub(crate) fn open_read_only(path: &Path) -> Result<(DB, Vec<String>)> {
+    let err = |action: &'static str| {
+        let path = path.to_path_buf();
+        move |source| StateError::RocksDb { action: action.to_string(), path, source }
+    };
+    let options = Options::default();
+    let names = DB::list_cf(&options, path).map_err(err("list the column families"))?;
+    let db = DB::open_cf_for_read_only(&options, path, &names, false).map_err(err("open read-only"))?;
+    Ok((db, names))
+}

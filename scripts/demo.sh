@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The demo: the wordcount job on the embedded mini-cluster, with live progress. Installs what the
+# build needs first (scripts/setup-system.sh), then `cargo run --release -p weir -- run wordcount`.
+# Extra arguments go to `weir run` (e.g. `-D state.backend.type=rocksdb`).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+./scripts/setup-system.sh
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/weir/target}"
+exec cargo run --release -p weir -- run "$@" wordcount
