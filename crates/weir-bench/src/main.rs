@@ -7,7 +7,10 @@
 //! scenario workload (`restore`) runs its own jobs and adds its own figures to the line; the
 //! Nexmark queries ([`nexmark`], `nexmark-q0` …) add throughput per core and, at a fixed
 //! `--rate`, end-to-end latency.
-//! Repeat runs from the shell and take the median (`BENCHMARKS.md` shows how).
+//! Repeat runs from the shell and take the median (`BENCHMARKS.md` shows how); `weir-bench
+//! summarize` does that for a checkpoint-cost series ([`summary`], `scripts/checkpoint-cost.sh`).
+//! The `recovery` workload runs its job in child processes of this same executable (the hidden
+//! `recovery-job` subcommand), so that it can kill them.
 //!
 //! It is **not** a test suite (workloads check only that the source emitted every event), not a
 //! micro-benchmark harness (no warm-up or statistics; criterion benches belong in `benches/`),
@@ -17,18 +20,20 @@
 mod measure;
 mod nexmark;
 mod report;
+mod summary;
 mod workloads;
 
 use anyhow::{Context, bail, ensure};
 use clap::{Parser, Subcommand};
 use measure::{ResourceUsage, RssSampler};
-use report::{CheckpointFigures, QueryFigures, RssReport, RunReport, SavepointPhases};
+use report::{CheckpointFigures, QueryFigures, RssReport, RunReport};
+use std::io::Read;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
 use weir_runtime::config::{PARALLELISM, PROGRESS, describe_options};
-use workloads::{Probe, Run, Workload, WorkloadParams};
+use workloads::{Probe, Run, ScenarioFigures, Workload, WorkloadParams};
 
 /// How often `slow-sink` samples the RSS.
 const RSS_SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
@@ -46,6 +51,31 @@ enum Command {
     List,
     /// Runs one workload once and prints its RESULT line.
     Run(RunArgs),
+    /// Summarizes RESULT lines (files, or stdin) per workload and checkpoint configuration: a
+    /// table and one CELL line per cell, with the cost of checkpointing against off.
+    Summarize(SummarizeArgs),
+    /// The job process of the `recovery` workload, which starts and kills it (not for use by
+    /// hand).
+    #[command(hide = true)]
+    RecoveryJob(RecoveryJobArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SummarizeArgs {
+    /// Files with RESULT lines (other lines are skipped) [default: stdin].
+    files: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct RecoveryJobArgs {
+    #[arg(long, value_parser = parse_keys)]
+    keys: u64,
+    /// Report when the record with this index (or a later one) has been processed.
+    #[arg(long, value_name = "INDEX")]
+    caught_up_at: Option<u64>,
+    /// The job's configuration, every key (repeatable).
+    #[arg(short = 'D', value_name = "KEY=VALUE")]
+    define: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -122,6 +152,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Run(args) => run(&args),
+        Command::Summarize(args) => summarize(&args),
+        Command::RecoveryJob(args) => recovery_job(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -138,6 +170,27 @@ fn list() {
     for w in workloads::WORKLOADS {
         println!("{:<width$}  {}  [default --events {}]", w.name, w.description, w.default_events);
     }
+}
+
+fn summarize(args: &SummarizeArgs) -> anyhow::Result<()> {
+    let mut text = String::new();
+    if args.files.is_empty() {
+        std::io::stdin().read_to_string(&mut text).context("reading stdin")?;
+    }
+    for file in &args.files {
+        text += &std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        text.push('\n');
+    }
+    print!("{}", summary::Summary::from_text(&text)?.render());
+    Ok(())
+}
+
+fn recovery_job(args: &RecoveryJobArgs) -> anyhow::Result<()> {
+    let mut conf = Configuration::new();
+    for define in &args.define {
+        conf.set_override(define)?;
+    }
+    workloads::recovery::job::run(conf, args.keys, args.caught_up_at)
 }
 
 /// The job's configuration: progress off, then the `-D` overrides, then `--parallelism`.
@@ -201,6 +254,7 @@ fn run_job(
 ) -> anyhow::Result<RunReport> {
     let env = StreamExecutionEnvironment::with_config(conf);
     let probe = build(&env, params).with_context(|| format!("building the {} workload", workload.name))?;
+    let checkpointing = env.checkpoint_config().get().context("reading the checkpoint configuration")?;
 
     let before = ResourceUsage::now()?;
     let started = Instant::now();
@@ -236,34 +290,55 @@ fn run_job(
         seconds: elapsed.as_secs_f64(),
         cpu_seconds: after.cpu.saturating_sub(before.cpu).as_secs_f64(),
         peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
-        checkpoints: CheckpointFigures::from_history(&result.checkpoints),
+        checkpoints: checkpointing
+            .interval
+            .map(|interval| CheckpointFigures::from_history(interval, checkpointing.mode, &result.checkpoints)),
         restore: None,
+        recovery: None,
         incremental: None,
         query,
     })
 }
 
-/// Runs a scenario once; the CPU time is the process's over the whole scenario.
+/// Runs a scenario once; the CPU time is the process's and its ended children's over the whole
+/// scenario, the peak RSS the larger of the process's and its largest child's.
 fn run_scenario(
     workload: &'static Workload,
     scenario: fn(&Configuration, &WorkloadParams) -> anyhow::Result<workloads::ScenarioOutcome>,
     conf: &Configuration,
     params: &WorkloadParams,
-) -> anyhow::Result<(RunReport, Option<SavepointPhases>)> {
-    let before = ResourceUsage::now()?;
+) -> anyhow::Result<(RunReport, Option<String>)> {
+    let (before, children_before) = (ResourceUsage::now()?, ResourceUsage::children()?);
     let outcome = scenario(conf, params).with_context(|| format!("the {} workload failed", workload.name))?;
-    let after = ResourceUsage::now()?;
+    let (after, children_after) = (ResourceUsage::now()?, ResourceUsage::children()?);
+    let cpu = after.cpu.saturating_sub(before.cpu) + children_after.cpu.saturating_sub(children_before.cpu);
+    let (mut restore, mut recovery, mut incremental, mut checkpoints, mut phases) = (None, None, None, None, None);
+    match outcome.figures {
+        ScenarioFigures::Restore { restore: figures, savepoint_phases } => {
+            restore = Some(figures);
+            phases = savepoint_phases.map(|p| p.to_string());
+        }
+        ScenarioFigures::Recovery { recovery: figures, phases: recovery_phases } => {
+            recovery = Some(figures);
+            phases = Some(recovery_phases.to_string());
+        }
+        ScenarioFigures::Incremental { incremental: figures, checkpoints: measured } => {
+            incremental = Some(figures);
+            checkpoints = Some(measured);
+        }
+    }
     let report = RunReport {
         workload: workload.name,
         parallelism: params.parallelism,
         events: outcome.events,
         seconds: outcome.seconds,
-        cpu_seconds: after.cpu.saturating_sub(before.cpu).as_secs_f64(),
-        peak_rss_mb: after.max_rss_kib as f64 / 1024.0,
-        checkpoints: outcome.checkpoints,
-        restore: outcome.restore,
-        incremental: outcome.incremental,
+        cpu_seconds: cpu.as_secs_f64(),
+        peak_rss_mb: after.max_rss_kib.max(children_after.max_rss_kib) as f64 / 1024.0,
+        checkpoints,
+        restore,
+        recovery,
+        incremental,
         query: None,
     };
-    Ok((report, outcome.savepoint_phases))
+    Ok((report, phases))
 }

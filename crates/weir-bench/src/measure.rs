@@ -1,9 +1,12 @@
-//! What a run costs the process: CPU time and peak RSS from `getrusage`, and the current RSS
-//! sampled from `/proc/self/status` by a background thread.
+//! What a run costs the process: CPU time and peak RSS from `getrusage` (its own, or its ended
+//! children's for workloads that run their jobs in child processes), the current RSS sampled
+//! from `/proc/self/status` by a background thread, and the machine-wide monotonic clock that
+//! lets a parent process compare instants its children took.
 //!
 //! The I/O here is reading `/proc/self/status` (Linux only; elsewhere no samples are taken) and
-//! the `getrusage` system call. It is **not** a profiler: it measures the whole process, so a
-//! run's numbers include the mini-cluster's threads as well as the driver's own (negligible) work.
+//! the `getrusage` and `clock_gettime` system calls. It is **not** a profiler: it measures the
+//! whole process, so a run's numbers include the mini-cluster's threads as well as the driver's
+//! own (negligible) work.
 
 use anyhow::{Context, bail};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -21,15 +24,26 @@ pub struct ResourceUsage {
 
 impl ResourceUsage {
     /// The process's usage so far, from `getrusage(RUSAGE_SELF)`.
-    #[allow(unsafe_code)]
     pub fn now() -> anyhow::Result<Self> {
+        Self::of(libc::RUSAGE_SELF, "RUSAGE_SELF")
+    }
+
+    /// The usage of the child processes that ended and were waited for so far
+    /// (`getrusage(RUSAGE_CHILDREN)`): CPU time summed, `max_rss_kib` that of the largest child.
+    pub fn children() -> anyhow::Result<Self> {
+        Self::of(libc::RUSAGE_CHILDREN, "RUSAGE_CHILDREN")
+    }
+
+    #[allow(unsafe_code)]
+    fn of(who: libc::c_int, name: &str) -> anyhow::Result<Self> {
         let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
         // SAFETY: `getrusage` writes one `struct rusage` through the pointer and reads nothing
         // from it; `usage` is a live, properly aligned `MaybeUninit<rusage>`, valid for writes of
-        // that size for the duration of the call. `RUSAGE_SELF` is a valid `who` argument.
-        let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+        // that size for the duration of the call. `who` is `RUSAGE_SELF` or `RUSAGE_CHILDREN`,
+        // both valid.
+        let rc = unsafe { libc::getrusage(who, usage.as_mut_ptr()) };
         if rc != 0 {
-            bail!("getrusage(RUSAGE_SELF) failed: {}", std::io::Error::last_os_error());
+            bail!("getrusage({name}) failed: {}", std::io::Error::last_os_error());
         }
         // SAFETY: the call returned 0, so it filled the whole struct; moreover `rusage` is plain
         // integers, for which the zeroed start is already a valid value.
@@ -40,6 +54,19 @@ impl ResourceUsage {
             max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         })
     }
+}
+
+/// Microseconds on the system's monotonic clock (`CLOCK_MONOTONIC`), which every process on the
+/// machine shares: an instant one process takes can be compared with another's. (`Instant` reads
+/// the same clock on Linux but cannot be passed to another process.)
+#[allow(unsafe_code)]
+pub fn monotonic_micros() -> u64 {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `clock_gettime` writes one `struct timespec` through the pointer, which points to
+    // a live, aligned `timespec`. `CLOCK_MONOTONIC` always exists on Linux, so the call cannot
+    // fail there; were it to, `now` would stay zero.
+    let _ = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    (now.tv_sec as u64).saturating_mul(1_000_000) + (now.tv_nsec as u64) / 1_000
 }
 
 /// The current resident set size in MiB (`VmRSS` of `/proc/self/status`), if the system has it.
@@ -125,6 +152,15 @@ mod tests {
         // 9 samples: the first quarter is the first three, median 11.
         assert_eq!(rss_growth_mb(&[12.0, 10.0, 11.0, 11.0, 11.0, 11.0, 12.0, 12.0, 11.5]), Some(0.5));
         assert_eq!(rss_growth_mb(&[10.0, 10.0, 10.0, 10.0, 11.0, 12.0, 13.0, 14.0]), Some(4.0));
+    }
+
+    #[test]
+    fn the_monotonic_clock_moves_with_instant() {
+        let (a, started) = (monotonic_micros(), std::time::Instant::now());
+        std::thread::sleep(Duration::from_millis(20));
+        let (b, elapsed) = (monotonic_micros(), started.elapsed());
+        assert!(a > 0 && b >= a + 20_000, "{a} {b}");
+        assert!((b - a).abs_diff(elapsed.as_micros() as u64) < 5_000, "{a} {b} {elapsed:?}");
     }
 
     #[test]

@@ -22,7 +22,7 @@
 //! `restart-strategy.type=none`, `state.checkpoints.dir` and `state.backend.rocksdb.localdir`
 //! under a scratch directory that is deleted at the end.
 
-use super::{Run, ScenarioOutcome, Workload, WorkloadParams};
+use super::{Run, ScenarioFigures, ScenarioOutcome, Workload, WorkloadParams};
 use crate::report::{CheckpointFigures, IncrementalFigures};
 use anyhow::{Context, bail, ensure};
 use std::collections::BTreeSet;
@@ -96,6 +96,7 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
         .sink_to(BlackholeSink::new())
         .uid("blackhole");
 
+    let checkpointing = env.checkpoint_config().get().context("reading the checkpoint configuration")?;
     let submitted = Instant::now();
     let client = env.execute_async("weir-bench incremental").context("submitting the job")?;
     let load_time = wait(&client, "every key loaded", || (loaded.load(Ordering::Relaxed) >= keys).then_some(()))
@@ -137,15 +138,15 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
     Ok(ScenarioOutcome {
         events: keys,
         seconds: load_time.as_secs_f64(),
-        restore: None,
-        incremental: Some(IncrementalFigures {
-            full_bytes: full_bytes.unwrap_or(0),
-            incremental_bytes: uploads[uploads.len() / 2],
-            incremental_ms: durations[durations.len() / 2],
-            incremental_checkpoints: uploads.len(),
-        }),
-        checkpoints: CheckpointFigures::from_history(&measured),
-        savepoint_phases: None,
+        figures: ScenarioFigures::Incremental {
+            incremental: IncrementalFigures {
+                full_bytes: full_bytes.unwrap_or(0),
+                incremental_bytes: uploads[uploads.len() / 2],
+                incremental_ms: durations[durations.len() / 2],
+                incremental_checkpoints: uploads.len(),
+            },
+            checkpoints: CheckpointFigures::from_history(interval, checkpointing.mode, &measured),
+        },
     })
 }
 

@@ -11,6 +11,7 @@
 //! | [`sliding`] | the same with 10 s windows sliding by `--slide` (1 s) | sliding windows, and their cost as size/slide grows |
 //! | [`session`] | bursty keys → key_by → session windows (500 ms gap), count+sum → blackhole | merging session windows |
 //! | [`restore`] | keyed count over `--keys` keys, a savepoint of the running job, a new job restored from it | savepoint time, restore-to-first-record time, savepoint size |
+//! | [`recovery`] | the same job in a child process with checkpoints, killed with SIGKILL, restarted from its latest checkpoint in a new process | restart-to-first-record and time to catch up with the killed process |
 //! | [`incremental`] | `--keys` keys loaded into RocksDB, then 1 % of them updated per checkpoint interval | what incremental checkpoints upload against the full state, and how long they take |
 //! | [`nexmark`] | `nexmark-q0` … `nexmark-q12`: the Nexmark queries on its generator | events/s per core; with `--rate`, end-to-end latency |
 //!
@@ -20,16 +21,17 @@
 //!
 //! Most workloads are one job ([`Run::Job`]) that the driver runs and measures; the Nexmark
 //! queries are one job with a [`Probe`] inside (their latency sink), read by the driver after the
-//! run ([`Run::ProbedJob`]); [`restore`] runs two jobs and times steps inside them itself
-//! ([`Run::Scenario`]).
+//! run ([`Run::ProbedJob`]); [`restore`] runs two jobs and times steps inside them itself, and
+//! [`recovery`] runs its jobs in child processes it kills and restarts ([`Run::Scenario`]).
 //!
 //! Every source is [`weir_connectors::DataGenSource`] (the Nexmark generator too), bounded to the requested number of events
-//! (unbounded in [`restore`], whose jobs are stopped by the workload), with records computed by
+//! (unbounded in [`restore`] and [`recovery`], whose jobs are stopped by the workload), with records computed by
 //! the stable random helpers (so runs are repeatable). A workload is **not** a test: it checks
 //! nothing about its output except, in the driver, that the source emitted every event, and, in
-//! [`restore`], that the restored state holds the counts the first job wrote. Only [`restore`]
-//! does I/O of its own: it writes its savepoint under the system's temporary directory and
-//! deletes it afterwards.
+//! [`restore`] and [`recovery`], that the restored state holds the counts the first job wrote.
+//! Only [`restore`] and [`recovery`] do I/O of their own: they write their savepoints and
+//! checkpoints under the system's temporary directory ([`scratch`]) and delete them afterwards,
+//! and [`recovery`] starts, reads and kills child processes.
 
 pub mod count_sum;
 pub mod event_source;
@@ -37,7 +39,9 @@ pub mod incremental;
 pub mod keyed_count;
 pub mod nexmark;
 pub mod rebalance;
+pub mod recovery;
 pub mod restore;
+pub mod scratch;
 pub mod session;
 pub mod sliding;
 pub mod slow_sink;
@@ -45,7 +49,9 @@ pub mod stateless;
 pub mod tumbling;
 
 use crate::nexmark::latency::LatencyRecorder;
-use crate::report::{CheckpointFigures, IncrementalFigures, RestoreFigures, SavepointPhases};
+use crate::report::{
+    CheckpointFigures, IncrementalFigures, RecoveryFigures, RecoveryPhases, RestoreFigures, SavepointPhases,
+};
 use std::time::Duration;
 use weir_core::config::Configuration;
 use weir_runtime::StreamExecutionEnvironment;
@@ -128,11 +134,20 @@ impl Run {
 pub struct ScenarioOutcome {
     pub events: u64,
     pub seconds: f64,
-    pub restore: Option<RestoreFigures>,
-    pub incremental: Option<IncrementalFigures>,
-    pub checkpoints: Option<CheckpointFigures>,
-    /// Where the savepoint's time went, if the job's statistics had it.
-    pub savepoint_phases: Option<SavepointPhases>,
+    pub figures: ScenarioFigures,
+}
+
+/// A scenario's own figures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScenarioFigures {
+    /// [`restore`]: savepoint and restore times, and where the savepoint's time went, if the
+    /// job's statistics had it.
+    Restore { restore: RestoreFigures, savepoint_phases: Option<SavepointPhases> },
+    /// [`recovery`]: restart and catch-up times after a killed process, and their parts.
+    Recovery { recovery: RecoveryFigures, phases: RecoveryPhases },
+    /// [`incremental`]: what incremental checkpoints upload, and what the measured checkpoints
+    /// cost.
+    Incremental { incremental: IncrementalFigures, checkpoints: CheckpointFigures },
 }
 
 /// Every workload, in the order `list` shows them.
@@ -145,6 +160,7 @@ pub const WORKLOADS: &[Workload] = &[
     sliding::WORKLOAD,
     session::WORKLOAD,
     restore::WORKLOAD,
+    recovery::WORKLOAD,
     incremental::WORKLOAD,
     nexmark::Q0,
     nexmark::Q1,
@@ -179,7 +195,9 @@ mod tests {
         let err = find("nexmark").expect_err("unknown");
         assert!(
             err.contains("'nexmark'")
-                && err.contains("stateless, keyed-count, rebalance, slow-sink, tumbling, sliding, session, restore")
+                && err.contains(
+                    "stateless, keyed-count, rebalance, slow-sink, tumbling, sliding, session, restore, recovery"
+                )
                 && err.contains("nexmark-q0, nexmark-q1, nexmark-q2, nexmark-q3, nexmark-q4, nexmark-q5, nexmark-q7"),
             "{err}"
         );

@@ -45,14 +45,15 @@
 //! It is **not** a restore-equivalence test (`weir-runtime/tests/restore_from_path.rs` is), and
 //! it does not measure a restored job's throughput.
 
-use super::{Run, ScenarioOutcome, Workload, WorkloadParams};
+use super::scratch::Scratch;
+use super::{Run, ScenarioFigures, ScenarioOutcome, Workload, WorkloadParams};
 use crate::report::{RestoreFigures, SavepointPhases};
 use anyhow::{Context, bail, ensure};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use weir_connectors::{BlackholeSink, DataGenSource, random_u64};
 use weir_core::config::Configuration;
 use weir_runtime::SavepointStatus;
@@ -84,7 +85,7 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
         params.keys,
         params.keys
     );
-    let scratch = Scratch::create()?;
+    let scratch = Scratch::create("restore")?;
     let mut conf = conf.clone();
     for (key, value) in DEFAULTS {
         if conf.get_raw(key).is_none() {
@@ -141,10 +142,10 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
     Ok(ScenarioOutcome {
         events: params.events,
         seconds: load_time.as_secs_f64(),
-        restore: Some(RestoreFigures { savepoint: savepoint_time, restore: restore_time, state_bytes }),
-        incremental: None,
-        checkpoints: None,
-        savepoint_phases,
+        figures: ScenarioFigures::Restore {
+            restore: RestoreFigures { savepoint: savepoint_time, restore: restore_time, state_bytes },
+            savepoint_phases,
+        },
     })
 }
 
@@ -317,28 +318,6 @@ fn size_of_files(dir: &Path) -> anyhow::Result<u64> {
     Ok(total)
 }
 
-/// A directory of the run's own under the system's temporary directory, deleted on drop.
-struct Scratch {
-    path: PathBuf,
-}
-
-impl Scratch {
-    fn create() -> anyhow::Result<Self> {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!("weir-bench-restore-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
-        Ok(Scratch { path })
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Err(error) = std::fs::remove_dir_all(&self.path) {
-            eprintln!("warning: cannot delete {}: {error}", self.path.display());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,9 +376,12 @@ mod tests {
             let outcome = run(&conf, &WorkloadParams::new(20_000, 10_000, parallelism))
                 .unwrap_or_else(|e| panic!("at p={parallelism}: {e:#}"));
             assert_eq!(outcome.events, 20_000);
+            let ScenarioFigures::Restore { restore, savepoint_phases } = outcome.figures else {
+                panic!("restore reports restore figures: {outcome:?}");
+            };
             // 10,000 keys of (u64 key, (u64, u64)) state: at least a few bytes each.
-            assert!(outcome.restore.is_some_and(|r| r.state_bytes > 30_000), "{outcome:?}");
-            let phases = outcome.savepoint_phases.expect("the overview names the savepoint");
+            assert!(restore.state_bytes > 30_000, "{restore:?}");
+            let phases = savepoint_phases.expect("the overview names the savepoint");
             assert!(phases.coordinator >= phases.asynchronous, "{phases:?}");
         }
     }
