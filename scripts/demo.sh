@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup-system.sh
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/weir/target}"
+# shellcheck source=scripts/target-dir.sh
+. ./scripts/target-dir.sh
 exec cargo run --release -p weir -- run "$@" wordcount

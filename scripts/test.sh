@@ -8,7 +8,8 @@
 #   4. lints, warnings are errors                                          cargo clippy
 #   5. unit, integration and example builds; then doc tests                cargo test
 # The build goes to $CARGO_TARGET_DIR, by default a cache outside the clone, so it is paid once
-# per machine (RocksDB's C++ alone takes minutes; see DEPENDENCIES.md).
+# per machine (RocksDB's C++ alone takes minutes; see DEPENDENCIES.md); scripts/target-dir.sh
+# picks it and makes sure a cache last built from another checkout does not test stale code.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,7 +17,8 @@ if ! command -v cargo >/dev/null 2>&1; then
     echo "error: cargo not found; install Rust (https://rustup.rs) and run this again" >&2
     exit 1
 fi
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/weir/target}"
+# shellcheck source=scripts/target-dir.sh
+. ./scripts/target-dir.sh
 
 step() {
     printf '\n==> %s\n' "$*" >&2
