@@ -112,9 +112,13 @@ pub fn assign_key_group<K: serde::Serialize + ?Sized>(key: &K, max_parallelism: 
     Ok(key_group_of_hash(stable_key_hash(key)?, max_parallelism))
 }
 
-/// The key group of a key hash.
+/// The key group of a key hash: `hash % max_parallelism`, as a mask when the max parallelism is
+/// a power of two (the same number, without a 64-bit division on every record).
+#[inline]
 pub fn key_group_of_hash(hash: u64, max_parallelism: usize) -> KeyGroup {
-    KeyGroup((hash % max_parallelism as u64) as u32)
+    let max = max_parallelism as u64;
+    let group = if max.is_power_of_two() { hash & (max - 1) } else { hash % max };
+    KeyGroup(group as u32)
 }
 
 /// The subtask that owns `group` when an operator runs with `parallelism` subtasks.
@@ -187,6 +191,11 @@ mod tests {
             let owner = subtask_for_key_group(g, max, p);
             prop_assert!(owner < p);
             prop_assert!(KeyGroupRange::for_subtask(max, p, owner).contains(g));
+        }
+
+        #[test]
+        fn the_key_group_is_the_hash_modulo_the_max_parallelism(hash in any::<u64>(), max in 1usize..=UPPER_BOUND_MAX_PARALLELISM) {
+            prop_assert_eq!(u64::from(key_group_of_hash(hash, max).0), hash % max as u64);
         }
 
         #[test]

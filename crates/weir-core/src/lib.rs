@@ -19,6 +19,7 @@ pub mod ids;
 pub mod key_group;
 pub mod operator;
 pub mod output;
+pub mod prefetch;
 pub mod record;
 pub mod sink;
 pub mod snapshot;

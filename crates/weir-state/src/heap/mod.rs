@@ -163,6 +163,23 @@ impl<K: Key> KeyedStateBackend<K> {
         self.value_of(registration)
     }
 
+    /// The value of `key`'s value state `descriptor` if it is in memory, without scoping state to
+    /// the key and without registering anything: for looking ahead at what the next records
+    /// will touch (prefetching). `None` when the state is not registered yet or has a TTL, when
+    /// state lives in RocksDB (the `rocksdb` backend), or when `group` is not this backend's.
+    #[inline]
+    pub fn peek_value<V: Data>(&self, descriptor: &ValueStateDescriptor<V>, key: &K, group: KeyGroup) -> Option<&V> {
+        if self.store.is_some() || descriptor.ttl().is_some() {
+            return None;
+        }
+        let registered = self.states.get(descriptor.slot.get(self.id)?)?;
+        if registered.kind != StateKind::Value {
+            return None;
+        }
+        let table = registered.table.as_any().downcast_ref::<StateTable<K, V>>()?;
+        table.group(self.range.offset_of(group)?).get(key)
+    }
+
     /// The list state of the current key.
     pub fn list<V: Data>(&mut self, descriptor: &ListStateDescriptor<V>) -> Result<ListState<'_, K, V>> {
         let registration = Registration::new(descriptor.name(), &descriptor.slot, StateKind::List, descriptor.ttl());

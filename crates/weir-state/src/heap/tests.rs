@@ -28,6 +28,24 @@ fn value_state_is_scoped_to_the_current_key() {
 }
 
 #[test]
+fn peek_value_reads_any_key_without_scoping_to_it() {
+    let count = ValueStateDescriptor::<u64>::new("count");
+    let mut b = backend();
+    let group = |key: &str| assign_key_group(key, 128).expect("hash");
+    // Not registered yet: nothing to read, and nothing registered by reading.
+    assert_eq!(b.peek_value(&count, &"a".to_string(), group("a")), None);
+    set(&mut b, "a");
+    b.value(&count).expect("value").update(1);
+    set(&mut b, "b");
+    assert_eq!(b.peek_value(&count, &"a".to_string(), group("a")), Some(&1));
+    assert_eq!(b.peek_value(&count, &"c".to_string(), group("c")), None);
+    assert_eq!(b.current_key(), Some(&"b".to_string()));
+    // A key group outside the backend's range is nobody's here.
+    let narrow = KeyedStateBackend::<String>::new(KeyGroupRange { start: 0, end: 0 });
+    assert_eq!(narrow.peek_value(&count, &"a".to_string(), group("a")), None);
+}
+
+#[test]
 fn a_value_can_be_changed_in_place() {
     let count = ValueStateDescriptor::<u64>::new("count");
     let mut b = backend();

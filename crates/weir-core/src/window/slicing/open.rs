@@ -94,6 +94,15 @@ impl<ACC> OpenSlices<ACC> {
         (present != 0).then(|| self.first + 63 - i64::from(present.leading_zeros()))
     }
 
+    /// Starts loading the slot of the slice numbered `number` into the CPU's caches, if the
+    /// ring has it ([`crate::prefetch`]).
+    #[inline]
+    pub(super) fn prefetch(&self, number: i64) {
+        if let Some(acc) = usize::try_from(number.wrapping_sub(self.first)).ok().and_then(|i| self.slots.get(i)) {
+            crate::prefetch::prefetch(acc);
+        }
+    }
+
     /// The accumulator of the slice numbered `number`, made with `empty` (and the slots between
     /// it and the others) if the ring had none.
     #[inline]

@@ -44,8 +44,10 @@ use weir_core::record::Batch;
 use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
 use weir_core::time::TimeDomain;
 use weir_core::window::assigner::missing_timestamp;
-use weir_core::window::{AggregateFunction, SliceAccumulators, SliceAggregator, Slicing, TimeWindow, Window};
-use weir_core::{Data, Error, Key, Output, Result, Timestamp, Watermark};
+use weir_core::window::{
+    AggregateFunction, SliceAccumulators, SliceAggregator, SlicePosition, Slicing, TimeWindow, Window,
+};
+use weir_core::{Data, Error, Key, KeyGroup, Output, Result, Timestamp, Watermark};
 use weir_state::{KeyedStateBackend, ValueStateDescriptor};
 
 /// Lets a shared aggregate serve a `SliceAggregator`, which owns its function.
@@ -90,6 +92,8 @@ pub(crate) struct SlicingWindowOperator<K, T, W, ACC, R, O, A, P> {
     counters: Arc<OperatorCounters>,
     max_parallelism: usize,
     range: weir_core::KeyGroupRange,
+    /// The batch being processed, looked at ahead (`process_batch`); kept for its buffer.
+    ahead: Vec<Ahead<K>>,
     _types: PhantomData<fn() -> (W, O)>,
 }
 
@@ -129,6 +133,7 @@ where
             counters: Arc::default(),
             max_parallelism: 0,
             range: weir_core::KeyGroupRange { start: 0, end: 0 },
+            ahead: Vec::new(),
             _types: PhantomData,
         }
     }
@@ -247,6 +252,17 @@ where
         Ok(None)
     }
 
+    /// Starts loading the slice the record `ahead` goes to, if its key has state already: at small
+    /// slides that slice is a cache miss, and loads asked for ahead overlap, where loads made by
+    /// the records one by one wait one after the other.
+    #[inline]
+    fn prefetch(&self, ahead: &Ahead<K>) {
+        let (Some(state), Some(position)) = (&self.state, &ahead.position) else { return };
+        if let Some(slices) = state.peek_value(&self.slices, &ahead.key, ahead.group) {
+            slices.prefetch_slice(position.slice_number);
+        }
+    }
+
     /// Whether the window ending at `end` fired already for the current key, ahead of its timer.
     fn fired_already(&mut self, end: Timestamp) -> Result<bool> {
         let state =
@@ -316,10 +332,36 @@ fn scope<K: Key>(
     key: K,
 ) -> Result<&mut KeyedStateBackend<K>> {
     let group = assign_key_group(&key, max_parallelism)?;
+    scope_in(state, key, group)
+}
+
+/// [`scope`] with the key's group known already.
+fn scope_in<K: Key>(
+    state: &mut Option<KeyedStateBackend<K>>,
+    key: K,
+    group: KeyGroup,
+) -> Result<&mut KeyedStateBackend<K>> {
     let state = state.as_mut().ok_or_else(|| Error::Internal("window operator used before on_start".into()))?;
     state.set_current_key(key, group)?;
     Ok(state)
 }
+
+/// What `process_batch` works out for each record of a batch before it adds any: the record's
+/// key, key group and slice, so that it can ask for the slices of the records it adds next
+/// ([`SlicingWindowOperator::prefetch`], [`LOOK_AHEAD`]).
+struct Ahead<K> {
+    key: K,
+    group: KeyGroup,
+    /// `None` when the record has no timestamp or one out of range (the record then fails).
+    position: Option<SlicePosition>,
+}
+
+/// `process_batch` prefetches slices this many records at a time, every this many records: the
+/// slices of the records `LOOK_AHEAD` to `2·LOOK_AHEAD` places on. Within a group the lookups
+/// do not depend on each other, so their misses overlap (finding a record's slice reads its key's
+/// entry in the state table, often a miss too); a lookup each record, 8 ahead, was slower
+/// (BENCHMARKS.md, "Sliding windows: cheaper record path").
+const LOOK_AHEAD: usize = 16;
 
 /// The window as the operator's window type (always `TimeWindow`), without boxing it: this runs
 /// for every firing and cleanup.
@@ -368,10 +410,31 @@ where
         let slicing = *self.aggregator.slicing();
         let lateness = self.allowed_lateness;
         self.processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
-        for record in batch {
+        // Keys, key groups and slices first, so that the slices of the next records can be
+        // prefetched while one is added (`LOOK_AHEAD`).
+        let mut ahead = std::mem::take(&mut self.ahead);
+        ahead.clear();
+        for record in &batch {
+            let key = (self.key_selector)(&record.value);
+            let group = assign_key_group(&key, self.max_parallelism)?;
+            let position = record.timestamp.and_then(|timestamp| slicing.position(timestamp).ok());
+            ahead.push(Ahead { key, group, position });
+        }
+        for next in ahead.iter().take(LOOK_AHEAD) {
+            self.prefetch(next);
+        }
+        for (i, (record, this)) in batch.into_iter().zip(&ahead).enumerate() {
+            if i % LOOK_AHEAD == 0 {
+                for next in ahead.iter().skip(i + LOOK_AHEAD).take(LOOK_AHEAD) {
+                    self.prefetch(next);
+                }
+            }
             let timestamp = record.timestamp.ok_or_else(missing_timestamp)?;
             let watermark = self.timers.watermark.0;
-            let position = slicing.position(timestamp)?;
+            let position = match this.position {
+                Some(position) => position,
+                None => slicing.position(timestamp)?,
+            };
             let slice_start = position.slice_start;
             let Some(first_end) = position.first_window_end else {
                 continue; // in a gap between windows: no window holds it
@@ -386,8 +449,8 @@ where
                 }
                 continue;
             }
-            let key = (self.key_selector)(&record.value);
-            let state = scope(&mut self.state, self.max_parallelism, key.clone())?;
+            let key = &this.key;
+            let state = scope_in(&mut self.state, key.clone(), this.group)?;
             let mut value = state.value(&self.slices)?;
             let added = match value.get_mut() {
                 Some(slices) => self.aggregator.add_at(slices, &position, &record.value),
@@ -424,12 +487,13 @@ where
                 // Windows already fired but still within their lateness fire again at once.
                 for end in slicing.window_ends_of_slice(slice_start) {
                     if end - 1 <= watermark && (end - 1).saturating_add(lateness) > watermark {
-                        self.emit(&key, end, out)?;
+                        self.emit(key, end, out)?;
                         self.timers.event_time.register((end - 1).saturating_add(lateness), key.clone(), end);
                     }
                 }
             }
         }
+        self.ahead = ahead;
         Ok(())
     }
 
