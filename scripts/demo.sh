@@ -7,4 +7,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/setup-system.sh
 # shellcheck source=scripts/target-dir.sh
 . ./scripts/target-dir.sh
+# shellcheck source=scripts/rocksdb-lib.sh
+. ./scripts/rocksdb-lib.sh
 exec cargo run --release -p weir -- run "$@" wordcount

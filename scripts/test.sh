@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: everything CI checks, in the order that fails fastest.
 #   0. system packages the build needs (libclang for RocksDB's bindings)  scripts/setup-system.sh
+#      and RocksDB's C++ compiled once, linked by every build below      scripts/rocksdb-lib.sh
 #   1. weir-core (and weir-checkpoint) stay free of async/network crates   scripts/check-core-deps.sh
 #   2. formatting, if rustfmt is installed                                 cargo fmt --all -- --check
 #   3. the parsing of the Flink side-by-side scripts, if python3 is there   bench/flink/test_compare.py
@@ -26,6 +27,10 @@ step() {
 
 step "system packages the build needs (scripts/setup-system.sh)"
 ./scripts/setup-system.sh
+
+step "RocksDB's C++, once per version (scripts/rocksdb-lib.sh)"
+# shellcheck source=scripts/rocksdb-lib.sh
+. ./scripts/rocksdb-lib.sh
 
 step "dependency rules (DESIGN §2)"
 ./scripts/check-core-deps.sh
