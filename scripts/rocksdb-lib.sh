@@ -15,7 +15,7 @@ if [ -z "${ROCKSDB_LIB_DIR:-}" ]; then
     weir_rocksdb_version="$(grep -A1 '^name = "librocksdb-sys"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')"
     if [ -z "$weir_rocksdb_version" ]; then
         echo "error: scripts/rocksdb-lib.sh: no librocksdb-sys in Cargo.lock" >&2
-        exit 1
+        return 1 2>/dev/null || exit 1
     fi
     weir_rocksdb_dir="$CARGO_TARGET_DIR/rocksdb-lib/$weir_rocksdb_version"
     if [ ! -f "$weir_rocksdb_dir/librocksdb.a" ]; then
@@ -28,7 +28,7 @@ if [ -z "${ROCKSDB_LIB_DIR:-}" ]; then
         rm -f "$weir_rocksdb_messages"
         if [ ! -f "$weir_rocksdb_out/librocksdb.a" ]; then
             echo "error: scripts/rocksdb-lib.sh: the build of weir-state left no librocksdb.a (out dir: '$weir_rocksdb_out')" >&2
-            exit 1
+            return 1 2>/dev/null || exit 1
         fi
         mkdir -p "$weir_rocksdb_dir"
         cp "$weir_rocksdb_out/librocksdb.a" "$weir_rocksdb_dir/librocksdb.a.partial"
