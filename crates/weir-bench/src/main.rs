@@ -348,8 +348,8 @@ fn run_scenario(
 /// set. glibc gives threads up to 8 arenas per core and keeps what an arena freed: with the
 /// `rocksdb` backend (RocksDB's background threads beside the subtask threads, and a restored
 /// job's new threads) a 10 M-key run with a 32 MB bound peaked at 114.5 MB RSS against 87.8 MB
-/// with `MALLOC_ARENA_MAX=2` (BENCHMARKS.md, "RocksDB at 10 M keys"). Flink's images set the same
-/// variable for the same reason.
+/// with `MALLOC_ARENA_MAX=2` (BENCHMARKS.md, "RocksDB at 10 M keys"). The `weir` binary does not
+/// do this yet.
 #[allow(unsafe_code)]
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
