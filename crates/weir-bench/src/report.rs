@@ -133,7 +133,8 @@ impl fmt::Display for RecoveryPhases {
 /// What incremental checkpoints upload: the `RESULT` line's `full_bytes` (the state size of the
 /// first checkpoint after the load: every file it references, what a full upload writes),
 /// `incremental_bytes` (the median of what each later checkpoint newly uploaded) and
-/// `incremental_ms` (their median trigger-to-completion time).
+/// `incremental_ms` (their median trigger-to-completion time), then `restore_ms` (a new job
+/// restored from the last of them, submission to its first record processed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IncrementalFigures {
     pub full_bytes: u64,
@@ -141,6 +142,7 @@ pub struct IncrementalFigures {
     pub incremental_ms: u64,
     /// How many later checkpoints the medians are over.
     pub incremental_checkpoints: usize,
+    pub restore_ms: u64,
 }
 
 /// What the job's checkpoints cost: the `RESULT` line's checkpoint fields, printed whenever the
@@ -278,8 +280,8 @@ impl fmt::Display for RunReport {
         if let Some(i) = &self.incremental {
             write!(
                 f,
-                " full_bytes={} incremental_bytes={} incremental_ms={} incremental_checkpoints={}",
-                i.full_bytes, i.incremental_bytes, i.incremental_ms, i.incremental_checkpoints
+                " full_bytes={} incremental_bytes={} incremental_ms={} incremental_checkpoints={} restore_ms={}",
+                i.full_bytes, i.incremental_bytes, i.incremental_ms, i.incremental_checkpoints, i.restore_ms
             )?;
         }
         if let Some(r) = &self.restore {

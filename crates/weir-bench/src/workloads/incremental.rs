@@ -16,10 +16,20 @@
 //! `incremental_bytes` is the median of those, `incremental_ms` the median trigger-to-completion
 //! time. `seconds`/`events_per_s` cover the load (submission to the last key loaded).
 //!
+//! **Restore.** The job is then cancelled and the same job submitted again with
+//! `execution.savepoint.path` set to the last measured checkpoint: `restore_ms` is the time from
+//! that submission to the restored keyed function's first record processed (after its state
+//! access). The load source restores as finished, so that record is an update of a loaded key:
+//! the count it finds must be at least 1, or the run fails (an empty restore cannot pass for a
+//! fast one). `peak_rss_mb` covers both jobs: with `state.backend.rocksdb.memory.fixed-per-slot`
+//! small against `--keys` it shows whether the process stays near that bound while loading,
+//! checkpointing and restoring state many times its size.
+//!
 //! Configuration set unless `-D` sets it: `state.backend.type=rocksdb`,
 //! `execution.checkpointing.incremental=true`, `execution.checkpointing.interval=2s`,
 //! `state.checkpoints.num-retained=100` (every checkpoint stays readable until the run ends),
-//! `restart-strategy.type=none`, `state.checkpoints.dir` and `state.backend.rocksdb.localdir`
+//! `execution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION` (the
+//! restore reads one after the cancel), `restart-strategy.type=none`, `state.checkpoints.dir` and `state.backend.rocksdb.localdir`
 //! under a scratch directory that is deleted at the end.
 
 use super::{Run, ScenarioFigures, ScenarioOutcome, Workload, WorkloadParams};
@@ -27,8 +37,8 @@ use crate::report::{CheckpointFigures, IncrementalFigures};
 use anyhow::{Context, bail, ensure};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use weir_checkpoint::FileScope;
 use weir_connectors::{BlackholeSink, DataGenSource, random_range};
@@ -57,6 +67,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("execution.checkpointing.interval", "2s"),
     ("state.checkpoints.num-retained", "100"),
     ("restart-strategy.type", "none"),
+    ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"),
 ];
 
 fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<ScenarioOutcome> {
@@ -76,26 +87,9 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
     let interval = weir_core::config::parse_duration(conf.get_raw("execution.checkpointing.interval").unwrap_or("2s"))
         .map_err(|e| anyhow::anyhow!("execution.checkpointing.interval: {e}"))?;
 
-    let loaded = Arc::new(AtomicU64::new(0));
-    let env = StreamExecutionEnvironment::with_config(conf);
     let keys = params.keys;
-    let load =
-        env.from_source(DataGenSource::new(|i| (i, true)).with_count(keys), "Load").uid("load").set_parallelism(1);
-    let updates_per_s = (keys as f64 / 100.0) / interval.as_secs_f64().max(0.001);
-    let updates = env
-        .from_source(
-            DataGenSource::new(move |i| (random_range(super::SEED, i, keys), false)).with_rate_limit(updates_per_s),
-            "Updates",
-        )
-        .uid("updates")
-        .set_parallelism(1);
-    load.union(&[&updates])
-        .key_by(|&(key, _): &(u64, bool)| key)
-        .process(Count { count: ValueStateDescriptor::new("count"), loaded: Arc::clone(&loaded) })
-        .uid("count")
-        .sink_to(BlackholeSink::new())
-        .uid("blackhole");
-
+    let loaded = Arc::new(AtomicU64::new(0));
+    let (env, _) = build(conf.clone(), keys, interval, Arc::clone(&loaded));
     let checkpointing = env.checkpoint_config().get().context("reading the checkpoint configuration")?;
     let submitted = Instant::now();
     let client = env.execute_async("weir-bench incremental").context("submitting the job")?;
@@ -130,6 +124,8 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
     }
     client.cancel();
     let _ = client.wait_timeout(PATIENCE);
+    let last = measured.last().context("no checkpoint measured")?;
+    let restore_time = restore(&conf, keys, interval, &last.path)?;
 
     uploads.sort_unstable();
     let mut durations: Vec<u64> =
@@ -144,10 +140,59 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
                 incremental_bytes: uploads[uploads.len() / 2],
                 incremental_ms: durations[durations.len() / 2],
                 incremental_checkpoints: uploads.len(),
+                restore_ms: restore_time.as_millis() as u64,
             },
             checkpoints: CheckpointFigures::from_history(interval, checkpointing.mode, &measured),
         },
     })
+}
+
+/// The job on `conf`, and where its keyed function reports its first record: the instant after
+/// that record's state access and the count it found.
+fn build(
+    conf: Configuration,
+    keys: u64,
+    interval: Duration,
+    loaded: Arc<AtomicU64>,
+) -> (StreamExecutionEnvironment, Arc<OnceLock<(Instant, u64)>>) {
+    let first = Arc::new(OnceLock::new());
+    let env = StreamExecutionEnvironment::with_config(conf);
+    let load =
+        env.from_source(DataGenSource::new(|i| (i, true)).with_count(keys), "Load").uid("load").set_parallelism(1);
+    let updates_per_s = (keys as f64 / 100.0) / interval.as_secs_f64().max(0.001);
+    let updates = env
+        .from_source(
+            DataGenSource::new(move |i| (random_range(super::SEED, i, keys), false)).with_rate_limit(updates_per_s),
+            "Updates",
+        )
+        .uid("updates")
+        .set_parallelism(1);
+    load.union(&[&updates])
+        .key_by(|&(key, _): &(u64, bool)| key)
+        .process(Count { count: ValueStateDescriptor::new("count"), loaded, first: Arc::clone(&first) })
+        .uid("count")
+        .sink_to(BlackholeSink::new())
+        .uid("blackhole");
+    (env, first)
+}
+
+/// Submits the job again restored from `checkpoint` and waits for its first record: the time
+/// from submission to that record, checked to have found its key's loaded state.
+fn restore(conf: &Configuration, keys: u64, interval: Duration, checkpoint: &Path) -> anyhow::Result<Duration> {
+    let mut conf = conf.clone();
+    conf.set("execution.savepoint.path", checkpoint.display().to_string());
+    let (env, first) = build(conf, keys, interval, Arc::new(AtomicU64::new(0)));
+    let submitted = Instant::now();
+    let client = env.execute_async("weir-bench incremental (restored)").context("submitting the restored job")?;
+    let (at, found) = wait(&client, "the restored job's first record", || first.get().copied())?;
+    client.cancel();
+    let _ = client.wait_timeout(PATIENCE);
+    ensure!(
+        found >= 1,
+        "the restored job's first record found a count of {found}: the state of {} was not restored",
+        checkpoint.display()
+    );
+    Ok(at.duration_since(submitted))
 }
 
 /// Polls `check` every 20 ms until it gives a value; fails after [`PATIENCE`] or if the job
@@ -188,18 +233,24 @@ fn sizes(dir: &Path, seen: &mut BTreeSet<String>) -> anyhow::Result<(u64, u64)> 
     Ok((total, uploaded))
 }
 
-/// Counts records per key; reports load records.
+/// Counts records per key; reports load records and its first record.
 #[derive(Clone)]
 struct Count {
     count: ValueStateDescriptor<u64>,
     loaded: Arc<AtomicU64>,
+    /// Set once: the instant after the first record's state access and the count it found.
+    first: Arc<OnceLock<(Instant, u64)>>,
 }
 
 impl KeyedProcessFunction<u64, (u64, bool), u64> for Count {
     fn process_element(&mut self, (_, load): (u64, bool), ctx: &mut KeyedContext<'_, u64, u64>) -> Result<()> {
         let mut count = ctx.value(&self.count)?;
-        let n = count.get().copied().unwrap_or(0) + 1;
+        let found = count.get().copied().unwrap_or(0);
+        let n = found + 1;
         count.update(n);
+        if self.first.get().is_none() {
+            let _ = self.first.set((Instant::now(), found));
+        }
         if load {
             self.loaded.fetch_add(1, Ordering::Relaxed);
         }
