@@ -146,7 +146,7 @@ fn parse_rate(text: &str) -> Result<u64, String> {
 }
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    weir_runtime::limit_malloc_arenas();
     let outcome = match Cli::parse().command {
         Command::List => {
             list();
@@ -342,22 +342,4 @@ fn run_scenario(
         query: None,
     };
     Ok((report, phases))
-}
-
-/// Caps glibc's malloc arenas at the number of cores (at least 2) unless `MALLOC_ARENA_MAX` is
-/// set. glibc gives threads up to 8 arenas per core and keeps what an arena freed: with the
-/// `rocksdb` backend (RocksDB's background threads beside the subtask threads, and a restored
-/// job's new threads) a 10 M-key run with a 32 MB bound peaked at 114.5 MB RSS against 87.8 MB
-/// with `MALLOC_ARENA_MAX=2` (BENCHMARKS.md, "RocksDB at 10 M keys"). The `weir` binary does not
-/// do this yet.
-#[allow(unsafe_code)]
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
-        // SAFETY: mallopt only sets a malloc tunable; called before any thread is spawned.
-        unsafe {
-            libc::mallopt(libc::M_ARENA_MAX, cores as libc::c_int);
-        }
-    }
 }

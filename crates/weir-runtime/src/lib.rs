@@ -57,7 +57,7 @@ pub use checkpointing::restore_check::{JobOperator, OperatorRestore, RestoreChec
 pub use cluster::{
     AfterSavepoint, CancelOutcome, CheckpointCounts, CheckpointSummary, CheckpointsOverview, JobClient,
     JobExecutionResult, JobStatus, OperatorResult, RestoredSnapshot, SavepointError, SavepointStatus,
-    SavepointTriggerId,
+    SavepointTriggerId, limit_malloc_arenas,
 };
 pub use error::{FailureCause, JobError, TaskFailure};
 pub use faults::{FaultInjector, FaultPoint};

@@ -7,6 +7,7 @@ use weir::cli::{Cli, Command};
 use weir::{commands, error_report};
 
 fn main() -> ExitCode {
+    weir_runtime::limit_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return error_report::report_usage_error(error),

@@ -15,6 +15,7 @@ pub(crate) mod job_client;
 pub(crate) mod job_result;
 pub(crate) mod job_status;
 pub(crate) mod mini_cluster;
+pub(crate) mod process_memory;
 pub(crate) mod progress;
 pub(crate) mod savepoints;
 pub(crate) mod subtask;
@@ -23,4 +24,5 @@ pub use crate::checkpointing::overview::{CheckpointCounts, CheckpointsOverview, 
 pub use job_client::{CancelOutcome, JobClient};
 pub use job_result::{CheckpointSummary, JobExecutionResult, OperatorResult};
 pub use job_status::JobStatus;
+pub use process_memory::limit_malloc_arenas;
 pub use savepoints::{AfterSavepoint, SavepointError, SavepointStatus, SavepointTriggerId};
