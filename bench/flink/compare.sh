@@ -135,9 +135,11 @@ if [[ -n "${WEIR_BENCH:-}" ]]; then
     [[ -x "$WEIR_BENCH" ]] || die "WEIR_BENCH=$WEIR_BENCH is not an executable"
 else
     command -v cargo >/dev/null 2>&1 || die "cargo not found: it builds weir-bench (or set WEIR_BENCH to a built binary)"
+    # The same target dir and RocksDB archive as scripts/test.sh (RocksDB's C++ compiled once).
+    (cd "$ROOT" && . ./scripts/target-dir.sh && . ./scripts/rocksdb-lib.sh \
+        && echo "# building weir-bench (cargo build --release -p weir-bench, target dir $CARGO_TARGET_DIR)" >&2 \
+        && cargo build --release -q -p weir-bench) || die "cargo build --release -p weir-bench failed"
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/weir/target}"
-    echo "# building weir-bench (cargo build --release -p weir-bench, target dir $CARGO_TARGET_DIR)" >&2
-    (cd "$ROOT" && cargo build --release -q -p weir-bench) || die "cargo build --release -p weir-bench failed"
     WEIR_BENCH="$CARGO_TARGET_DIR/release/weir-bench"
 fi
 # A copy, so that a concurrent build cannot replace the binary mid-series.
