@@ -15,6 +15,9 @@
 //!   subtask finishes at about the same time, for a window operator to turn idle too and a
 //!   consumer of its results to pass their windows at the other subtask's final watermark, so
 //!   that those results then arrive late (found by Nexmark q5 at parallelism 2 under load).
+//!   This holds while splits are assigned once, before the first poll (every reader finishes
+//!   when its splits have); with dynamic assignment a reader waiting for more splits must turn
+//!   idle, or it would hold back the watermark downstream until its next split.
 //!
 //! Pure logic: no clock, no I/O. It is **not** the generator (see [`super::WatermarkGenerator`])
 //! nor where idleness is detected (see [`super::WithIdleness`]); it only combines.
