@@ -37,27 +37,7 @@ mod reducing_and_aggregating_state {
     use super::*;
     use std::sync::Arc;
     use weir_runtime::prelude::*;
-    use weir_testkit::RandomFaults;
-
-    #[derive(Clone)]
-    struct Average;
-
-    impl AggregateFunction<u64, (u64, u64), u64> for Average {
-        fn create_accumulator(&self) -> (u64, u64) {
-            (0, 0)
-        }
-        fn add(&self, acc: &mut (u64, u64), value: &u64) {
-            acc.0 += value;
-            acc.1 += 1;
-        }
-        fn get_result(&self, acc: &(u64, u64)) -> u64 {
-            acc.0 / acc.1.max(1)
-        }
-        fn merge(&self, into: &mut (u64, u64), other: &(u64, u64)) {
-            into.0 += other.0;
-            into.1 += other.1;
-        }
-    }
+    use weir_testkit::{Average, RandomFaults};
 
     #[derive(Clone)]
     struct Totals {

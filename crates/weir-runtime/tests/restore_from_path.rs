@@ -34,20 +34,7 @@ fn job(checkpoints: &Path, out: &Path, parallelism: usize, rate: Option<f64>) ->
         .set_externalized_checkpoint_retention(RetentionPolicy::RetainOnCancellation)
         .set_checkpoint_storage(checkpoints)
         .expect("dir");
-    let source = DataGenSource::new(|i| (i % KEYS, i)).with_count(RECORDS);
-    let source = match rate {
-        Some(rate) => source.with_rate_limit(rate),
-        None => source,
-    };
-    env.from_source(source, "numbers")
-        .uid("numbers")
-        .set_parallelism(1)
-        .key_by(|(key, _): &(u64, u64)| *key)
-        .process(common::RunningCount::new())
-        .uid("running-count")
-        .sink_to(ExactlyOnceFileSink::lines(out))
-        .uid("sink")
-        .set_parallelism(1);
+    common::add_running_count_job(&env, RECORDS, KEYS, rate, out);
     env
 }
 

@@ -10,7 +10,6 @@ mod common;
 use common::checkpoints::{CheckpointWatch, PATIENCE};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use weir_connectors::{DataGenSource, ExactlyOnceFileSink};
 use weir_runtime::prelude::*;
 use weir_runtime::{CancelOutcome, CheckpointingMode, RetentionPolicy, SavepointStatus};
 use weir_state::storage::find_latest_restorable;
@@ -45,20 +44,7 @@ fn job(base: &Path, parallelism: usize, backend: Backend, rate: Option<f64>) -> 
             .set_config("execution.checkpointing.incremental", incremental.to_string())
             .set_config("state.backend.rocksdb.localdir", base.join("rocksdb").display().to_string());
     }
-    let source = DataGenSource::new(|i| (i % KEYS, i)).with_count(RECORDS);
-    let source = match rate {
-        Some(rate) => source.with_rate_limit(rate),
-        None => source,
-    };
-    env.from_source(source, "numbers")
-        .uid("numbers")
-        .set_parallelism(1)
-        .key_by(|(key, _): &(u64, u64)| *key)
-        .process(common::RunningCount::new())
-        .uid("running-count")
-        .sink_to(ExactlyOnceFileSink::lines(base.join("out")))
-        .uid("sink")
-        .set_parallelism(1);
+    common::add_running_count_job(&env, RECORDS, KEYS, rate, &base.join("out"));
     env
 }
 

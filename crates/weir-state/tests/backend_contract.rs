@@ -21,7 +21,7 @@ use weir_state::{
     AggregatingStateDescriptor, KeyedStateBackend, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor,
     RocksDbOptions, StateTtlConfig, ValueStateDescriptor,
 };
-use weir_testkit::ManualClock;
+use weir_testkit::{Average, ManualClock};
 
 const MAX: usize = 128;
 
@@ -126,25 +126,6 @@ fn list_map_reducing_aggregating(backends: Backends) {
         assert_eq!(b.map_get(&map, &2).expect("map_get"), Some(format!("{key}/2")));
         assert_eq!(b.reducing(&sum).expect("reducing").get().copied(), Some(3 * key + 3));
         assert_eq!(b.aggregating(&avg).expect("aggregating").get(), Some(key + 1));
-    }
-}
-
-struct Average;
-
-impl weir_core::window::AggregateFunction<u64, (u64, u64), u64> for Average {
-    fn create_accumulator(&self) -> (u64, u64) {
-        (0, 0)
-    }
-    fn add(&self, acc: &mut (u64, u64), value: &u64) {
-        acc.0 += value;
-        acc.1 += 1;
-    }
-    fn get_result(&self, acc: &(u64, u64)) -> u64 {
-        acc.0 / acc.1.max(1)
-    }
-    fn merge(&self, into: &mut (u64, u64), from: &(u64, u64)) {
-        into.0 += from.0;
-        into.1 += from.1;
     }
 }
 

@@ -166,6 +166,34 @@ fn value_of(index: u64) -> u64 {
     random_u64(VALUE_SEED, index) % 1_000
 }
 
+/// Adds record `index` of `key` to the key's count and sum in `totals` and emits
+/// `(key, count, sum)`, after checking that the key had counted every earlier record of its own
+/// (`index / keys` of them, with `key = index % keys`): an error names the key and the record if
+/// its state was lost or is wrong. Returns the new count and sum. Shared by the `restore` and
+/// `recovery` jobs.
+pub(super) fn add_checked(
+    ctx: &mut KeyedContext<'_, u64, (u64, u64, u64)>,
+    totals: &ValueStateDescriptor<(u64, u64)>,
+    keys: u64,
+    (key, index): (u64, u64),
+) -> Result<(u64, u64)> {
+    let mut state = ctx.value(totals)?;
+    let (count, sum) = state.get().copied().unwrap_or((0, 0));
+    if count != index / keys {
+        return Err(Error::User(
+            format!(
+                "key {key} had counted {count} records before record {index} instead of {}: its state was lost or is wrong",
+                index / keys
+            )
+            .into(),
+        ));
+    }
+    let (count, sum) = (count + 1, sum + value_of(index));
+    state.update((count, sum));
+    ctx.collect((key, count, sum));
+    Ok((count, sum))
+}
+
 /// Per key: how many records, and the sum of their values; checks every record's count (see
 /// the module docs) and reports the record that makes the job's count reach a mark.
 #[derive(Clone)]
@@ -181,20 +209,7 @@ impl KeyedProcessFunction<u64, (u64, u64), (u64, u64, u64)> for CheckedCountAndS
         (key, index): (u64, u64),
         ctx: &mut KeyedContext<'_, u64, (u64, u64, u64)>,
     ) -> Result<()> {
-        let mut totals = ctx.value(&self.totals)?;
-        let (count, sum) = totals.get().copied().unwrap_or((0, 0));
-        if count != index / self.keys {
-            return Err(Error::User(
-                format!(
-                    "key {key} had counted {count} records before record {index} instead of {}: its state was lost or is wrong",
-                    index / self.keys
-                )
-                .into(),
-            ));
-        }
-        let (count, sum) = (count + 1, sum + value_of(index));
-        totals.update((count, sum));
-        ctx.collect((key, count, sum));
+        let (count, sum) = add_checked(ctx, &self.totals, self.keys, (key, index))?;
         self.progress.processed(|| Reached {
             at: Instant::now(),
             key,

@@ -58,8 +58,8 @@ pub struct SplitWatermarkCombiner<K> {
     status: WatermarkStatus,
     /// Whether something changed since the last `combine`.
     dirty: bool,
-    /// Splits finished so far (see the module docs: all finished is not idle).
-    finished: usize,
+    /// Whether a split has finished (see the module docs: all finished is not idle).
+    any_finished: bool,
 }
 
 impl<K: Eq + Hash + Clone> Default for SplitWatermarkCombiner<K> {
@@ -76,7 +76,7 @@ impl<K: Eq + Hash + Clone> SplitWatermarkCombiner<K> {
             published: Watermark::MIN,
             status: WatermarkStatus::Active,
             dirty: true,
-            finished: 0,
+            any_finished: false,
         }
     }
 
@@ -113,7 +113,7 @@ impl<K: Eq + Hash + Clone> SplitWatermarkCombiner<K> {
     /// A finished split no longer counts.
     pub fn finish_split(&mut self, split: &K) {
         if self.splits.remove(split).is_some() {
-            self.finished += 1;
+            self.any_finished = true;
             self.dirty = true;
         }
     }
@@ -124,7 +124,7 @@ impl<K: Eq + Hash + Clone> SplitWatermarkCombiner<K> {
             return WatermarkChange::default();
         }
         let minimum = self.splits.values().filter(|s| !s.idle).map(|s| s.watermark).min();
-        let all_finished = self.splits.is_empty() && self.finished > 0;
+        let all_finished = self.splits.is_empty() && self.any_finished;
         let status = match minimum {
             Some(_) => WatermarkStatus::Active,
             None if all_finished => self.status,

@@ -310,3 +310,30 @@ pub fn running_counts(records: u64, keys: u64) -> Vec<String> {
     lines.sort();
     lines
 }
+
+/// Adds the restore tests' job to `env`: `records` records `(i % keys, i)` from one source
+/// subtask (rate-limited if `rate` is given) → `key_by` → [`RunningCount`] → an exactly-once
+/// file sink into `out`, with the uids `numbers`, `running-count` and `sink` every restore of it
+/// must find again.
+pub fn add_running_count_job(
+    env: &StreamExecutionEnvironment,
+    records: u64,
+    keys: u64,
+    rate: Option<f64>,
+    out: &std::path::Path,
+) {
+    let source = weir_connectors::DataGenSource::new(move |i| (i % keys, i)).with_count(records);
+    let source = match rate {
+        Some(rate) => source.with_rate_limit(rate),
+        None => source,
+    };
+    env.from_source(source, "numbers")
+        .uid("numbers")
+        .set_parallelism(1)
+        .key_by(|(key, _): &(u64, u64)| *key)
+        .process(RunningCount::new())
+        .uid("running-count")
+        .sink_to(weir_connectors::ExactlyOnceFileSink::lines(out))
+        .uid("sink")
+        .set_parallelism(1);
+}

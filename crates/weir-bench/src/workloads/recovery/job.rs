@@ -20,12 +20,13 @@
 
 use super::protocol::Report;
 use crate::measure::monotonic_micros;
+use crate::workloads::restore::add_checked;
 use anyhow::{Context, bail};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use weir_connectors::{BlackholeSink, DataGenSource, random_u64};
+use weir_connectors::{BlackholeSink, DataGenSource};
 use weir_core::config::Configuration;
 use weir_runtime::prelude::*;
 
@@ -50,13 +51,7 @@ pub fn run(conf: Configuration, keys: u64, caught_up_at: Option<u64>) -> anyhow:
         .uid("keys")
         .set_parallelism(1)
         .key_by(|&(key, _): &(u64, u64)| key)
-        .process(CheckedCount {
-            totals: ValueStateDescriptor::new("count-and-sum"),
-            keys,
-            tracker: Arc::clone(&tracker),
-            seen_first: false,
-            caught_up_at: caught_up_at.unwrap_or(NONE),
-        })
+        .process(CheckedCount::new(keys, Arc::clone(&tracker), caught_up_at))
         .uid("count-and-sum")
         .sink_to(BlackholeSink::new())
         .uid("blackhole");
@@ -165,11 +160,6 @@ impl Mark {
     }
 }
 
-/// The value record `index` adds to its key's sum.
-fn value_of(index: u64) -> u64 {
-    random_u64(super::super::SEED ^ 1, index) % 1_000
-}
-
 /// Per key: how many records, and the sum of their values; checks every record's count (see the
 /// module docs) and tells the [`Tracker`] what it processed.
 #[derive(Clone)]
@@ -182,26 +172,26 @@ struct CheckedCount {
     caught_up_at: u64,
 }
 
+impl CheckedCount {
+    /// Over `keys` keys, reporting to `tracker`, and catching up at record `caught_up_at` if given.
+    fn new(keys: u64, tracker: Arc<Tracker>, caught_up_at: Option<u64>) -> Self {
+        CheckedCount {
+            totals: ValueStateDescriptor::new("count-and-sum"),
+            keys,
+            tracker,
+            seen_first: false,
+            caught_up_at: caught_up_at.unwrap_or(NONE),
+        }
+    }
+}
+
 impl KeyedProcessFunction<u64, (u64, u64), (u64, u64, u64)> for CheckedCount {
     fn process_element(
         &mut self,
         (key, index): (u64, u64),
         ctx: &mut KeyedContext<'_, u64, (u64, u64, u64)>,
     ) -> Result<()> {
-        let mut totals = ctx.value(&self.totals)?;
-        let (count, sum) = totals.get().copied().unwrap_or((0, 0));
-        if count != index / self.keys {
-            return Err(Error::User(
-                format!(
-                    "key {key} had counted {count} records before record {index} instead of {}: its state was lost or is wrong",
-                    index / self.keys
-                )
-                .into(),
-            ));
-        }
-        let (count, sum) = (count + 1, sum + value_of(index));
-        totals.update((count, sum));
-        ctx.collect((key, count, sum));
+        add_checked(ctx, &self.totals, self.keys, (key, index))?;
         self.tracker.newest_index.store(index, Ordering::Relaxed);
         if !self.seen_first {
             self.seen_first = true;
@@ -257,13 +247,7 @@ mod tests {
         let keys = 10;
         env.from_collection((0..30_u64).map(|index| (index % keys, index)).collect::<Vec<_>>())
             .key_by(|&(key, _): &(u64, u64)| key)
-            .process(CheckedCount {
-                totals: ValueStateDescriptor::new("count-and-sum"),
-                keys,
-                tracker: Arc::clone(&tracker),
-                seen_first: false,
-                caught_up_at: 17,
-            })
+            .process(CheckedCount::new(keys, Arc::clone(&tracker), Some(17)))
             .sink_to(BlackholeSink::new());
         env.execute("marks").expect("runs");
         assert_eq!(tracker.first.get().map(|(index, _)| index), Some(0));
