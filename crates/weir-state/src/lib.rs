@@ -38,7 +38,7 @@ mod snapshot_job;
 pub mod storage;
 pub mod ttl;
 
-pub use config::{RocksDbOptions, StateBackendConfig, StateBackendType};
+pub use config::{RocksDbOptions, StateBackendConfig, StateBackendType, TimerStore};
 pub use descriptor::{
     AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReduceFn, ReducingStateDescriptor, StateKind,
     ValueStateDescriptor,

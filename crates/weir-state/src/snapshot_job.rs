@@ -22,6 +22,20 @@ impl KeyedSnapshotJob {
         matches!(self, KeyedSnapshotJob::Incremental(_))
     }
 
+    /// The timers of queue `name` that the snapshot holds in its database and that must travel
+    /// in the canonical timer format: those of a `rocksdb` full snapshot. None for the `hashmap`
+    /// backend (its timers are in memory) or an incremental snapshot (its files hold them).
+    pub fn stored_timers<K, N>(&self, name: &str) -> crate::Result<Vec<(weir_core::Timestamp, K, N)>>
+    where
+        K: serde::de::DeserializeOwned,
+        N: serde::de::DeserializeOwned,
+    {
+        match self {
+            KeyedSnapshotJob::Full(full) => full.stored_timers(name),
+            KeyedSnapshotJob::Frozen(_) | KeyedSnapshotJob::Incremental(_) => Ok(Vec::new()),
+        }
+    }
+
     /// The snapshot in the canonical format; an incremental job has none (use [`Self::run`]).
     pub fn encode(self) -> crate::Result<KeyedStateSnapshot> {
         match self {

@@ -46,7 +46,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use weir_core::clock::{Clock, SystemClock};
 use weir_core::snapshot::RestoredFile;
-use weir_core::{Data, Key, KeyGroup, KeyGroupRange};
+use weir_core::{Data, Key, KeyGroup, KeyGroupRange, Timestamp};
 
 use crate::descriptor::{
     AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, SlotCache, StateKind,
@@ -332,6 +332,37 @@ impl<K: Key> KeyedStateBackend<K> {
                 Ok(crate::KeyedSnapshotJob::Incremental(store.incremental_snapshot(&mut self.states, restored, id)?))
             }
             Some(store) => Ok(crate::KeyedSnapshotJob::Full(store.full_snapshot(&mut self.states, restored, id)?)),
+        }
+    }
+
+    /// Timer queue `name` (a time domain) stored in this backend's database, for the keyed
+    /// operator instance's timers: `None` for the `hashmap` backend and with
+    /// `state.backend.rocksdb.timer-service.factory: heap`, where the operator keeps timers in
+    /// memory. Open it after any restore (a restore replaces the database; the queue reads the
+    /// restored timers).
+    pub fn timer_queue<N>(
+        &self,
+        name: &str,
+        max_parallelism: usize,
+    ) -> Result<Option<crate::rocksdb::StoredTimerQueue<K, N>>>
+    where
+        N: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        match &self.store {
+            Some(store) => store.timer_queue(name, max_parallelism),
+            None => Ok(None),
+        }
+    }
+
+    /// Timers of queue `name` that a restored database holds, taken out of it: for an operator
+    /// that keeps timers in memory restoring a snapshot whose database stored them.
+    pub fn take_stored_timers<N>(&self, name: &str, max_parallelism: usize) -> Result<Vec<(Timestamp, K, N)>>
+    where
+        N: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        match &self.store {
+            Some(store) => store.take_stored_timers(name, max_parallelism),
+            None => Ok(Vec::new()),
         }
     }
 

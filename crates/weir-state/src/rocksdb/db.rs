@@ -16,10 +16,12 @@
 //! fewer, larger shards ([`MIN_CACHE_SHARD_BYTES`]).
 
 use rocksdb::{
-    BlockBasedIndexType, BlockBasedOptions, Cache, ColumnFamilyDescriptor, DB, LruCacheOptions, Options,
-    WriteBufferManager, WriteOptions,
+    BlockBasedIndexType, BlockBasedOptions, BoundColumnFamily, Cache, ColumnFamilyDescriptor, DB, DBWithThreadMode,
+    LruCacheOptions, MultiThreaded, Options, WriteBufferManager, WriteOptions,
 };
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use super::keys::META_COLUMN_FAMILY;
 use crate::error::{Result, StateError};
@@ -47,11 +49,17 @@ fn block_cache(capacity: usize) -> Cache {
 }
 
 /// A database with the options every column family of it gets.
+///
+/// Multi-threaded mode (column families created through `&self`): the backend's store and its
+/// timer queues (module `timers`) share one database, each through an `Arc`, on the one thread
+/// of the operator instance.
 pub(crate) struct StateDb {
-    pub(crate) db: DB,
+    pub(crate) db: DBWithThreadMode<MultiThreaded>,
     pub(crate) path: PathBuf,
     cf_options: Options,
     pub(crate) write_options: WriteOptions,
+    /// Every column family's name (RocksDB lists them only for a closed database).
+    column_families: Mutex<BTreeSet<String>>,
 }
 
 /// The options of a database within `memory` bytes (RocksDB's share of it).
@@ -101,21 +109,29 @@ impl StateDb {
             }
         }
         let descriptors = names.iter().map(|n| ColumnFamilyDescriptor::new(n, options.clone()));
-        let db = DB::open_cf_descriptors(&options, path, descriptors).map_err(err("open"))?;
+        let db =
+            DBWithThreadMode::<MultiThreaded>::open_cf_descriptors(&options, path, descriptors).map_err(err("open"))?;
         let mut write_options = WriteOptions::default();
         write_options.disable_wal(true);
-        Ok(StateDb { db, path: path.to_path_buf(), cf_options: options, write_options })
+        let column_families = Mutex::new(names.into_iter().collect());
+        Ok(StateDb { db, path: path.to_path_buf(), cf_options: options, write_options, column_families })
     }
 
     /// The column family `name`, created if missing.
-    pub(crate) fn ensure_column_family(&mut self, name: &str) -> Result<()> {
+    pub(crate) fn ensure_column_family(&self, name: &str) -> Result<()> {
         if self.db.cf_handle(name).is_none() {
             self.db.create_cf(name, &self.cf_options).map_err(|source| self.error("create a column family", source))?;
+            self.column_families.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string());
         }
         Ok(())
     }
 
-    pub(crate) fn cf(&self, name: &str) -> Result<&rocksdb::ColumnFamily> {
+    /// The names of every column family.
+    pub(crate) fn column_family_names(&self) -> Vec<String> {
+        self.column_families.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+    }
+
+    pub(crate) fn cf(&self, name: &str) -> Result<Arc<BoundColumnFamily<'_>>> {
         self.db.cf_handle(name).ok_or_else(|| {
             StateError::Store(format!("the database '{}' has no column family '{name}'", self.path.display()))
         })

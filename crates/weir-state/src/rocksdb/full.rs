@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use weir_core::{Key, KeyGroup, KeyGroupRange};
+use weir_core::{Key, KeyGroup, KeyGroupRange, Timestamp};
 
 use super::workdir::WorkDir;
 use super::{RocksDbStore, StateMeta, db, keys};
@@ -73,6 +73,17 @@ impl<K: Key> RocksDbStore<K> {
 }
 
 impl FullSnapshot {
+    /// The timers of queue `name` in the checkpoint, in firing order (they go into the snapshot
+    /// in the canonical timer format of the operator, beside the state).
+    pub fn stored_timers<K, N>(&self, name: &str) -> Result<Vec<(Timestamp, K, N)>>
+    where
+        K: serde::de::DeserializeOwned,
+        N: serde::de::DeserializeOwned,
+    {
+        let (db, _) = db::open_read_only(self.checkpoint.path())?;
+        super::read_stored_timers(&db, &keys::timer_column_family(name))
+    }
+
     /// Reads the checkpoint into the canonical format (then removes it).
     pub fn encode(self) -> Result<KeyedStateSnapshot> {
         let (db, _) = db::open_read_only(self.checkpoint.path())?;

@@ -23,19 +23,22 @@
 //! snapshots by opening their files, clipping to this instance's key groups with range deletes
 //! and copying in only the key groups other old instances held.
 //!
-//! It is **not** where timers live (the operator's timer service snapshots them beside the
-//! state), and TTL is checked when a value is read (expired values stay in RocksDB until their
-//! key is next used).
+//! Timers (module `timers`) are stored here too, in column families of their own, unless
+//! `state.backend.rocksdb.timer-service.factory` is `heap`. TTL is checked when a value is read
+//! (expired values stay in RocksDB until their key is next used).
 
 mod db;
 mod full;
 mod incremental;
 mod keys;
 mod restore;
+mod timers;
 mod workdir;
 
 pub use full::FullSnapshot;
 pub use incremental::{INCREMENTAL_SNAPSHOT_MAGIC, IncrementalSnapshot};
+pub use timers::StoredTimerQueue;
+pub(crate) use timers::read_all as read_stored_timers;
 
 /// Decodes the bytes of an incremental snapshot.
 pub(crate) fn incremental_handle(bytes: &[u8]) -> Result<incremental::IncrementalHandle> {
@@ -47,9 +50,9 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use weir_core::{Key, KeyGroup, KeyGroupRange};
+use weir_core::{Key, KeyGroup, KeyGroupRange, Timestamp};
 
-use crate::config::RocksDbOptions;
+use crate::config::{RocksDbOptions, TimerStore};
 use crate::descriptor::StateKind;
 use crate::error::{Result, StateError};
 use crate::heap::RegisteredState;
@@ -83,7 +86,7 @@ struct Resident {
 
 /// The database of one `rocksdb` backend instance and its cache bookkeeping.
 pub(crate) struct RocksDbStore<K> {
-    db: StateDb,
+    db: Arc<StateDb>,
     range: KeyGroupRange,
     options: RocksDbOptions,
     /// By state slot, in step with the backend's registered states.
@@ -119,7 +122,10 @@ impl<K: Key> RocksDbStore<K> {
             )));
         }
         let workdir = Arc::new(WorkDir::create(&options.local_dir, name)?);
-        let db = StateDb::open(&workdir.path().join("db"), db::options(options.memory, options.write_buffer_ratio))?;
+        let db = Arc::new(StateDb::open(
+            &workdir.path().join("db"),
+            db::options(options.memory, options.write_buffer_ratio),
+        )?);
         let cache_budget = (options.memory as f64 * (1.0 - db::ROCKSDB_SHARE)) as u64;
         Ok(RocksDbStore {
             db,
@@ -156,7 +162,7 @@ impl<K: Key> RocksDbStore<K> {
                 .map_err(|source| StateError::Encode { state: state.name.clone(), source })?;
             let meta_cf = self.db.cf(keys::META_COLUMN_FAMILY)?;
             let mut batch = WriteBatch::default();
-            batch.put_cf(meta_cf, state.name.as_bytes(), encoded);
+            batch.put_cf(&meta_cf, state.name.as_bytes(), encoded);
             self.db.write(batch)?;
             self.known.insert(state.name.clone(), meta);
         }
@@ -188,7 +194,7 @@ impl<K: Key> RocksDbStore<K> {
         let key_buf = &mut self.key_buf;
         let codec = state.codec;
         (codec.drain_group)(&mut *state.table, offset, &mut |key, value| match keys::encode(group, key, key_buf) {
-            Ok(()) => batch.put_cf(cf, &key_buf[..], value),
+            Ok(()) => batch.put_cf(&cf, &key_buf[..], value),
             Err(error) => failed = Some(error),
         })
         .map_err(|source| StateError::Encode { state: state.name.clone(), source })?;
@@ -226,7 +232,7 @@ impl<K: Key> RocksDbStore<K> {
         keys::encode(group, key, &mut self.key_buf)
             .map_err(|source| StateError::Encode { state: state.name.clone(), source })?;
         let cf = self.db.cf(&self.residency[slot].column_family)?;
-        let found = self.db.db.get_pinned_cf(cf, &self.key_buf).map_err(|source| self.db.error("read", source))?;
+        let found = self.db.db.get_pinned_cf(&cf, &self.key_buf).map_err(|source| self.db.error("read", source))?;
         if let Some(bytes) = found {
             (state.codec.decode)(&mut *state.table, offset, key.clone(), &bytes)
                 .map_err(|source| StateError::DecodeStored { state: state.name.clone(), source })?;
@@ -242,7 +248,7 @@ impl<K: Key> RocksDbStore<K> {
         let state = &mut states[slot];
         let cf = self.db.cf(&self.residency[slot].column_family)?;
         let residency = &mut self.residency[slot];
-        for item in self.db.db.iterator_cf(cf, rocksdb::IteratorMode::Start) {
+        for item in self.db.db.iterator_cf(&cf, rocksdb::IteratorMode::Start) {
             let (stored_key, value) = item.map_err(|source| self.db.error("read", source))?;
             let corrupt = |source| StateError::DecodeStored { state: state.name.clone(), source };
             let (group, key_bytes) =
@@ -273,11 +279,11 @@ impl<K: Key> RocksDbStore<K> {
                 let present = (state.codec.encode)(&*state.table, resident.offset as usize, key, &mut self.value_buf)
                     .map_err(encode_error)?;
                 if present {
-                    batch.put_cf(cf, &self.key_buf, &self.value_buf);
+                    batch.put_cf(&cf, &self.key_buf, &self.value_buf);
                     self.written.0 += (self.key_buf.len() + self.value_buf.len()) as u64;
                     self.written.1 += 1;
                 } else {
-                    batch.delete_cf(cf, &self.key_buf);
+                    batch.delete_cf(&cf, &self.key_buf);
                 }
                 resident.dirty = false;
             }
@@ -312,7 +318,7 @@ impl<K: Key> RocksDbStore<K> {
         let (from, to) = keys::bounds(KeyGroupRange { start: 0, end: keys::MAX_KEY_GROUPS });
         for name in self.known.keys() {
             let cf = self.db.cf(&keys::column_family(name))?;
-            self.db.db.delete_range_cf(cf, &from, &to).map_err(|source| self.db.error("delete", source))?;
+            self.db.db.delete_range_cf(&cf, &from, &to).map_err(|source| self.db.error("delete", source))?;
         }
         Ok(())
     }
@@ -324,7 +330,7 @@ impl<K: Key> RocksDbStore<K> {
         for (state, residency) in states.iter().zip(&self.residency) {
             count += state.table.entry_count();
             let Ok(cf) = self.db.cf(&residency.column_family) else { continue };
-            for (stored_key, _) in self.db.db.iterator_cf(cf, rocksdb::IteratorMode::Start).flatten() {
+            for (stored_key, _) in self.db.db.iterator_cf(&cf, rocksdb::IteratorMode::Start).flatten() {
                 let cached = keys::split(&stored_key)
                     .and_then(|(_, key)| postcard::from_bytes::<K>(key).ok())
                     .is_some_and(|key| residency.keys.contains_key(&key));
@@ -353,6 +359,40 @@ impl<K: Key> RocksDbStore<K> {
             rocksdb::checkpoint::Checkpoint::new(&self.db.db).map_err(|source| self.db.error("checkpoint", source))?;
         checkpoint.create_checkpoint(&path).map_err(|source| self.db.error("take a checkpoint", source))?;
         Ok(full::CheckpointDir::new(path, Arc::clone(&self.workdir)))
+    }
+
+    /// Timer queue `name` in the database, or `None` where timers stay in memory
+    /// (`timer-service.factory: heap`). Open queues only after a restore: it replaces the
+    /// database.
+    pub(crate) fn timer_queue<N>(&self, name: &str, max_parallelism: usize) -> Result<Option<StoredTimerQueue<K, N>>>
+    where
+        N: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        if self.options.timers == TimerStore::Heap {
+            return Ok(None);
+        }
+        let queue = StoredTimerQueue::open(
+            Arc::clone(&self.db),
+            Arc::clone(&self.workdir),
+            keys::timer_column_family(name),
+            self.range,
+            max_parallelism,
+        )?;
+        Ok(Some(queue))
+    }
+
+    /// The timers of queue `name` a restored database holds, removed from it: for timers kept
+    /// in memory (`timer-service.factory: heap`) restored from a snapshot that stored them.
+    pub(crate) fn take_stored_timers<N>(&self, name: &str, max_parallelism: usize) -> Result<Vec<(Timestamp, K, N)>>
+    where
+        N: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let column_family = keys::timer_column_family(name);
+        if !self.db.column_family_names().contains(&column_family) {
+            return Ok(Vec::new());
+        }
+        let db = Arc::clone(&self.db);
+        StoredTimerQueue::open(db, Arc::clone(&self.workdir), column_family, self.range, max_parallelism)?.drain()
     }
 
     /// The states the database holds, for a snapshot: name, kind, TTL.

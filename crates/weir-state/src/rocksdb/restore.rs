@@ -7,7 +7,8 @@
 //! a rescale the old database that shares the most key groups with this instance becomes its
 //! database and is clipped to this instance's range with two range deletes per state; the key
 //! groups of this range that other old instances held are copied in from their databases,
-//! opened read-only and read within this range only — never a copy of everything.
+//! opened read-only and read within this range only — never a copy of everything. Timers
+//! (stored in the database, module `timers`) are clipped and copied with the states.
 
 use rocksdb::WriteBatch;
 use std::path::Path;
@@ -54,16 +55,18 @@ impl<K: Key> RocksDbStore<K> {
         let base_dir = self.workdir.path().join("db-restored");
         lay_out(&relevant[base].0, &relevant[base].1, &base_dir)?;
         let options = db::options(self.options.memory, self.options.write_buffer_ratio);
-        self.db = db::StateDb::open(&base_dir, options)?;
+        self.db = Arc::new(db::StateDb::open(&base_dir, options)?);
         let _ = std::fs::remove_dir_all(self.workdir.path().join("db"));
         let (from, to) = keys::bounds(self.range);
         let (lowest, highest) = keys::bounds(KeyGroupRange { start: 0, end: keys::MAX_KEY_GROUPS });
         for name in self.known.keys() {
             self.db.ensure_column_family(&keys::column_family(name))?;
-            let cf = self.db.cf(&keys::column_family(name))?;
+        }
+        for name in self.db.column_family_names().into_iter().filter(|n| keys::is_keyed_column_family(n)) {
+            let cf = self.db.cf(&name)?;
             for (start, end) in [(&lowest, &from), (&to, &highest)] {
                 if start < end {
-                    self.db.db.delete_range_cf(cf, start, end).map_err(|source| self.db.error("clip", source))?;
+                    self.db.db.delete_range_cf(&cf, start, end).map_err(|source| self.db.error("clip", source))?;
                 }
             }
         }
@@ -85,7 +88,7 @@ impl<K: Key> RocksDbStore<K> {
     fn copy_range_from(&mut self, dir: &Path) -> Result<()> {
         let (source, names) = db::open_read_only(dir)?;
         let (from, to) = keys::bounds(self.range);
-        for cf_name in names.iter().filter(|n| n.starts_with(keys::column_family("").as_str())) {
+        for cf_name in names.iter().filter(|n| keys::is_keyed_column_family(n)) {
             self.db.ensure_column_family(cf_name)?;
             let Some(source_cf) = source.cf_handle(cf_name) else { continue };
             let target_cf = self.db.cf(cf_name)?;
@@ -99,7 +102,7 @@ impl<K: Key> RocksDbStore<K> {
                     path: dir.to_path_buf(),
                     source,
                 })?;
-                batch.put_cf(target_cf, key, value);
+                batch.put_cf(&target_cf, key, value);
                 if batch.size_in_bytes() >= COPY_BATCH_BYTES {
                     self.db.write(std::mem::take(&mut batch))?;
                 }
