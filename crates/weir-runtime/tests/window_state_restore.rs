@@ -6,6 +6,11 @@
 //! restored. The output of both runs together must equal an uninterrupted run's, line for line
 //! once sorted: firing numbers continue where they were, totals too, and every window is
 //! cleared once.
+//!
+//! The same on the `rocksdb` backend, whose timers (each window's firing and cleanup) are
+//! stored in its database (issue 6): through a savepoint (timers listed in the canonical
+//! format) into `rocksdb` and into `hashmap`, and from a retained incremental checkpoint (timers
+//! in its files, clipped and copied on the rescale).
 
 mod common;
 
@@ -16,7 +21,8 @@ use std::time::Duration;
 use weir_connectors::{DataGenSource, ExactlyOnceFileSink};
 use weir_core::watermark::{WatermarkGenerator, WatermarkOutput};
 use weir_runtime::prelude::*;
-use weir_runtime::{CheckpointingMode, SavepointStatus};
+use weir_runtime::{CancelOutcome, CheckpointingMode, RetentionPolicy, SavepointStatus};
+use weir_state::storage::find_latest_restorable;
 
 const RECORDS: u64 = 40_000;
 const KEYS: u64 = 13;
@@ -120,12 +126,43 @@ enum Operator {
     Sliced,
 }
 
+/// Where the windows' keyed state and timers live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    HashMap,
+    /// `rocksdb` with its timers in the database, incremental checkpoints or full ones.
+    RocksDb {
+        incremental: bool,
+    },
+}
+
+/// How the first run ends, and what the second restores from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// Stopped with a savepoint (canonical format).
+    Savepoint,
+    /// Cancelled; restored from its latest retained checkpoint.
+    Cancel,
+}
+
 /// The job at `parallelism` (source and sink at 1) under `dirs`; `rate` limits the source.
-fn job(dirs: &Path, parallelism: usize, operator: Operator, rate: Option<f64>) -> StreamExecutionEnvironment {
+fn job(
+    dirs: &Path,
+    parallelism: usize,
+    operator: Operator,
+    backend: Backend,
+    rate: Option<f64>,
+) -> StreamExecutionEnvironment {
     let env = common::env(parallelism);
     env.enable_checkpointing(Duration::from_millis(20), CheckpointingMode::ExactlyOnce)
         .set_config("state.checkpoints.dir", dirs.join("checkpoints").display().to_string())
         .set_config("state.savepoints.dir", dirs.join("savepoints").display().to_string());
+    env.checkpoint_config().set_externalized_checkpoint_retention(RetentionPolicy::RetainOnCancellation);
+    if let Backend::RocksDb { incremental } = backend {
+        env.set_config("state.backend.type", "rocksdb")
+            .set_config("execution.checkpointing.incremental", incremental.to_string())
+            .set_config("state.backend.rocksdb.localdir", dirs.join("rocksdb").display().to_string());
+    }
     let source = DataGenSource::new(|i| (i % KEYS, i)).with_count(RECORDS);
     let source = match rate {
         Some(rate) => source.with_rate_limit(rate),
@@ -154,7 +191,7 @@ fn job(dirs: &Path, parallelism: usize, operator: Operator, rate: Option<f64>) -
 /// What an uninterrupted run commits, sorted.
 fn uninterrupted(operator: Operator) -> Vec<String> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let result = job(dir.path(), 2, operator, None).execute("uninterrupted").expect("runs");
+    let result = job(dir.path(), 2, operator, Backend::HashMap, None).execute("uninterrupted").expect("runs");
     assert_eq!(result.status, JobStatus::Finished);
     let lines = common::committed_lines(&dir.path().join("out"));
     let refired = lines.iter().filter(|l| l.contains("fire=2")).count();
@@ -162,32 +199,53 @@ fn uninterrupted(operator: Operator) -> Vec<String> {
     lines
 }
 
-/// Runs the job at `parallelism` until three checkpoints completed, stops it with a savepoint
-/// (without drain) and returns the savepoint's directory.
-fn run_and_stop(dirs: &Path, parallelism: usize, operator: Operator) -> PathBuf {
-    let env = job(dirs, parallelism, operator, Some(20_000.0));
+/// Runs the job at `parallelism` until three checkpoints completed, stops it as `stop` says
+/// and returns the directory to restore from.
+fn run_and_stop(dirs: &Path, parallelism: usize, operator: Operator, backend: Backend, stop: Stop) -> PathBuf {
+    let env = job(dirs, parallelism, operator, backend, Some(20_000.0));
     let watch = CheckpointWatch::new();
     env.set_fault_injector(watch.clone());
-    let client = env.execute_async("stopped with a savepoint").expect("submitted");
+    let client = env.execute_async("stopped mid-stream").expect("submitted");
     watch.wait_for_completed(3);
-    let trigger = client.stop_with_savepoint(None, false).expect("the stop is accepted");
-    let savepoint = match client.wait_for_savepoint(&trigger, PATIENCE) {
-        Some(SavepointStatus::Completed { path }) => path,
-        other => panic!("the stop's savepoint did not complete: {other:?}"),
+    let savepoint = match stop {
+        Stop::Savepoint => {
+            let trigger = client.stop_with_savepoint(None, false).expect("the stop is accepted");
+            match client.wait_for_savepoint(&trigger, PATIENCE) {
+                Some(SavepointStatus::Completed { path }) => Some(path),
+                other => panic!("the stop's savepoint did not complete: {other:?}"),
+            }
+        }
+        Stop::Cancel => {
+            assert_eq!(client.cancel(), CancelOutcome::Requested);
+            None
+        }
     };
-    let result = client.wait_timeout(PATIENCE).expect("the job ended").expect("finished, not failed");
-    assert_eq!(result.status, JobStatus::Finished);
-    let stopped = common::committed_lines(&dirs.join("out"));
-    assert!(stopped.iter().any(|l| l.contains("fire=2")), "the stopped run re-fired windows");
-    savepoint
+    let result = client.wait_timeout(PATIENCE).expect("the job ended").expect("stopped, not failed");
+    let expected_status = if stop == Stop::Savepoint { JobStatus::Finished } else { JobStatus::Cancelled };
+    assert_eq!(result.status, expected_status, "the job ended before it was stopped mid-stream");
+    if stop == Stop::Savepoint {
+        // (A cancelled run leaves part files in progress, for the restored run to settle.)
+        let stopped = common::committed_lines(&dirs.join("out"));
+        assert!(stopped.iter().any(|l| l.contains("fire=2")), "the stopped run re-fired windows");
+    }
+    savepoint.unwrap_or_else(|| {
+        let job_dir = dirs.join("checkpoints").join(result.job_id.to_string());
+        let (latest, skipped) = find_latest_restorable(&job_dir).expect("readable job dir");
+        assert!(skipped.is_empty(), "{skipped:?}");
+        latest.expect("a retained checkpoint").dir().to_path_buf()
+    })
 }
 
 fn stop_and_restore(from: usize, to: usize, operator: Operator) {
+    stop_and_restore_on((from, Backend::HashMap), (to, Backend::HashMap), operator, Stop::Savepoint);
+}
+
+fn stop_and_restore_on(from: (usize, Backend), to: (usize, Backend), operator: Operator, stop: Stop) {
     let expected = uninterrupted(operator);
     let dir = tempfile::tempdir().expect("temp dir");
-    let savepoint = run_and_stop(dir.path(), from, operator);
-    let env = job(dir.path(), to, operator, None);
-    env.set_config("execution.savepoint.path", savepoint.display().to_string());
+    let snapshot = run_and_stop(dir.path(), from.0, operator, from.1, stop);
+    let env = job(dir.path(), to.0, operator, to.1, None);
+    env.set_config("execution.savepoint.path", snapshot.display().to_string());
     let result = env.execute("restored").expect("the restored job runs");
     assert_eq!(result.status, JobStatus::Finished);
     let got = common::committed_lines(&dir.path().join("out"));
@@ -197,7 +255,7 @@ fn stop_and_restore(from: usize, to: usize, operator: Operator) {
         let missing: Vec<_> = expected_set.difference(&got_set).take(5).collect();
         let extra: Vec<_> = got_set.difference(&expected_set).take(5).collect();
         panic!(
-            "{operator:?} stopped at {from}, restored at {to}: {} lines, {} expected; missing {missing:?}, extra {extra:?}",
+            "{operator:?} stopped at {from:?} ({stop:?}), restored at {to:?}: {} lines, {} expected; missing {missing:?}, extra {extra:?}",
             got.len(),
             expected.len()
         );
@@ -222,4 +280,32 @@ fn slice_sharing_state_survives_a_restore_from_2_to_3_subtasks() {
 #[test]
 fn slice_sharing_state_survives_a_restore_from_3_to_1_subtask() {
     stop_and_restore(3, 1, Operator::Sliced);
+}
+
+const INCREMENTAL: Backend = Backend::RocksDb { incremental: true };
+const FULL: Backend = Backend::RocksDb { incremental: false };
+
+#[test]
+fn general_operator_timers_in_rocksdb_survive_an_incremental_checkpoint_restore_from_2_to_3_subtasks() {
+    stop_and_restore_on((2, INCREMENTAL), (3, INCREMENTAL), Operator::General, Stop::Cancel);
+}
+
+#[test]
+fn slice_sharing_timers_in_rocksdb_survive_an_incremental_checkpoint_restore_from_3_to_1_subtask() {
+    stop_and_restore_on((3, INCREMENTAL), (1, INCREMENTAL), Operator::Sliced, Stop::Cancel);
+}
+
+#[test]
+fn general_operator_timers_in_rocksdb_go_through_a_savepoint_into_the_hashmap_backend() {
+    stop_and_restore_on((2, INCREMENTAL), (1, Backend::HashMap), Operator::General, Stop::Savepoint);
+}
+
+#[test]
+fn slice_sharing_timers_in_memory_go_through_a_savepoint_into_rocksdb() {
+    stop_and_restore_on((1, Backend::HashMap), (2, FULL), Operator::Sliced, Stop::Savepoint);
+}
+
+#[test]
+fn general_operator_timers_in_a_full_rocksdb_checkpoint_restore_rescaled() {
+    stop_and_restore_on((3, FULL), (2, FULL), Operator::General, Stop::Cancel);
 }

@@ -49,6 +49,7 @@ impl<K: Key> KeyedBackend<K> {
 
     /// The keyed state and timers, for a checkpoint.
     pub(crate) fn snapshot(&mut self, checkpoint: &CheckpointInfo) -> Result<Option<StateSnapshot>> {
+        self.timers.check()?;
         keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range, checkpoint)
     }
 
@@ -74,6 +75,8 @@ impl<K: Key> KeyedBackend<K> {
         out: &'a mut Output<O>,
         timestamp: Option<Timestamp>,
     ) -> Result<KeyedContext<'a, K, O>> {
+        // A timer the last function call could not store fails the task before it goes on.
+        self.timers.check()?;
         let group = assign_key_group(&key, self.max_parallelism)?;
         let state = self.state.as_mut().ok_or_else(|| Error::Internal("keyed state used before on_start".into()))?;
         state.set_current_key(key, group)?;
@@ -94,11 +97,11 @@ impl<K: Key> KeyedBackend<K> {
         mut on_timer: impl FnMut(Timestamp, TimeDomain, KeyedContext<'_, K, O>) -> Result<()>,
     ) -> Result<()> {
         self.timers.watermark = self.timers.watermark.max(watermark);
-        while let Some((time, key, ())) = self.timers.event_time.pop_due(watermark.0) {
+        while let Some((time, key, ())) = self.timers.event_time.pop_due(watermark.0)? {
             let ctx = self.context(key, out, Some(time))?;
             on_timer(time, TimeDomain::EventTime, ctx)?;
         }
-        Ok(())
+        self.timers.check()
     }
 
     /// When the earliest processing-time timer is due.
@@ -115,11 +118,11 @@ impl<K: Key> KeyedBackend<K> {
         out: &mut Output<O>,
         mut on_timer: impl FnMut(Timestamp, TimeDomain, KeyedContext<'_, K, O>) -> Result<()>,
     ) -> Result<()> {
-        while let Some((time, key, ())) = self.timers.processing_time.pop_due(now) {
+        while let Some((time, key, ())) = self.timers.processing_time.pop_due(now)? {
             let ctx = self.context(key, out, None)?;
             on_timer(time, TimeDomain::ProcessingTime, ctx)?;
         }
-        Ok(())
+        self.timers.check()
     }
 }
 

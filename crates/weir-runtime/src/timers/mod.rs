@@ -6,9 +6,14 @@
 //! timers when the clock does. A timer's callback may emit and register further timers; one at
 //! or below the current time fires in the same pass.
 //!
-//! Timers are keyed state: they are snapshotted with it ([`snapshot`]), and on restore each
-//! instance keeps the timers of the keys whose key groups it owns.
+//! Timers are keyed state. With the `hashmap` backend (and the `rocksdb` one with
+//! `state.backend.rocksdb.timer-service.factory: heap`) they live in memory ([`heap_queue`])
+//! and every snapshot lists them ([`snapshot`]); with the `rocksdb` backend they live in its
+//! database (weir-state's `StoredTimerQueue`), bounded in memory like the state and uploaded
+//! with its files. Either way, on restore each instance keeps the timers of the keys whose key
+//! groups it owns.
 
+mod heap_queue;
 mod queue;
 mod service;
 pub(crate) mod snapshot;

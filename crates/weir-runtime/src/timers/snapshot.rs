@@ -1,11 +1,16 @@
 //! Timers in snapshots: every registered timer of an operator instance, in firing order, so a
 //! restored instance fires them in the same order; on restore only the timers of keys the
 //! instance owns are kept (after rescaling, one old instance's timers spread over several).
+//!
+//! Timers in memory are copied on the barrier. Timers stored in the `rocksdb` backend's
+//! database are in its checkpoint: an incremental snapshot uploads them with the state's files
+//! (the list here stays empty), a full one reads them out of the checkpoint into this list
+//! while the operator goes on ([`TimersSnapshot::complete`]).
 
 use super::InternalTimerService;
 use serde::{Deserialize, Serialize};
-use std::hash::Hash;
-use weir_core::Timestamp;
+use weir_core::{Key, Result, Timestamp};
+use weir_state::KeyedSnapshotJob;
 
 /// The timers of one operator instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,28 +19,39 @@ pub(crate) struct TimersSnapshot<K, N> {
     pub(crate) processing_time: Vec<(Timestamp, K, N)>,
 }
 
-impl<K: Hash + Eq + Clone, N: Hash + Eq + Clone> InternalTimerService<K, N> {
-    /// A copy of every registered timer.
+impl<K: Key, N: Key> InternalTimerService<K, N> {
+    /// A copy of every timer kept in memory (all of them, unless the backend stores them).
     pub(crate) fn snapshot(&self) -> TimersSnapshot<K, N> {
-        let copy = |(time, key, namespace): (Timestamp, &K, &N)| (time, key.clone(), namespace.clone());
         TimersSnapshot {
-            event_time: self.event_time.live_timers().map(copy).collect(),
-            processing_time: self.processing_time.live_timers().map(copy).collect(),
+            event_time: self.event_time.timers_in_memory(),
+            processing_time: self.processing_time.timers_in_memory(),
         }
     }
 
     /// Registers the timers of `snapshot` whose key `keep` accepts.
-    pub(crate) fn restore(&mut self, snapshot: TimersSnapshot<K, N>, keep: impl Fn(&K) -> bool) {
+    pub(crate) fn restore(&mut self, snapshot: TimersSnapshot<K, N>, keep: impl Fn(&K) -> bool) -> Result<()> {
         for (time, key, namespace) in snapshot.event_time {
             if keep(&key) {
-                self.event_time.register(time, key, namespace);
+                self.event_time.register(time, key, namespace)?;
             }
         }
         for (time, key, namespace) in snapshot.processing_time {
             if keep(&key) {
-                self.processing_time.register(time, key, namespace);
+                self.processing_time.register(time, key, namespace)?;
             }
         }
+        Ok(())
+    }
+}
+
+impl<K: Key, N: Key> TimersSnapshot<K, N> {
+    /// Adds the timers the backend stored, where `job` must list them (a `rocksdb` full
+    /// snapshot); the asynchronous part of the snapshot.
+    pub(crate) fn complete(&mut self, job: &KeyedSnapshotJob) -> Result<()> {
+        let [event_time, processing_time] = InternalTimerService::<K, N>::queue_names();
+        self.event_time.extend(job.stored_timers::<K, N>(event_time)?);
+        self.processing_time.extend(job.stored_timers::<K, N>(processing_time)?);
+        Ok(())
     }
 }
 
@@ -47,14 +63,16 @@ mod tests {
     fn a_restored_service_fires_the_kept_timers_in_the_same_order() {
         let mut timers: InternalTimerService<u32, ()> = InternalTimerService::default();
         for (time, key) in [(30, 1), (10, 2), (10, 1), (20, 3)] {
-            timers.event_time.register(time, key, ());
+            timers.event_time.register(time, key, ()).expect("in memory");
         }
-        timers.processing_time.register(5, 4, ());
+        timers.processing_time.register(5, 4, ()).expect("in memory");
         let snapshot = timers.snapshot();
         let mut restored: InternalTimerService<u32, ()> = InternalTimerService::default();
-        restored.restore(snapshot, |key| *key != 3);
-        let fired: Vec<_> = std::iter::from_fn(|| restored.event_time.pop_due(100)).map(|(t, k, _)| (t, k)).collect();
+        restored.restore(snapshot, |key| *key != 3).expect("in memory");
+        let fired: Vec<_> = std::iter::from_fn(|| restored.event_time.pop_due(100).expect("in memory"))
+            .map(|(t, k, _)| (t, k))
+            .collect();
         assert_eq!(fired, [(10, 2), (10, 1), (30, 1)]);
-        assert_eq!(restored.processing_time.pop_due(100), Some((5, 4, ())));
+        assert_eq!(restored.processing_time.pop_due(100).expect("in memory"), Some((5, 4, ())));
     }
 }

@@ -189,23 +189,23 @@ where
         cleanup_time_in(self.domain(), window, self.spec.allowed_lateness)
     }
 
-    fn register_cleanup(&mut self, window: &W) {
+    fn register_cleanup(&mut self, window: &W) -> Result<()> {
         let time = self.cleanup_time(window);
         if time == i64::MAX {
-            return; // never reached: nothing to clean (Flink skips it too)
+            return Ok(()); // never reached: nothing to clean (Flink skips it too)
         }
         match self.domain() {
             TimeDomain::EventTime => self.timers.event_time.register(time, self.key.clone(), window.clone()),
             TimeDomain::ProcessingTime => self.timers.processing_time.register(time, self.key.clone(), window.clone()),
-        };
+        }
     }
 
-    fn delete_cleanup(&mut self, window: &W) {
+    fn delete_cleanup(&mut self, window: &W) -> Result<()> {
         let time = self.cleanup_time(window);
         match self.domain() {
             TimeDomain::EventTime => self.timers.event_time.delete(time, self.key, window),
             TimeDomain::ProcessingTime => self.timers.processing_time.delete(time, self.key, window),
-        };
+        }
     }
 
     fn is_late(&self, window: &W) -> bool {
@@ -225,7 +225,7 @@ where
             let trigger = &self.spec.trigger;
             let result = trigger.on_element(&record.value, time, window, &mut self.trigger_ctx(window, &[]))?;
             self.act(result, window, window)?;
-            self.register_cleanup(window);
+            self.register_cleanup(window)?;
         }
         Ok(placed)
     }
@@ -248,7 +248,7 @@ where
                     trigger.on_merge(&actual_w, &mut self.trigger_ctx(&actual_w, &merged))?;
                     for gone in &merged {
                         trigger.clear(gone, &mut self.trigger_ctx(gone, &[]))?;
-                        self.delete_cleanup(gone);
+                        self.delete_cleanup(gone)?;
                     }
                     let into: W = from_time_window(state_window)?;
                     for source in merge.merged_state_windows() {
@@ -279,7 +279,7 @@ where
             self.add(&state_window, record)?;
             let result = trigger.on_element(&record.value, time, &actual, &mut self.trigger_ctx(&actual, &[]))?;
             self.act(result, &actual, &state_window)?;
-            self.register_cleanup(&actual);
+            self.register_cleanup(&actual)?;
         }
         let mut value = self.state.value(self.sessions)?;
         if sessions.is_empty() {
@@ -410,7 +410,7 @@ where
                 TimeDomain::EventTime => self.timers.event_time.pop_due(until),
                 TimeDomain::ProcessingTime => self.timers.processing_time.pop_due(until),
             };
-            let Some((time, key, window)) = due else { break };
+            let Some((time, key, window)) = due? else { break };
             self.scope(&key, now, out)?.on_timer(time, window, domain)?;
         }
         self.window_state.settle(domain, until);

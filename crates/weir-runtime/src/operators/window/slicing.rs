@@ -242,10 +242,10 @@ where
             let cleanup_timer = self.allowed_lateness > 0 && cleanup != i64::MAX;
             // Only after a restore does a window fire from a timer again (see `process_batch`):
             // its cleanup timer is set already, and its first firing chained on to the next.
-            let refiring = cleanup_timer && self.timers.event_time.contains(cleanup, &key, &end);
+            let refiring = cleanup_timer && self.timers.event_time.contains(cleanup, &key, &end)?;
             let next = if refiring { None } else { self.arm_next(&key, end)? };
             if cleanup_timer {
-                self.timers.event_time.register(cleanup, key.clone(), end);
+                self.timers.event_time.register(cleanup, key.clone(), end)?;
             }
             return Ok(next);
         }
@@ -309,7 +309,7 @@ where
         if self.fires_ahead() && next_end - 1 <= self.timers.watermark.0 {
             return Ok(Some(next_end));
         }
-        self.timers.event_time.register(next_end - 1, key.clone(), next_end);
+        self.timers.event_time.register(next_end - 1, key.clone(), next_end)?;
         Ok(None)
     }
 }
@@ -467,7 +467,7 @@ where
                 // general operator's trigger sets a timer for that). A timer for every window of
                 // the slice (deduplicated): the first watermark fires the due ones.
                 for end in slicing.window_ends_of_slice(slice_start) {
-                    self.timers.event_time.register(end - 1, key.clone(), end);
+                    self.timers.event_time.register(end - 1, key.clone(), end)?;
                 }
             } else if added.is_new {
                 // The first window holding the slice that has not fired yet: later ones follow
@@ -480,7 +480,7 @@ where
                 if let Some(end) = end
                     && !(self.firings_chain && reached_by_chain(&slicing, end, added.previous, watermark))
                 {
-                    self.timers.event_time.register(end - 1, key.clone(), end);
+                    self.timers.event_time.register(end - 1, key.clone(), end)?;
                 }
             }
             if some_fired && lateness > 0 {
@@ -488,7 +488,7 @@ where
                 for end in slicing.window_ends_of_slice(slice_start) {
                     if end - 1 <= watermark && (end - 1).saturating_add(lateness) > watermark {
                         self.emit(key, end, out)?;
-                        self.timers.event_time.register((end - 1).saturating_add(lateness), key.clone(), end);
+                        self.timers.event_time.register((end - 1).saturating_add(lateness), key.clone(), end)?;
                     }
                 }
             }
@@ -500,7 +500,7 @@ where
     fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<O>) -> Result<()> {
         self.timers.watermark = self.timers.watermark.max(watermark);
         self.processing_time = self.clock.as_ref().map_or(0, |c| c.now_millis());
-        while let Some((time, key, end)) = self.timers.event_time.pop_due(watermark.0) {
+        while let Some((time, key, end)) = self.timers.event_time.pop_due(watermark.0)? {
             let mut next = self.on_timer(time, key.clone(), end, out)?;
             while let Some(end) = next {
                 next = self.on_scoped_timer(end - 1, key.clone(), end, out)?;

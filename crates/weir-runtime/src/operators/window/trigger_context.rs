@@ -40,26 +40,22 @@ impl<K: Key, W: Window> TriggerContext for WindowTriggerContext<'_, K, W> {
 
     fn register_event_time_timer(&mut self, time: Timestamp) -> Result<()> {
         let key = self.key()?;
-        self.timers.event_time.register(time, key, self.window.clone());
-        Ok(())
+        self.timers.event_time.register(time, key, self.window.clone())
     }
 
     fn register_processing_time_timer(&mut self, time: Timestamp) -> Result<()> {
         let key = self.key()?;
-        self.timers.processing_time.register(time, key, self.window.clone());
-        Ok(())
+        self.timers.processing_time.register(time, key, self.window.clone())
     }
 
     fn delete_event_time_timer(&mut self, time: Timestamp) -> Result<()> {
         let key = self.key()?;
-        self.timers.event_time.delete(time, &key, &self.window);
-        Ok(())
+        self.timers.event_time.delete(time, &key, &self.window)
     }
 
     fn delete_processing_time_timer(&mut self, time: Timestamp) -> Result<()> {
         let key = self.key()?;
-        self.timers.processing_time.delete(time, &key, &self.window);
-        Ok(())
+        self.timers.processing_time.delete(time, &key, &self.window)
     }
 
     fn get_state(&mut self, state: &TriggerStateDescriptor) -> Result<Option<i64>> {
