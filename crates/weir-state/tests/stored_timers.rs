@@ -92,6 +92,7 @@ proptest! {
                     }
                 }
                 Op::Reopen => {
+                    q.flush().expect("writes down");
                     drop(q);
                     q = queue(&b, max_parallelism);
                 }
@@ -139,6 +140,7 @@ fn incremental_snapshots_carry_timers_and_rescale_them() {
                 q.register(t, &k, &n).expect("registers");
             }
         }
+        q.flush().expect("writes down");
         let job = b.snapshot_job(1, false).expect("snapshot");
         assert!(job.stored_timers::<u64, u8>(QUEUE).expect("reads").is_empty(), "incremental: in the files");
         let (bytes, files) = job.run(Some(&mut DirWriter(storage.path()))).expect("upload");
@@ -177,6 +179,7 @@ fn full_snapshots_list_timers_in_firing_order_and_heap_timers_take_stored_ones()
         }
     }
     q.delete(0, &0, &0).expect("deletes");
+    q.flush().expect("writes down");
     let job = b.snapshot_job(1, true).expect("savepoint");
     let listed = job.stored_timers::<u64, u8>(QUEUE).expect("reads");
     let fired = drain_all(&mut q);
@@ -191,6 +194,7 @@ fn full_snapshots_list_timers_in_firing_order_and_heap_timers_take_stored_ones()
     let mut q = queue(&b, MAX);
     q.register(5, &7, &1).expect("registers");
     q.register(-2, &8, &0).expect("registers");
+    q.flush().expect("writes down");
     drop(q);
     let (bytes, files) =
         b.snapshot_job(2, false).expect("snapshot").run(Some(&mut DirWriter(storage.path()))).expect("upload");

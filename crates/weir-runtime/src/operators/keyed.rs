@@ -50,7 +50,7 @@ impl<K: Key> KeyedBackend<K> {
     /// The keyed state and timers, for a checkpoint.
     pub(crate) fn snapshot(&mut self, checkpoint: &CheckpointInfo) -> Result<Option<StateSnapshot>> {
         self.timers.check()?;
-        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range, checkpoint)
+        keyed_snapshot::snapshot(self.state.as_mut(), &mut self.timers, self.range, checkpoint)
     }
 
     /// Checkpoint `id` completed: an incremental backend bases its next uploads on it.

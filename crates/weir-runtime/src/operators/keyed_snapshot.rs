@@ -38,13 +38,14 @@ struct Blob {
 /// stored timers out of a full snapshot, is deferred to the snapshot thread.
 pub(crate) fn snapshot<K: Key, N: Key>(
     state: Option<&mut KeyedStateBackend<K>>,
-    timers: &InternalTimerService<K, N>,
+    timers: &mut InternalTimerService<K, N>,
     range: KeyGroupRange,
     checkpoint: &CheckpointInfo,
 ) -> Result<Option<StateSnapshot>> {
     let Some(state) = state else { return Ok(None) };
+    // First: it writes stored timers down, into the database the backend snapshots.
+    let mut listed = timers.snapshot()?;
     let job = state.snapshot_job(checkpoint.id, checkpoint.is_savepoint)?;
-    let mut listed = timers.snapshot();
     let stored = timers.is_stored();
     let data = if job.has_files() {
         SnapshotData::WithFiles(Box::new(move |writer| {

@@ -88,6 +88,14 @@ impl<K: Key, N: Key> TimerQueue<K, N> {
         }
     }
 
+    /// Writes staged timers down into the backend's database (before a snapshot of it).
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        match self {
+            TimerQueue::Heap(_) => Ok(()),
+            TimerQueue::Stored(stored) => Ok(stored.flush()?),
+        }
+    }
+
     pub(crate) fn is_stored(&self) -> bool {
         matches!(self, TimerQueue::Stored(_))
     }

@@ -20,12 +20,15 @@ pub(crate) struct TimersSnapshot<K, N> {
 }
 
 impl<K: Key, N: Key> InternalTimerService<K, N> {
-    /// A copy of every timer kept in memory (all of them, unless the backend stores them).
-    pub(crate) fn snapshot(&self) -> TimersSnapshot<K, N> {
-        TimersSnapshot {
+    /// A copy of every timer kept in memory (all of them, unless the backend stores them); the
+    /// stored ones written down, for the backend's snapshot to hold them.
+    pub(crate) fn snapshot(&mut self) -> Result<TimersSnapshot<K, N>> {
+        self.event_time.flush()?;
+        self.processing_time.flush()?;
+        Ok(TimersSnapshot {
             event_time: self.event_time.timers_in_memory(),
             processing_time: self.processing_time.timers_in_memory(),
-        }
+        })
     }
 
     /// Registers the timers of `snapshot` whose key `keep` accepts.
@@ -66,7 +69,7 @@ mod tests {
             timers.event_time.register(time, key, ()).expect("in memory");
         }
         timers.processing_time.register(5, 4, ()).expect("in memory");
-        let snapshot = timers.snapshot();
+        let snapshot = timers.snapshot().expect("in memory");
         let mut restored: InternalTimerService<u32, ()> = InternalTimerService::default();
         restored.restore(snapshot, |key| *key != 3).expect("in memory");
         let fired: Vec<_> = std::iter::from_fn(|| restored.event_time.pop_due(100).expect("in memory"))

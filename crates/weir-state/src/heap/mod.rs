@@ -339,7 +339,8 @@ impl<K: Key> KeyedStateBackend<K> {
     /// operator instance's timers: `None` for the `hashmap` backend and with
     /// `state.backend.rocksdb.timer-service.factory: heap`, where the operator keeps timers in
     /// memory. Open it after any restore (a restore replaces the database; the queue reads the
-    /// restored timers).
+    /// restored timers), and [`flush`](crate::rocksdb::StoredTimerQueue::flush) it before every
+    /// [`Self::snapshot_job`]: it stages its writes.
     pub fn timer_queue<N>(
         &self,
         name: &str,

@@ -13,13 +13,21 @@
 //! [`GROUP_FRONT`]), read with one seek when the front runs out, and the ordered set of every
 //! group's earliest `(time, group)`, whose first is the queue's head. (Flink's RocksDB timer
 //! queue works the same way: a cached front per key group under a heap of the groups' heads.)
-//! The invariant everything rests on: a group's front holds exactly its smallest stored timers
-//! — all of them when it is `complete` — so a timer that sorts before the front's last one is
-//! registered if and only if the front holds it, and an empty front means an empty group.
+//! The invariant everything rests on: a group's front holds exactly its smallest registered
+//! timers — all of them when it is `complete` — so a timer that sorts before the front's last
+//! one is registered if and only if the front holds it, and an empty front means an empty group.
+//!
+//! **Writes are staged** in a bounded map of pending puts and deletes, written as one batch when
+//! it is full, before the database is read (a refill, a lookup), and before a snapshot
+//! ([`StoredTimerQueue::flush`]). A timer registered and deleted again in between never reaches
+//! RocksDB: a session window moves its end with every record, and each move registers a timer
+//! and deletes the previous one.
 //!
 //! Timers of one time fire by key group, then by their serialized key: an order as stable as
 //! the heap queue's registration order, and the same after a restore.
 
+use rocksdb::WriteBatch;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeSet;
@@ -36,6 +44,9 @@ use crate::error::{Result, StateError};
 /// The most timers of one key group kept in memory.
 pub(crate) const GROUP_FRONT: usize = 128;
 
+/// The most staged writes before they are written down.
+const MOST_PENDING: usize = 16 * 1024;
+
 /// The timers of one queue (a time domain) of a keyed operator instance, stored in its
 /// backend's RocksDB database.
 pub struct StoredTimerQueue<K, N> {
@@ -47,6 +58,8 @@ pub struct StoredTimerQueue<K, N> {
     fronts: Vec<GroupFront>,
     /// Every non-empty group's earliest timer time, with the group's offset.
     heads: BTreeSet<(Timestamp, u32)>,
+    /// Staged writes by stored key: true a put, false a delete.
+    pending: FxHashMap<Box<[u8]>, bool>,
     key_buf: Vec<u8>,
     /// After `db`: the working directory goes only once the database is closed.
     _workdir: Arc<WorkDir>,
@@ -105,6 +118,7 @@ impl<K: Serialize + DeserializeOwned, N: Serialize + DeserializeOwned> StoredTim
             max_parallelism,
             fronts: (0..range.len()).map(|_| GroupFront::default()).collect(),
             heads: BTreeSet::new(),
+            pending: FxHashMap::default(),
             key_buf: Vec::new(),
             _workdir: workdir,
             _types: PhantomData,
@@ -132,7 +146,7 @@ impl<K: Serialize + DeserializeOwned, N: Serialize + DeserializeOwned> StoredTim
             }
             Place::Beyond => {}
         }
-        self.put_stored()?;
+        self.stage(true)?;
         self.update_head(offset, before);
         Ok(())
     }
@@ -149,7 +163,7 @@ impl<K: Serialize + DeserializeOwned, N: Serialize + DeserializeOwned> StoredTim
             }
             Place::Beyond => {}
         }
-        self.delete_stored()?;
+        self.stage(false)?;
         if self.fronts[offset].timers.is_empty() && !self.fronts[offset].complete {
             self.refill(offset)?;
         }
@@ -164,6 +178,9 @@ impl<K: Serialize + DeserializeOwned, N: Serialize + DeserializeOwned> StoredTim
             Place::Held => Ok(true),
             Place::Absent => Ok(false),
             Place::Beyond => {
+                if let Some(&present) = self.pending.get(self.key_buf.as_slice()) {
+                    return Ok(present);
+                }
                 let cf = self.db.cf(&self.column_family)?;
                 let found = self
                     .db
@@ -194,7 +211,7 @@ impl<K: Serialize + DeserializeOwned, N: Serialize + DeserializeOwned> StoredTim
         self.key_buf.clear();
         self.key_buf.extend_from_slice(&keys::prefix(self.range.start + offset as u32));
         self.key_buf.extend_from_slice(&timer);
-        self.delete_stored()?;
+        self.stage(false)?;
         if self.fronts[offset].timers.is_empty() && !self.fronts[offset].complete {
             self.refill(offset)?;
         }
@@ -223,26 +240,35 @@ impl<K: Serialize + DeserializeOwned, N: Serialize + DeserializeOwned> StoredTim
             .map_err(|source| StateError::DecodeStored { state: self.column_family.clone(), source })
     }
 
-    /// Writes the timer whose stored key is in `key_buf` into the database.
-    fn put_stored(&self) -> Result<()> {
-        let cf = self.db.cf(&self.column_family)?;
-        self.db
-            .db
-            .put_cf_opt(&cf, &self.key_buf, [], &self.db.write_options)
-            .map_err(|source| self.db.error("register a timer", source))
+    /// Stages a put (`present`) or a delete of the timer whose stored key is in `key_buf`.
+    fn stage(&mut self, present: bool) -> Result<()> {
+        self.pending.insert(self.key_buf.as_slice().into(), present);
+        if self.pending.len() >= MOST_PENDING {
+            self.flush()?;
+        }
+        Ok(())
     }
 
-    /// Deletes the timer whose stored key is in `key_buf` from the database.
-    fn delete_stored(&self) -> Result<()> {
+    /// Writes the staged puts and deletes into the database: before a snapshot of it.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
         let cf = self.db.cf(&self.column_family)?;
-        self.db
-            .db
-            .delete_cf_opt(&cf, &self.key_buf, &self.db.write_options)
-            .map_err(|source| self.db.error("delete a timer", source))
+        let mut batch = WriteBatch::default();
+        for (key, present) in self.pending.drain() {
+            if present {
+                batch.put_cf(&cf, key, []);
+            } else {
+                batch.delete_cf(&cf, key);
+            }
+        }
+        self.db.write(batch)
     }
 
-    /// Reads the front of group `offset` from the database (one seek).
+    /// Reads the front of group `offset` from the database (one seek, after the staged writes).
     fn refill(&mut self, offset: usize) -> Result<()> {
+        self.flush()?;
         let before = self.fronts[offset].head();
         let group = self.range.start + offset as u32;
         let mut read = rocksdb::ReadOptions::default();
@@ -284,6 +310,7 @@ impl<K: Serialize + DeserializeOwned, N: Serialize + DeserializeOwned> StoredTim
         while let Some(timer) = self.pop_due(Timestamp::MAX)? {
             drained.push(timer);
         }
+        self.flush()?;
         Ok(drained)
     }
 }

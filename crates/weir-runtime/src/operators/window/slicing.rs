@@ -396,7 +396,7 @@ where
 
     /// Window contents, trigger state and timers are keyed state: one snapshot.
     fn snapshot_state(&mut self, checkpoint: &CheckpointInfo, _out: &mut Output<O>) -> Result<Option<StateSnapshot>> {
-        keyed_snapshot::snapshot(self.state.as_mut(), &self.timers, self.range, checkpoint)
+        keyed_snapshot::snapshot(self.state.as_mut(), &mut self.timers, self.range, checkpoint)
     }
 
     fn notify_checkpoint_complete(&mut self, id: u64) -> Result<()> {
