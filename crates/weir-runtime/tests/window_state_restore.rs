@@ -5,7 +5,8 @@
 //! with a savepoint mid-stream (windows open, some fired and waiting out their lateness) and
 //! restored. The output of both runs together must equal an uninterrupted run's, line for line
 //! once sorted: firing numbers continue where they were, totals too, and every window is
-//! cleared once.
+//! cleared once. The slice-sharing path runs with and without its local pre-aggregation, and
+//! a savepoint of one restores into the other.
 
 mod common;
 
@@ -116,8 +117,11 @@ impl AggregateFunction<(u64, u64), u64, u64> for Count {
 enum Operator {
     /// `process` over all records: the general operator.
     General,
-    /// `aggregate_with_process`: the slice-sharing operator.
+    /// `aggregate_with_process`: the slice-sharing operator, behind a local pre-aggregation
+    /// (the default).
     Sliced,
+    /// The same with `weir.windows.local-aggregation` off: every record crosses the exchange.
+    SlicedWithoutLocalAggregation,
 }
 
 /// The job at `parallelism` (source and sink at 1) under `dirs`; `rate` limits the source.
@@ -126,6 +130,9 @@ fn job(dirs: &Path, parallelism: usize, operator: Operator, rate: Option<f64>) -
     env.enable_checkpointing(Duration::from_millis(20), CheckpointingMode::ExactlyOnce)
         .set_config("state.checkpoints.dir", dirs.join("checkpoints").display().to_string())
         .set_config("state.savepoints.dir", dirs.join("savepoints").display().to_string());
+    if operator == Operator::SlicedWithoutLocalAggregation {
+        env.set_config("weir.windows.local-aggregation", "false");
+    }
     let source = DataGenSource::new(|i| (i % KEYS, i)).with_count(RECORDS);
     let source = match rate {
         Some(rate) => source.with_rate_limit(rate),
@@ -145,7 +152,9 @@ fn job(dirs: &Path, parallelism: usize, operator: Operator, rate: Option<f64>) -
         .allowed_lateness(Duration::from_millis(500));
     let out = match operator {
         Operator::General => windows.process(Firings::new()),
-        Operator::Sliced => windows.aggregate_with_process(Count, Firings::new()),
+        Operator::Sliced | Operator::SlicedWithoutLocalAggregation => {
+            windows.aggregate_with_process(Count, Firings::new())
+        }
     };
     out.uid("windows").sink_to(ExactlyOnceFileSink::lines(dirs.join("out"))).uid("files").set_parallelism(1);
     env
@@ -183,9 +192,15 @@ fn run_and_stop(dirs: &Path, parallelism: usize, operator: Operator) -> PathBuf 
 }
 
 fn stop_and_restore(from: usize, to: usize, operator: Operator) {
+    stop_and_restore_into(from, to, operator, operator);
+}
+
+/// Stops the job as `before` and restores it as `after` (the same state under the same uids).
+fn stop_and_restore_into(from: usize, to: usize, before: Operator, after: Operator) {
+    let operator = after;
     let expected = uninterrupted(operator);
     let dir = tempfile::tempdir().expect("temp dir");
-    let savepoint = run_and_stop(dir.path(), from, operator);
+    let savepoint = run_and_stop(dir.path(), from, before);
     let env = job(dir.path(), to, operator, None);
     env.set_config("execution.savepoint.path", savepoint.display().to_string());
     let result = env.execute("restored").expect("the restored job runs");
@@ -197,7 +212,7 @@ fn stop_and_restore(from: usize, to: usize, operator: Operator) {
         let missing: Vec<_> = expected_set.difference(&got_set).take(5).collect();
         let extra: Vec<_> = got_set.difference(&expected_set).take(5).collect();
         panic!(
-            "{operator:?} stopped at {from}, restored at {to}: {} lines, {} expected; missing {missing:?}, extra {extra:?}",
+            "{before:?} stopped at {from}, restored as {operator:?} at {to}: {} lines, {} expected; missing {missing:?}, extra {extra:?}",
             got.len(),
             expected.len()
         );
@@ -222,4 +237,18 @@ fn slice_sharing_state_survives_a_restore_from_2_to_3_subtasks() {
 #[test]
 fn slice_sharing_state_survives_a_restore_from_3_to_1_subtask() {
     stop_and_restore(3, 1, Operator::Sliced);
+}
+
+#[test]
+fn slice_sharing_without_local_aggregation_state_survives_a_restore_from_2_to_3_subtasks() {
+    stop_and_restore(2, 3, Operator::SlicedWithoutLocalAggregation);
+}
+
+/// The local pre-aggregation sends everything it holds on before a barrier and keeps no state:
+/// a savepoint taken with it restores without it, and the other way round.
+#[test]
+fn local_aggregation_can_be_switched_off_and_on_across_a_restore() {
+    assert_eq!(uninterrupted(Operator::Sliced), uninterrupted(Operator::SlicedWithoutLocalAggregation));
+    stop_and_restore_into(2, 2, Operator::Sliced, Operator::SlicedWithoutLocalAggregation);
+    stop_and_restore_into(2, 3, Operator::SlicedWithoutLocalAggregation, Operator::Sliced);
 }
