@@ -9,8 +9,8 @@ mod common;
 use common::{env, jittered_timestamp, keyed_events};
 use std::time::Duration;
 use weir_connectors::DataGenSource;
-use weir_core::watermark::{WatermarkGenerator, WatermarkOutput};
 use weir_core::Key;
+use weir_core::watermark::{WatermarkGenerator, WatermarkOutput};
 use weir_core::window::WindowAssigner;
 use weir_runtime::prelude::*;
 use weir_testkit::CollectSink;
@@ -112,7 +112,7 @@ fn parallel_job(assigner: impl WindowAssigner<(u64, u64), Window = TimeWindow> +
         .from_source(DataGenSource::new(|i| (i % KEYS, i)).with_count(RECORDS), "events")
         .set_parallelism(2)
         .assign_timestamps_and_watermarks(
-            WatermarkStrategy::for_generator(|| Stepped::default())
+            WatermarkStrategy::for_generator(Stepped::default)
                 .with_timestamp_assigner(|(_, i): &(u64, u64), _| jittered_timestamp(*i)),
         )
         .set_parallelism(2)
@@ -265,7 +265,7 @@ fn window_all_pre_aggregates_on_every_source_subtask() {
             .from_source(DataGenSource::new(|i| (i % KEYS, i)).with_count(RECORDS), "events")
             .set_parallelism(2)
             .assign_timestamps_and_watermarks(
-                WatermarkStrategy::for_generator(|| Stepped::default())
+                WatermarkStrategy::for_generator(Stepped::default)
                     .with_timestamp_assigner(|(_, i): &(u64, u64), _| jittered_timestamp(*i)),
             )
             .set_parallelism(2)

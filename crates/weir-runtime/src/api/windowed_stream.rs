@@ -1,23 +1,23 @@
 //! `WindowedStream`: a keyed stream cut into windows, waiting for its window function.
 
 use super::datastream::DataStream;
+use super::datastream::StreamInput;
 use super::keyed_stream::KeyedStream;
 use super::output_tag::OutputTag;
 use super::window_function::ProcessWindowFunction;
-use super::datastream::StreamInput;
 use crate::config::{WINDOW_LOCAL_AGGREGATION, WINDOW_SLICE_SHARING};
 use crate::graph::stream_graph::TypedWriterFactory;
-use crate::operators::window::local_aggregate::{LocalPartial, LocalWindowAggregateOperator, MergePartials};
-use crate::task::partitioner::PartitionKind;
-use weir_core::config::ConfigOption;
 use crate::operators::window::contents::{AggregateAll, EmitEach, EmitSome, Full, Incremental, WindowCore};
+use crate::operators::window::local_aggregate::{LocalPartial, LocalWindowAggregateOperator, MergePartials};
 use crate::operators::window::slicing::SlicingWindowOperator;
 use crate::operators::window::{WindowOperator, WindowSpec};
 use crate::task::erased_operator::{OneInput, OperatorFactory};
+use crate::task::partitioner::PartitionKind;
 use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
+use weir_core::config::ConfigOption;
 use weir_core::operator::InputSide;
 use weir_core::time::TimeDomain;
 use weir_core::window::assigner::check_trigger;
@@ -301,7 +301,8 @@ impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
                 None,
             ))
         });
-        let stream = keyed.stream.add_operator("Window(sliced aggregate)", factory, keyed.stream.edges(InputSide::First));
+        let stream =
+            keyed.stream.add_operator("Window(sliced aggregate)", factory, keyed.stream.edges(InputSide::First));
         if self.non_parallel { stream.set_parallelism(1) } else { stream }
     }
 

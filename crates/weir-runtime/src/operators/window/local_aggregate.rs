@@ -47,8 +47,8 @@
 //! custom triggers, evictors or the general window operator (`WindowedStream` decides), and it
 //! keeps no state: nothing to snapshot, restore or rescale.
 
-use crate::operators::keyed::KeySelector;
 use crate::config::WINDOW_LOCAL_AGGREGATION_MAX_ENTRIES;
+use crate::operators::keyed::KeySelector;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
@@ -184,10 +184,8 @@ where
                 out.collect_with_timestamp(LocalPartial { key, acc }, timestamp);
                 continue;
             }
-            let acc = self
-                .partials
-                .entry((key, position.slice_start))
-                .or_insert_with(|| self.aggregate.create_accumulator());
+            let acc =
+                self.partials.entry((key, position.slice_start)).or_insert_with(|| self.aggregate.create_accumulator());
             self.aggregate.add(acc, &record.value);
         }
         if self.partials.len() > self.max_entries {
