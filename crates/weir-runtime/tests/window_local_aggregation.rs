@@ -15,7 +15,7 @@ use weir_core::window::WindowAssigner;
 use weir_runtime::prelude::*;
 use weir_testkit::CollectSink;
 
-const LOCAL: &str = "Window(local aggregate)";
+const LOCAL: &str = "LocalWindowAggregate";
 const GLOBAL: &str = "Window(sliced aggregate)";
 
 /// Count and sum of the second field.
@@ -70,6 +70,13 @@ struct Run {
 fn run(env: &StreamExecutionEnvironment, stream: DataStream<String>) -> Run {
     let sink = CollectSink::new();
     stream.sink_to(sink.clone());
+    // Where there is one, the pre-aggregation is chained to the operator feeding it (source and
+    // timestamps), at its parallelism: no exchange of its own.
+    let plan = env.explain().expect("valid");
+    let local_vertex = plan.vertices.iter().find(|v| v.operators.iter().any(|o| o == LOCAL));
+    if let Some(vertex) = local_vertex {
+        assert!(vertex.operators.len() >= 3, "{plan}");
+    }
     let result = env.execute("local aggregation").expect("job runs");
     let mut lines = sink.values();
     lines.sort();

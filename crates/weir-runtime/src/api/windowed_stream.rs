@@ -284,7 +284,7 @@ impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
             self.keyed.stream.env.state.borrow().graph.nodes.get(input.node).and_then(|node| node.parallelism)
         });
         let mut partials: DataStream<LocalPartial<K, ACC>> =
-            upstream.add_operator("Window(local aggregate)", local, upstream.edges(InputSide::First));
+            upstream.add_operator("LocalWindowAggregate", local, upstream.edges(InputSide::First));
         if let Some(parallelism) = upstream_parallelism {
             partials = partials.set_parallelism(parallelism);
         }
