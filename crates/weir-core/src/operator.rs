@@ -18,7 +18,7 @@ use crate::key_group::KeyGroupRange;
 use crate::output::Output;
 use crate::record::Batch;
 use crate::snapshot::{CheckpointInfo, RestoredState, StateSnapshot};
-use crate::time::{Timestamp, Watermark};
+use crate::time::{Timestamp, Watermark, WatermarkStatus};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -142,6 +142,14 @@ pub trait OneInputOperator<In, Out>: Send {
     /// The operator's watermark advanced (the minimum over its inputs). Forwards it by default.
     fn handle_watermark(&mut self, watermark: Watermark, out: &mut Output<Out>) -> Result<()> {
         out.emit_watermark(watermark);
+        Ok(())
+    }
+
+    /// The input went idle or became active again (DESIGN §5). Forwards the status by default;
+    /// an operator that holds records back emits them first, so that they reach consumers
+    /// before those stop waiting for this input's watermark.
+    fn handle_watermark_status(&mut self, status: WatermarkStatus, out: &mut Output<Out>) -> Result<()> {
+        out.emit_watermark_status(status);
         Ok(())
     }
 

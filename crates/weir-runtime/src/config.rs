@@ -86,6 +86,20 @@ pub const WINDOW_SLICE_SHARING: ConfigOption<bool> = ConfigOption {
     parse: parse_bool,
 };
 
+pub const WINDOW_LOCAL_AGGREGATION: ConfigOption<bool> = ConfigOption {
+    key: "weir.windows.local-aggregation",
+    default: true,
+    description: "Slice-sharing window aggregates without a late-data side output pre-aggregate per key and slice before the keyed exchange (Flink SQL's local-global aggregation); the exchange then carries partial accumulators instead of records.",
+    parse: parse_bool,
+};
+
+pub const WINDOW_LOCAL_AGGREGATION_MAX_ENTRIES: ConfigOption<usize> = ConfigOption {
+    key: "weir.windows.local-aggregation.max-entries",
+    default: 100_000,
+    description: "How many (key, slice) accumulators a local window pre-aggregation holds before it sends them all on (it also does at every watermark and checkpoint barrier).",
+    parse: parse_positive,
+};
+
 pub const PROGRESS: ConfigOption<ProgressMode> = ConfigOption {
     key: "weir.progress",
     default: ProgressMode::Auto,
@@ -308,6 +322,12 @@ pub fn describe_options() -> Vec<(&'static str, String, &'static str)> {
         (CHAINING_ENABLED.key, "true".into(), CHAINING_ENABLED.description),
         (AUTO_WATERMARK_INTERVAL.key, "200 ms".into(), AUTO_WATERMARK_INTERVAL.description),
         (WINDOW_SLICE_SHARING.key, "true".into(), WINDOW_SLICE_SHARING.description),
+        (WINDOW_LOCAL_AGGREGATION.key, "true".into(), WINDOW_LOCAL_AGGREGATION.description),
+        (
+            WINDOW_LOCAL_AGGREGATION_MAX_ENTRIES.key,
+            WINDOW_LOCAL_AGGREGATION_MAX_ENTRIES.default.to_string(),
+            WINDOW_LOCAL_AGGREGATION_MAX_ENTRIES.description,
+        ),
         (PROGRESS.key, "auto".into(), PROGRESS.description),
         (PROGRESS_INTERVAL.key, "1 s".into(), PROGRESS_INTERVAL.description),
         (REST_PORT.key, REST_PORT.default.to_string(), REST_PORT.description),

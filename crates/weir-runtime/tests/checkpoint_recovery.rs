@@ -6,7 +6,8 @@
 //! (which part file holds a line depends on when checkpoints were taken).
 //!
 //! Run with the `hashmap` backend and with the `rocksdb` backend taking incremental
-//! checkpoints; with the latter, every retained checkpoint must also have every shared file it
+//! checkpoints, and with the general window operator and the slice-sharing one behind its local
+//! pre-aggregation (compared with the general operator's failure-free output); with the latter, every retained checkpoint must also have every shared file it
 //! references (no file a checkpoint needs is ever deleted).
 //!
 //! The short version runs in CI; `cargo test -p weir-runtime --test checkpoint_recovery -- \
@@ -39,6 +40,52 @@ impl ProcessWindowFunction<String, (String, u64), String, TimeWindow> for Summar
         ctx.collect(format!("{key} [{}, {}) n={} sum={sum}", w.start, w.end, elements.len()));
         Ok(())
     }
+}
+
+/// The same line from an incremental count and sum: the slice-sharing path, behind its local
+/// pre-aggregation (partials flushed before every barrier).
+#[derive(Clone)]
+struct CountSum;
+
+impl AggregateFunction<(String, u64), (usize, u64), (usize, u64)> for CountSum {
+    fn create_accumulator(&self) -> (usize, u64) {
+        (0, 0)
+    }
+    fn add(&self, acc: &mut (usize, u64), value: &(String, u64)) {
+        acc.0 += 1;
+        acc.1 += value.1;
+    }
+    fn merge(&self, acc: &mut (usize, u64), other: &(usize, u64)) {
+        acc.0 += other.0;
+        acc.1 += other.1;
+    }
+    fn get_result(&self, acc: &(usize, u64)) -> (usize, u64) {
+        *acc
+    }
+}
+
+impl ProcessWindowFunction<String, (usize, u64), String, TimeWindow> for Summarize {
+    fn process(
+        &mut self,
+        key: &String,
+        ctx: &mut WindowContext<'_, String, TimeWindow, String>,
+        results: Vec<(usize, u64)>,
+    ) -> Result<()> {
+        let w = *ctx.window();
+        for (n, sum) in results {
+            ctx.collect(format!("{key} [{}, {}) n={n} sum={sum}", w.start, w.end));
+        }
+        Ok(())
+    }
+}
+
+/// Which window operator the job runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Windows {
+    /// `process` over all records: the general operator.
+    Process,
+    /// `aggregate_with_process`: local pre-aggregation, then the slice-sharing operator.
+    LocalThenSliced,
 }
 
 const RECORDS: u64 = 60_000;
@@ -77,6 +124,7 @@ fn run_job(
     checkpoints: Option<&Path>,
     faults: Option<Arc<dyn FaultInjector>>,
     backend: Backend,
+    windows: Windows,
 ) -> JobExecutionResult {
     let env = common::env(parallelism);
     if backend == Backend::RocksDbIncremental {
@@ -98,18 +146,22 @@ fn run_job(
     }
     // Timestamps rise within every source subtask with a little jitter, below the bound: no
     // record is ever late, so the output does not depend on where watermarks were at a failure.
-    env.from_source(
-        DataGenSource::new(|i| (format!("k{}", i % 23), i)).with_count(RECORDS).with_rate_limit(120_000.0),
-        "events",
-    )
-    .uid("events")
-    .assign_timestamps_and_watermarks(
-        WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis(40))
-            .with_timestamp_assigner(|(_, i): &(String, u64), _| common::jittered_timestamp(*i)),
-    )
-    .key_by(|(k, _): &(String, u64)| k.clone())
-    .window(TumblingWindows::event_time(Duration::from_millis(250)).expect("valid"))
-    .process(Summarize)
+    let windowed = env
+        .from_source(
+            DataGenSource::new(|i| (format!("k{}", i % 23), i)).with_count(RECORDS).with_rate_limit(120_000.0),
+            "events",
+        )
+        .uid("events")
+        .assign_timestamps_and_watermarks(
+            WatermarkStrategy::for_bounded_out_of_orderness(Duration::from_millis(40))
+                .with_timestamp_assigner(|(_, i): &(String, u64), _| common::jittered_timestamp(*i)),
+        )
+        .key_by(|(k, _): &(String, u64)| k.clone())
+        .window(TumblingWindows::event_time(Duration::from_millis(250)).expect("valid"));
+    match windows {
+        Windows::Process => windowed.process(Summarize),
+        Windows::LocalThenSliced => windowed.aggregate_with_process(CountSum, Summarize),
+    }
     .uid("windows")
     .sink_to(ExactlyOnceFileSink::lines(out))
     .uid("files");
@@ -135,16 +187,20 @@ fn check_recovery(parallelism: usize, seed: u64, failures: u32) -> usize {
 }
 
 fn check_recovery_on(parallelism: usize, seed: u64, failures: u32, backend: Backend) -> usize {
+    check_recovery_with(parallelism, seed, failures, backend, Windows::Process)
+}
+
+fn check_recovery_with(parallelism: usize, seed: u64, failures: u32, backend: Backend, windows: Windows) -> usize {
     let dirs = tempfile::tempdir().expect("tempdir");
     let (reference, recovered, checkpoints) =
         (dirs.path().join("reference"), dirs.path().join("recovered"), dirs.path().join("checkpoints"));
-    run_job(parallelism, &reference, None, None, Backend::HashMap);
+    run_job(parallelism, &reference, None, None, Backend::HashMap, Windows::Process);
     let expected = committed_output(&reference);
     assert!(expected.len() > 100, "the job produces output: {}", expected.len());
 
     let faults = Arc::new(RandomFaults::new(seed, failures));
     let audit = Arc::new(Audited { faults: Arc::clone(&faults), dir: checkpoints.clone(), most_shared: 0.into() });
-    let result = run_job(parallelism, &recovered, Some(&checkpoints), Some(Arc::clone(&audit) as _), backend);
+    let result = run_job(parallelism, &recovered, Some(&checkpoints), Some(Arc::clone(&audit) as _), backend, windows);
     if backend == Backend::RocksDbIncremental {
         let most = audit.most_shared.load(Ordering::SeqCst);
         assert!(most > 0, "seed {seed}: incremental checkpoints reference shared files");
@@ -186,6 +242,20 @@ fn failures_anywhere_with_incremental_rocksdb_checkpoints_at_parallelism_1() {
 fn failures_anywhere_with_incremental_rocksdb_checkpoints_at_parallelism_2() {
     let seed = 0x5eed_0012;
     let injected = check_recovery_on(2, seed, 4, Backend::RocksDbIncremental);
+    assert!(injected >= 1, "seed {seed}: at least one failure was injected");
+}
+
+#[test]
+fn failures_anywhere_with_local_window_aggregation_at_parallelism_2() {
+    let seed = 0x5eed_0021;
+    let injected = check_recovery_with(2, seed, 4, Backend::HashMap, Windows::LocalThenSliced);
+    assert!(injected >= 1, "seed {seed}: at least one failure was injected");
+}
+
+#[test]
+fn failures_anywhere_with_local_window_aggregation_and_incremental_rocksdb_at_parallelism_2() {
+    let seed = 0x5eed_0022;
+    let injected = check_recovery_with(2, seed, 4, Backend::RocksDbIncremental, Windows::LocalThenSliced);
     assert!(injected >= 1, "seed {seed}: at least one failure was injected");
 }
 

@@ -1,5 +1,6 @@
 //! Property tests: the window operator in a real job against a sequential reference model, on
-//! random out-of-order input with punctuated watermarks (deterministic at parallelism 1).
+//! random out-of-order input with punctuated watermarks (deterministic at parallelism 1), on every
+//! path: the general operator, slices, slices behind a local pre-aggregation, per-window aggregates.
 
 mod common;
 
@@ -71,8 +72,12 @@ impl ProcessWindowFunction<String, usize, Firing, TimeWindow> for WithWindow {
 enum Path {
     /// All records kept, a process function over them (the general operator).
     Full,
-    /// An incremental aggregate on shared slices (the slicing operator).
+    /// An incremental aggregate on shared slices (the slicing operator), without a local
+    /// pre-aggregation.
     Sliced,
+    /// The same behind a local pre-aggregation before the exchange (the default), holding at
+    /// most 4 partials so that the bound flushes too.
+    SlicedLocal,
     /// An incremental aggregate per window (the general operator, slice sharing switched off).
     PerWindow,
 }
@@ -83,8 +88,17 @@ where
     A: weir_core::window::WindowAssigner<(String, i64), Window = TimeWindow> + 'static,
 {
     let env = env(1);
-    if matches!(path, Path::PerWindow) {
-        env.set_config("weir.windows.slice-sharing", "false");
+    match path {
+        Path::PerWindow => {
+            env.set_config("weir.windows.slice-sharing", "false");
+        }
+        Path::Sliced => {
+            env.set_config("weir.windows.local-aggregation", "false");
+        }
+        Path::SlicedLocal => {
+            env.set_config("weir.windows.local-aggregation.max-entries", "4");
+        }
+        Path::Full => {}
     }
     let sink = CollectSink::new();
     let windows = keyed_events(&env, input.to_vec(), bound)
@@ -92,7 +106,7 @@ where
         .allowed_lateness(Duration::from_millis(lateness as u64));
     match path {
         Path::Full => windows.process(CountWindow),
-        Path::Sliced | Path::PerWindow => windows.aggregate_with_process(CountAll, WithWindow),
+        Path::Sliced | Path::SlicedLocal | Path::PerWindow => windows.aggregate_with_process(CountAll, WithWindow),
     }
     .sink_to(sink.clone());
     let result = env.execute("property").expect("job runs");
@@ -205,7 +219,7 @@ proptest! {
     #[test]
     fn tumbling_windows_match_the_model(input in input_strategy(), bound in bound_strategy(), lateness in prop::sample::select(vec![0i64, 700])) {
         let model = model_fixed(&input, bound, 1_000, 1_000, lateness);
-        for path in [Path::Full, Path::Sliced, Path::PerWindow] {
+        for path in [Path::Full, Path::Sliced, Path::SlicedLocal, Path::PerWindow] {
             let assigner = TumblingWindows::event_time(Duration::from_secs(1)).expect("valid");
             prop_assert_eq!(&run_path(&input, bound, assigner, lateness, path), &model, "{:?}", path);
         }
@@ -224,7 +238,7 @@ proptest! {
         ]),
     ) {
         let model = model_fixed(&input, bound, size, slide, lateness);
-        for path in [Path::Full, Path::Sliced, Path::PerWindow] {
+        for path in [Path::Full, Path::Sliced, Path::SlicedLocal, Path::PerWindow] {
             let assigner = SlidingWindows::event_time(Duration::from_millis(size as u64), Duration::from_millis(slide as u64)).expect("valid");
             prop_assert_eq!(&run_path(&input, bound, assigner, lateness, path), &model, "{:?}", path);
         }

@@ -5,7 +5,8 @@
 //! with a savepoint mid-stream (windows open, some fired and waiting out their lateness) and
 //! restored. The output of both runs together must equal an uninterrupted run's, line for line
 //! once sorted: firing numbers continue where they were, totals too, and every window is
-//! cleared once.
+//! cleared once. The slice-sharing path runs with and without its local pre-aggregation, and
+//! a savepoint of one restores into the other.
 //!
 //! The same on the `rocksdb` backend, whose timers (each window's firing and cleanup) are
 //! stored in its database (issue 6): through a savepoint (timers listed in the canonical
@@ -122,8 +123,11 @@ impl AggregateFunction<(u64, u64), u64, u64> for Count {
 enum Operator {
     /// `process` over all records: the general operator.
     General,
-    /// `aggregate_with_process`: the slice-sharing operator.
+    /// `aggregate_with_process`: the slice-sharing operator, behind a local pre-aggregation
+    /// (the default).
     Sliced,
+    /// The same with `weir.windows.local-aggregation` off: every record crosses the exchange.
+    SlicedWithoutLocalAggregation,
 }
 
 /// Where the windows' keyed state and timers live.
@@ -163,6 +167,9 @@ fn job(
             .set_config("execution.checkpointing.incremental", incremental.to_string())
             .set_config("state.backend.rocksdb.localdir", dirs.join("rocksdb").display().to_string());
     }
+    if operator == Operator::SlicedWithoutLocalAggregation {
+        env.set_config("weir.windows.local-aggregation", "false");
+    }
     let source = DataGenSource::new(|i| (i % KEYS, i)).with_count(RECORDS);
     let source = match rate {
         Some(rate) => source.with_rate_limit(rate),
@@ -182,7 +189,9 @@ fn job(
         .allowed_lateness(Duration::from_millis(500));
     let out = match operator {
         Operator::General => windows.process(Firings::new()),
-        Operator::Sliced => windows.aggregate_with_process(Count, Firings::new()),
+        Operator::Sliced | Operator::SlicedWithoutLocalAggregation => {
+            windows.aggregate_with_process(Count, Firings::new())
+        }
     };
     out.uid("windows").sink_to(ExactlyOnceFileSink::lines(dirs.join("out"))).uid("files").set_parallelism(1);
     env
@@ -237,13 +246,21 @@ fn run_and_stop(dirs: &Path, parallelism: usize, operator: Operator, backend: Ba
 }
 
 fn stop_and_restore(from: usize, to: usize, operator: Operator) {
-    stop_and_restore_on((from, Backend::HashMap), (to, Backend::HashMap), operator, Stop::Savepoint);
+    stop_and_restore_on((from, Backend::HashMap), (to, Backend::HashMap), (operator, operator), Stop::Savepoint);
 }
 
-fn stop_and_restore_on(from: (usize, Backend), to: (usize, Backend), operator: Operator, stop: Stop) {
+/// Stops the job as `before` and restores it as `after` (the same state under the same uids).
+fn stop_and_restore_into(from: usize, to: usize, before: Operator, after: Operator) {
+    stop_and_restore_on((from, Backend::HashMap), (to, Backend::HashMap), (before, after), Stop::Savepoint);
+}
+
+/// Runs the job as `operators.0` at `from` (parallelism, backend), stops it as `stop` says and
+/// restores it as `operators.1` at `to`.
+fn stop_and_restore_on(from: (usize, Backend), to: (usize, Backend), operators: (Operator, Operator), stop: Stop) {
+    let (before, operator) = operators;
     let expected = uninterrupted(operator);
     let dir = tempfile::tempdir().expect("temp dir");
-    let snapshot = run_and_stop(dir.path(), from.0, operator, from.1, stop);
+    let snapshot = run_and_stop(dir.path(), from.0, before, from.1, stop);
     let env = job(dir.path(), to.0, operator, to.1, None);
     env.set_config("execution.savepoint.path", snapshot.display().to_string());
     let result = env.execute("restored").expect("the restored job runs");
@@ -255,7 +272,7 @@ fn stop_and_restore_on(from: (usize, Backend), to: (usize, Backend), operator: O
         let missing: Vec<_> = expected_set.difference(&got_set).take(5).collect();
         let extra: Vec<_> = got_set.difference(&expected_set).take(5).collect();
         panic!(
-            "{operator:?} stopped at {from:?} ({stop:?}), restored at {to:?}: {} lines, {} expected; missing {missing:?}, extra {extra:?}",
+            "{before:?} stopped at {from:?} ({stop:?}), restored as {operator:?} at {to:?}: {} lines, {} expected; missing {missing:?}, extra {extra:?}",
             got.len(),
             expected.len()
         );
@@ -282,30 +299,49 @@ fn slice_sharing_state_survives_a_restore_from_3_to_1_subtask() {
     stop_and_restore(3, 1, Operator::Sliced);
 }
 
+#[test]
+fn slice_sharing_without_local_aggregation_state_survives_a_restore_from_2_to_3_subtasks() {
+    stop_and_restore(2, 3, Operator::SlicedWithoutLocalAggregation);
+}
+
+/// The local pre-aggregation sends everything it holds on before a barrier and keeps no state:
+/// a savepoint taken with it restores without it, and the other way round.
+#[test]
+fn local_aggregation_can_be_switched_off_and_on_across_a_restore() {
+    assert_eq!(uninterrupted(Operator::Sliced), uninterrupted(Operator::SlicedWithoutLocalAggregation));
+    stop_and_restore_into(2, 2, Operator::Sliced, Operator::SlicedWithoutLocalAggregation);
+    stop_and_restore_into(2, 3, Operator::SlicedWithoutLocalAggregation, Operator::Sliced);
+}
+
 const INCREMENTAL: Backend = Backend::RocksDb { incremental: true };
 const FULL: Backend = Backend::RocksDb { incremental: false };
 
 #[test]
 fn general_operator_timers_in_rocksdb_survive_an_incremental_checkpoint_restore_from_2_to_3_subtasks() {
-    stop_and_restore_on((2, INCREMENTAL), (3, INCREMENTAL), Operator::General, Stop::Cancel);
+    stop_and_restore_on((2, INCREMENTAL), (3, INCREMENTAL), (Operator::General, Operator::General), Stop::Cancel);
 }
 
 #[test]
 fn slice_sharing_timers_in_rocksdb_survive_an_incremental_checkpoint_restore_from_3_to_1_subtask() {
-    stop_and_restore_on((3, INCREMENTAL), (1, INCREMENTAL), Operator::Sliced, Stop::Cancel);
+    stop_and_restore_on((3, INCREMENTAL), (1, INCREMENTAL), (Operator::Sliced, Operator::Sliced), Stop::Cancel);
 }
 
 #[test]
 fn general_operator_timers_in_rocksdb_go_through_a_savepoint_into_the_hashmap_backend() {
-    stop_and_restore_on((2, INCREMENTAL), (1, Backend::HashMap), Operator::General, Stop::Savepoint);
+    stop_and_restore_on(
+        (2, INCREMENTAL),
+        (1, Backend::HashMap),
+        (Operator::General, Operator::General),
+        Stop::Savepoint,
+    );
 }
 
 #[test]
 fn slice_sharing_timers_in_memory_go_through_a_savepoint_into_rocksdb() {
-    stop_and_restore_on((1, Backend::HashMap), (2, FULL), Operator::Sliced, Stop::Savepoint);
+    stop_and_restore_on((1, Backend::HashMap), (2, FULL), (Operator::Sliced, Operator::Sliced), Stop::Savepoint);
 }
 
 #[test]
 fn general_operator_timers_in_a_full_rocksdb_checkpoint_restore_rescaled() {
-    stop_and_restore_on((3, FULL), (2, FULL), Operator::General, Stop::Cancel);
+    stop_and_restore_on((3, FULL), (2, FULL), (Operator::General, Operator::General), Stop::Cancel);
 }

@@ -1,18 +1,23 @@
 //! `WindowedStream`: a keyed stream cut into windows, waiting for its window function.
 
 use super::datastream::DataStream;
+use super::datastream::StreamInput;
 use super::keyed_stream::KeyedStream;
 use super::output_tag::OutputTag;
 use super::window_function::ProcessWindowFunction;
-use crate::config::WINDOW_SLICE_SHARING;
+use crate::config::{WINDOW_LOCAL_AGGREGATION, WINDOW_SLICE_SHARING};
+use crate::graph::stream_graph::TypedWriterFactory;
 use crate::operators::window::contents::{AggregateAll, EmitEach, EmitSome, Full, Incremental, WindowCore};
+use crate::operators::window::local_aggregate::{LocalPartial, LocalWindowAggregateOperator, MergePartials};
 use crate::operators::window::slicing::SlicingWindowOperator;
 use crate::operators::window::{WindowOperator, WindowSpec};
 use crate::task::erased_operator::{OneInput, OperatorFactory};
+use crate::task::partitioner::PartitionKind;
 use std::any::Any;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
+use weir_core::config::ConfigOption;
 use weir_core::operator::InputSide;
 use weir_core::time::TimeDomain;
 use weir_core::window::assigner::check_trigger;
@@ -198,6 +203,9 @@ impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
         {
             let key_selector = Arc::clone(&self.keyed.key_selector);
             let lateness = i64::try_from(self.allowed_lateness.as_millis()).unwrap_or(i64::MAX);
+            if let Some(upstream) = self.local_aggregation_input() {
+                return self.aggregate_locally_then_globally(upstream, slicing, aggregate, process, lateness);
+            }
             let late_tag = self.late_tag.clone();
             let factory: OperatorFactory = Arc::new(move || {
                 OneInput::boxed(SlicingWindowOperator::new(
@@ -223,6 +231,79 @@ impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
                 _types: PhantomData,
             }),
         }
+    }
+
+    /// The stream a local pre-aggregation reads, if the sliced aggregate may take one: the
+    /// config allows it, no late-data side output wants records, and the keyed stream comes from
+    /// one operator's main output (so the pre-aggregation chains to it).
+    fn local_aggregation_input(&self) -> Option<DataStream<T>> {
+        if self.late_tag.is_some() || !self.config_flag(&WINDOW_LOCAL_AGGREGATION) {
+            return None;
+        }
+        let keyed = &self.keyed.stream;
+        match keyed.inputs.as_slice() {
+            [StreamInput { output_tag: None, .. }] => Some(DataStream {
+                env: keyed.env.clone(),
+                inputs: keyed.inputs.clone(),
+                partition: PartitionKind::Default,
+                writer: TypedWriterFactory::<T>::plain(),
+                _records: PhantomData,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The sliced aggregate as local-global aggregation (module `local_aggregate`): records are
+    /// folded per key and slice before the exchange, at the parallelism of the operator feeding
+    /// them, and the slice-sharing operator merges the partials.
+    fn aggregate_locally_then_globally<A, ACC, R, O, P>(
+        &self,
+        upstream: DataStream<T>,
+        slicing: Slicing,
+        aggregate: Arc<A>,
+        process: P,
+        lateness: i64,
+    ) -> DataStream<O>
+    where
+        A: AggregateFunction<T, ACC, R> + 'static,
+        ACC: Data,
+        R: 'static,
+        O: Data,
+        P: ProcessWindowFunction<K, R, O, W>,
+    {
+        let key_selector = Arc::clone(&self.keyed.key_selector);
+        let local_aggregate = Arc::clone(&aggregate);
+        let local: OperatorFactory = Arc::new(move || {
+            OneInput::boxed(LocalWindowAggregateOperator::new(
+                Arc::clone(&key_selector),
+                slicing,
+                Arc::clone(&local_aggregate),
+            ))
+        });
+        let upstream_parallelism = upstream.inputs.first().and_then(|input| {
+            self.keyed.stream.env.state.borrow().graph.nodes.get(input.node).and_then(|node| node.parallelism)
+        });
+        let mut partials: DataStream<LocalPartial<K, ACC>> =
+            upstream.add_operator("LocalWindowAggregate", local, upstream.edges(InputSide::First));
+        if let Some(parallelism) = upstream_parallelism {
+            partials = partials.set_parallelism(parallelism);
+        }
+        let keyed = partials.key_by(LocalPartial::key);
+        let global_key_selector = Arc::clone(&keyed.key_selector);
+        let merge = Arc::new(MergePartials::new(aggregate));
+        let factory: OperatorFactory = Arc::new(move || {
+            OneInput::boxed(SlicingWindowOperator::new(
+                Arc::clone(&global_key_selector),
+                slicing,
+                Arc::clone(&merge),
+                process.clone(),
+                lateness,
+                None,
+            ))
+        });
+        let stream =
+            keyed.stream.add_operator("Window(sliced aggregate)", factory, keyed.stream.edges(InputSide::First));
+        if self.non_parallel { stream.set_parallelism(1) } else { stream }
     }
 
     fn build<O, C>(&self, name: &str, core: impl Fn() -> C + Send + Sync + 'static) -> DataStream<O>
@@ -254,13 +335,18 @@ impl<K: Key, T: Data, W: Window> WindowedStream<K, T, W> {
     }
 
     fn slice_sharing_enabled(&self) -> bool {
+        self.config_flag(&WINDOW_SLICE_SHARING)
+    }
+
+    /// A boolean option of the job's configuration; a bad value is reported by `execute`.
+    fn config_flag(&self, option: &ConfigOption<bool>) -> bool {
         let state = self.keyed.stream.env.state.borrow();
-        match state.config.get(&WINDOW_SLICE_SHARING) {
+        match state.config.get(option) {
             Ok(enabled) => enabled,
             Err(e) => {
                 drop(state);
                 self.keyed.stream.env.state.borrow_mut().graph.errors.push(e.to_string());
-                true
+                option.default
             }
         }
     }

@@ -73,9 +73,10 @@ impl OperatorChain {
         self.entry().watermark(watermark)
     }
 
-    /// Whether the input is idle passes on to the consumers (operators keep no status).
+    /// Whether the input is idle passes down the chain, each operator emitting what it held
+    /// back for this input first (a local pre-aggregation), and then on to the consumers.
     pub(crate) fn handle_watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.writers.control(Control::WatermarkStatus(status))
+        self.entry().watermark_status(status)
     }
 
     /// The earliest processing time any operator of the chain wants to be called at.
@@ -216,7 +217,20 @@ impl Emit for Downstream<'_> {
     }
 
     fn watermark_status(&mut self, status: WatermarkStatus) -> Result<()> {
-        self.writers.control(Control::WatermarkStatus(status))
+        let caller = self.caller();
+        let result = match self.links.split_first_mut() {
+            None => self.writers.control(Control::WatermarkStatus(status)),
+            Some((head, rest)) => {
+                self.active.set(Some(self.index));
+                let mut next =
+                    Downstream { links: rest, writers: self.writers, active: self.active, index: self.index + 1 };
+                head.operator.handle_watermark_status(status, &mut next)
+            }
+        };
+        if result.is_ok() {
+            self.active.set(caller);
+        }
+        result
     }
 
     /// Side outputs leave the chain: an operator whose side output is consumed is always the

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use weir_core::operator::{InputSide, OneInputOperator, OperatorContext, TwoInputOperator};
 use weir_core::output::{Emitted, Output};
 use weir_core::snapshot::{CheckpointInfo, StateSnapshot};
+use weir_core::time::WatermarkStatus;
 use weir_core::{Data, Result, Timestamp, Watermark};
 
 /// An operator as the chain sees it.
@@ -19,6 +20,8 @@ pub(crate) trait ErasedOperator: Send {
     fn on_start(&mut self, ctx: &OperatorContext) -> Result<()>;
     fn process_batch(&mut self, side: InputSide, batch: AnyBatch, emit: &mut dyn Emit) -> Result<()>;
     fn handle_watermark(&mut self, watermark: Watermark, emit: &mut dyn Emit) -> Result<()>;
+    /// The input went idle or active: the operator emits what it held back, then the status.
+    fn handle_watermark_status(&mut self, status: WatermarkStatus, emit: &mut dyn Emit) -> Result<()>;
     fn on_end_of_input(&mut self, side: InputSide, emit: &mut dyn Emit) -> Result<()>;
     fn on_close(&mut self) -> Result<()>;
     /// When the operator next wants `on_processing_time`.
@@ -98,6 +101,11 @@ where
 
     fn handle_watermark(&mut self, watermark: Watermark, emit: &mut dyn Emit) -> Result<()> {
         self.operator.handle_watermark(watermark, &mut self.output)?;
+        drain(&mut self.output, &self.metrics, emit)
+    }
+
+    fn handle_watermark_status(&mut self, status: WatermarkStatus, emit: &mut dyn Emit) -> Result<()> {
+        self.operator.handle_watermark_status(status, &mut self.output)?;
         drain(&mut self.output, &self.metrics, emit)
     }
 
@@ -200,6 +208,11 @@ where
     fn handle_watermark(&mut self, watermark: Watermark, emit: &mut dyn Emit) -> Result<()> {
         self.operator.handle_watermark(watermark, &mut self.output)?;
         drain(&mut self.output, &self.metrics, emit)
+    }
+
+    /// Two-input operators hold nothing back for a status: it passes on.
+    fn handle_watermark_status(&mut self, status: WatermarkStatus, emit: &mut dyn Emit) -> Result<()> {
+        emit.watermark_status(status)
     }
 
     fn on_end_of_input(&mut self, side: InputSide, emit: &mut dyn Emit) -> Result<()> {

@@ -20,6 +20,7 @@
 //! aggregations with the default trigger.
 
 pub(crate) mod contents;
+pub(crate) mod local_aggregate;
 pub(crate) mod slicing;
 mod trigger_context;
 pub(crate) mod window_state;
