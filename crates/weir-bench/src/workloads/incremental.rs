@@ -27,7 +27,9 @@
 //!
 //! Configuration set unless `-D` sets it: `state.backend.type=rocksdb`,
 //! `execution.checkpointing.incremental=true`, `execution.checkpointing.interval=2s`,
-//! `state.checkpoints.num-retained=100` (every checkpoint stays readable until the run ends),
+//! `state.checkpoints.num-retained=10` (a measured checkpoint's `_metadata` is read as soon as
+//! it completes, and the last one restored right after; more retained checkpoints only keep the
+//! files of the load's compactions: 12 GB at 100 retained, a quarter into a 50 M-key load),
 //! `execution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION` (the
 //! restore reads one after the cancel), `restart-strategy.type=none`, `state.checkpoints.dir` and `state.backend.rocksdb.localdir`
 //! under a scratch directory that is deleted at the end.
@@ -58,14 +60,18 @@ pub const WORKLOAD: Workload = Workload {
 /// Checkpoints measured after the full one.
 const CHECKPOINTS: usize = 5;
 
-/// How long the run waits for any one step before giving up.
+/// How long the run waits for any one step before giving up (the load: at least this).
 const PATIENCE: Duration = Duration::from_secs(900);
+
+/// The slowest load rate the run waits for: 50 M keys load in ~40 minutes at it (10 M loaded at
+/// 35–68 K keys/s here, slower as the database grows).
+const SLOWEST_LOAD_KEYS_PER_S: u64 = 20_000;
 
 const DEFAULTS: &[(&str, &str)] = &[
     ("state.backend.type", "rocksdb"),
     ("execution.checkpointing.incremental", "true"),
     ("execution.checkpointing.interval", "2s"),
-    ("state.checkpoints.num-retained", "100"),
+    ("state.checkpoints.num-retained", "10"),
     ("restart-strategy.type", "none"),
     ("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION"),
 ];
@@ -93,8 +99,10 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
     let checkpointing = env.checkpoint_config().get().context("reading the checkpoint configuration")?;
     let submitted = Instant::now();
     let client = env.execute_async("weir-bench incremental").context("submitting the job")?;
-    let load_time = wait(&client, "every key loaded", || (loaded.load(Ordering::Relaxed) >= keys).then_some(()))
-        .map(|()| submitted.elapsed())?;
+    let load_patience = PATIENCE.max(Duration::from_secs(keys / SLOWEST_LOAD_KEYS_PER_S));
+    let load_time =
+        wait(&client, "every key loaded", load_patience, || (loaded.load(Ordering::Relaxed) >= keys).then_some(()))
+            .map(|()| submitted.elapsed())?;
 
     // The first checkpoint triggered after the load is the full one; then CHECKPOINTS more.
     let loaded_at = client.checkpoints().recent.iter().map(|c| c.id).max().unwrap_or(0);
@@ -104,7 +112,7 @@ fn run(conf: &Configuration, params: &WorkloadParams) -> anyhow::Result<Scenario
     let mut uploads = Vec::new();
     while measured.len() < CHECKPOINTS + 1 {
         let last = measured.last().map_or(loaded_at, |c| c.id);
-        let next = wait(&client, "the next completed checkpoint", || {
+        let next = wait(&client, "the next completed checkpoint", PATIENCE, || {
             let overview = client.checkpoints();
             if let Some(failed) = overview.recent.iter().find(|c| c.id > last && c.failure.is_some()) {
                 return Some(Err(failed.failure.clone().unwrap_or_default()));
@@ -184,7 +192,7 @@ fn restore(conf: &Configuration, keys: u64, interval: Duration, checkpoint: &Pat
     let (env, first) = build(conf, keys, interval, Arc::new(AtomicU64::new(0)));
     let submitted = Instant::now();
     let client = env.execute_async("weir-bench incremental (restored)").context("submitting the restored job")?;
-    let (at, found) = wait(&client, "the restored job's first record", || first.get().copied())?;
+    let (at, found) = wait(&client, "the restored job's first record", PATIENCE, || first.get().copied())?;
     client.cancel();
     let _ = client.wait_timeout(PATIENCE);
     ensure!(
@@ -195,9 +203,14 @@ fn restore(conf: &Configuration, keys: u64, interval: Duration, checkpoint: &Pat
     Ok(at.duration_since(submitted))
 }
 
-/// Polls `check` every 20 ms until it gives a value; fails after [`PATIENCE`] or if the job
+/// Polls `check` every 20 ms until it gives a value; fails after `patience` or if the job
 /// ended, naming `what`.
-fn wait<T>(client: &JobClient, what: &str, mut check: impl FnMut() -> Option<T>) -> anyhow::Result<T> {
+fn wait<T>(
+    client: &JobClient,
+    what: &str,
+    patience: Duration,
+    mut check: impl FnMut() -> Option<T>,
+) -> anyhow::Result<T> {
     let started = Instant::now();
     loop {
         if let Some(value) = check() {
@@ -207,8 +220,8 @@ fn wait<T>(client: &JobClient, what: &str, mut check: impl FnMut() -> Option<T>)
         if status.is_terminal() {
             bail!("the job ended ({status:?}) while waiting for {what}");
         }
-        if started.elapsed() > PATIENCE {
-            bail!("waited {PATIENCE:?} for {what}");
+        if started.elapsed() > patience {
+            bail!("waited {patience:?} for {what}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
